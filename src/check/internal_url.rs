@@ -1,0 +1,234 @@
+//! The `internal-url` check: names that reveal the inside of the organisation. Hosts under
+//! `org.domains`, hosts under internal-only suffixes (`.corp`, `.internal`, …), private and
+//! link-local addresses, storage buckets named after the org, and confidential terms.
+//!
+//! Host names are found from their suffix: one aho-corasick pass finds every org domain and
+//! internal suffix, and each hit is widened to the whole host around it. A hit counts only
+//! when the suffix ends the host (so `config.internal.json` and `api.bwsys.network` are not
+//! hosts of ours) and the host is not a file name (`.env.local`), a package path
+//! (`org.acme.internal.util`) or a name every installation shares
+//! (`host.docker.internal`, `metadata.google.internal`).
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::Regex;
+
+use super::{LineIndex, locate};
+use crate::finding::{Check, Finding, Sensitivity, Severity};
+use crate::policy::{Policy, Terms};
+
+/// Internal names that every installation of some product shares: not the org's own.
+const UNIVERSAL: &[&str] = &[
+    "docker.internal",
+    "containers.internal",
+    "metadata.google.internal",
+    "cluster.local",
+    "svc.cluster.local",
+];
+
+/// First labels of reverse-DNS package and module paths.
+const PACKAGE_ROOTS: &[&str] = &["org", "com", "net", "io", "java", "javax", "kotlinx", "android", "androidx", "dev", "golang", "internal"];
+
+/// Where a bucket name can stand: after one of these, or before one of the host suffixes.
+const BUCKET_BEFORE: &[&str] = &["s3://", "s3a://", "s3n://", "gs://", "arn:aws:s3:::", "az://", "wasbs://", "abfss://", "storage.googleapis.com/", "s3.amazonaws.com/"];
+const BUCKET_AFTER: &[&str] = &[".s3.", ".s3-", ".storage.googleapis.com", ".blob.core.windows.net", ".dfs.core.windows.net"];
+
+static IPV4: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u)(?:^|[^0-9A-Za-z.])((?:10|172|192|100|169)\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})(?:$|[^0-9A-Za-z.]|\.[^0-9])")
+        .expect("static regex compiles")
+});
+static IPV6: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i-u)(?:^|[^0-9a-z:])((?:f[cd][0-9a-f]{2}|fe[89ab][0-9a-f]):[0-9a-f:]{2,40})").expect("static regex compiles")
+});
+
+/// What a pattern of the automaton stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Domain,
+    Suffix,
+    Bucket,
+}
+
+/// The check, compiled once from the policy.
+#[derive(Debug, Clone)]
+pub struct InternalUrls {
+    ac: Option<AhoCorasick>,
+    kinds: Vec<Kind>,
+    public: Vec<String>,
+    private_ips: bool,
+    severity: Severity,
+}
+
+impl InternalUrls {
+    pub fn new(policy: &Policy) -> InternalUrls {
+        let raw = &policy.raw;
+        let iu = raw.internal_url.clone().unwrap_or_default();
+        let org = raw.org.clone().unwrap_or_default();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut kinds = Vec::new();
+        let lower = |v: Option<Vec<String>>| v.unwrap_or_default().into_iter().map(|s| s.to_ascii_lowercase()).collect::<Vec<_>>();
+        for d in lower(org.domains) {
+            patterns.push(d);
+            kinds.push(Kind::Domain);
+        }
+        for s in lower(iu.suffixes) {
+            patterns.push(if s.starts_with('.') { s } else { format!(".{s}") });
+            kinds.push(Kind::Suffix);
+        }
+        for b in lower(org.bucket_prefixes) {
+            patterns.push(b);
+            kinds.push(Kind::Bucket);
+        }
+        let ac = (!patterns.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&patterns)
+                .expect("literal patterns always build")
+        });
+        let mut public = lower(org.public_hosts);
+        public.extend(lower(iu.allow_hosts));
+        InternalUrls { ac, kinds, public, private_ips: iu.private_ips.unwrap_or(true), severity: policy.severity(Check::InternalUrl) }
+    }
+
+    /// Every internal name in `content` (path and commit are added by the caller).
+    pub fn check(&self, content: &[u8], index: &LineIndex, terms: &Terms) -> Vec<Finding> {
+        let mut hits: Vec<(usize, usize, &'static str, String)> = Vec::new();
+        if let Some(ac) = &self.ac {
+            for m in ac.find_overlapping_iter(content) {
+                let kind = self.kinds[m.pattern().as_usize()];
+                let hit = match kind {
+                    Kind::Bucket => bucket(content, m.start()),
+                    _ => self.host(content, m.start(), m.end(), kind),
+                };
+                hits.extend(hit);
+            }
+        }
+        if self.private_ips {
+            private_addresses(content, &mut hits);
+        }
+        for t in terms.find(content) {
+            hits.push((t.start, t.end, "confidential-term", "confidential term".into()));
+        }
+        hits.sort_by_key(|h| (h.0, std::cmp::Reverse(h.1)));
+        hits.dedup_by(|b, a| b.0 >= a.0 && b.1 <= a.1);
+        hits.into_iter().map(|(s, e, rule, what)| self.finding(content, index, s, e, rule, what)).collect()
+    }
+
+    fn finding(&self, content: &[u8], index: &LineIndex, start: usize, end: usize, rule: &str, what: String) -> Finding {
+        let loc = locate(index, content, start, end);
+        let value = String::from_utf8_lossy(&content[start..end]).into_owned();
+        let confidential = rule == "confidential-term";
+        let message = if confidential { "confidential term (code name or customer name)".to_string() } else { format!("{what}: {value}") };
+        let mut f = Finding::new(Check::InternalUrl, rule, self.severity, message);
+        f.line = Some(loc.line);
+        f.column = Some(loc.column);
+        f.line_text = Some(loc.line_text);
+        f.span = Some(loc.span);
+        f.value = Some(value);
+        f.sensitivity = if confidential { Sensitivity::Secret } else { Sensitivity::Public };
+        f.help = "internal names tell outsiders how the organisation is built: replace it with a placeholder \
+                  (`example.com`, `192.0.2.1`); if it is public, add it to `org.public_hosts`, or mark the line \
+                  with `outbound:allow` and say why"
+            .into();
+        f
+    }
+
+    /// Widens a domain or suffix hit to the whole host and decides whether it is one of ours.
+    fn host(&self, content: &[u8], start: usize, end: usize, kind: Kind) -> Option<(usize, usize, &'static str, String)> {
+        let is_host = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_';
+        let mut hs = start;
+        while hs > 0 && is_host(content[hs - 1]) {
+            hs -= 1;
+        }
+        let mut he = end;
+        while he < content.len() && is_host(content[he]) {
+            he += 1;
+        }
+        // A sentence may end right after the host.
+        while he > end && content[he - 1] == b'.' {
+            he -= 1;
+        }
+        if he != end || hs >= start && kind == Kind::Suffix {
+            return None;
+        }
+        if kind == Kind::Domain && hs < start && content[start - 1] != b'.' {
+            return None; // `notbwsys.net` is not under `bwsys.net`
+        }
+        if content[hs] == b'.' || content[hs] == b'-' || hs > 0 && content[hs - 1] == b'@' && kind == Kind::Suffix {
+            return None; // `.env.local`; an e-mail address under an internal suffix is not a host
+        }
+        let host = String::from_utf8_lossy(&content[hs..he]).to_ascii_lowercase();
+        if self.is_public(&host, content, he) || is_universal(&host) || is_package_path(&host) {
+            return None;
+        }
+        let (rule, what) = match kind {
+            Kind::Domain => ("internal-host", "host under an org domain"),
+            _ => ("internal-suffix", "host under an internal-only suffix"),
+        };
+        Some((hs, he, rule, what.to_string()))
+    }
+
+    /// `org.public_hosts`: a host (`docs.acme-corp.com`) or a host with a path prefix.
+    fn is_public(&self, host: &str, content: &[u8], host_end: usize) -> bool {
+        let after = &content[host_end..content.len().min(host_end + 200)];
+        self.public.iter().any(|p| match p.split_once('/') {
+            None => p == host,
+            Some((h, path)) => h == host && after.first() == Some(&b'/') && after[1..].to_ascii_lowercase().starts_with(path.as_bytes()),
+        })
+    }
+}
+
+fn is_universal(host: &str) -> bool {
+    UNIVERSAL.iter().any(|u| host == *u || host.ends_with(&format!(".{u}")))
+}
+
+fn is_package_path(host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 3 && PACKAGE_ROOTS.contains(&labels[0])
+}
+
+/// A bucket named with an org prefix, in a storage URL or ARN.
+fn bucket(content: &[u8], start: usize) -> Option<(usize, usize, &'static str, String)> {
+    let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.';
+    let mut end = start;
+    while end < content.len() && is_name(content[end]) && !BUCKET_AFTER.iter().any(|a| content[end..].starts_with(a.as_bytes())) {
+        end += 1;
+    }
+    let before = &content[start.saturating_sub(32)..start];
+    let prefixed = BUCKET_BEFORE.iter().any(|b| before.ends_with(b.as_bytes()));
+    let suffixed = BUCKET_AFTER.iter().any(|a| content[end..].starts_with(a.as_bytes()));
+    let boundary = start == 0 || !is_name(content[start - 1]) || prefixed;
+    (boundary && (prefixed || suffixed) && end > start).then(|| (start, end, "org-bucket", "storage bucket of the org".to_string()))
+}
+
+fn private_addresses(content: &[u8], hits: &mut Vec<(usize, usize, &'static str, String)>) {
+    for caps in IPV4.captures_iter(content) {
+        let Some(m) = caps.get(1) else { continue };
+        let Ok(ip) = std::str::from_utf8(m.as_bytes()).unwrap_or("").parse::<Ipv4Addr>() else { continue };
+        let o = ip.octets();
+        let what = if o[0] == 10 || o[0] == 172 && (16..32).contains(&o[1]) || o[0] == 192 && o[1] == 168 {
+            "private IPv4 address"
+        } else if o[0] == 100 && (64..128).contains(&o[1]) {
+            "shared (carrier-grade NAT) address"
+        } else if o[0] == 169 && o[1] == 254 {
+            "link-local address"
+        } else {
+            continue;
+        };
+        hits.push((m.start(), m.end(), "private-ip", what.to_string()));
+    }
+    for caps in IPV6.captures_iter(content) {
+        let Some(m) = caps.get(1) else { continue };
+        let text = std::str::from_utf8(m.as_bytes()).unwrap_or("").trim_end_matches(':');
+        let Ok(ip) = text.parse::<Ipv6Addr>() else { continue };
+        let first = ip.segments()[0];
+        let what = if first & 0xfe00 == 0xfc00 { "unique local IPv6 address" } else { "link-local IPv6 address" };
+        hits.push((m.start(), m.start() + text.len(), "private-ip", what.to_string()));
+    }
+}
+
+#[cfg(test)]
+mod tests;

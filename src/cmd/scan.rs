@@ -1,0 +1,175 @@
+//! `scan`, `baseline`, `policy` and `rules`.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::check::CheckSet;
+use crate::cli::{BaselineArgs, OutputArgs, PolicyArgs, RulesArgs, ScanArgs};
+use crate::error::Error;
+use crate::exit;
+use crate::finding::Severity;
+use crate::git;
+use crate::policy::Policy;
+use crate::report::{self, Format, Style};
+use crate::rules::RuleSet;
+use crate::scan::{Engine, Outcome};
+use crate::source::{self, Items};
+
+/// Resolves the source, the policy and the checks of a scan, and runs it.
+pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let git_mode = args.staged || args.range.is_some() || args.history;
+    let overrides = args.output.baseline.as_ref().map(|b| format!("baseline = {}\n", toml_string(&absolute(&cwd, b))));
+    if git_mode {
+        let repo = git::open(&cwd)?;
+        let root = git::root(&repo);
+        let policy = super::client_policy(args.policy.policy.as_deref(), Some(&repo), repo.workdir(), overrides)?;
+        let items = if args.staged {
+            source::staged::items(&repo)?
+        } else if let Some(spec) = &args.range {
+            let (exclude, include) = source::range::parse_range(&repo, spec)?;
+            let ids = source::range::commits(&repo, &[include], &exclude.into_iter().collect::<Vec<_>>())?;
+            source::range::items(&repo, &ids)?
+        } else {
+            source::range::history(&repo)?
+        };
+        let _ = root;
+        return engine_run(&policy, &args.output, items, Some(repo.path()));
+    }
+    let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let root = if paths.len() == 1 && paths[0].is_dir() { paths[0].clone() } else { cwd.clone() };
+    let repo = git::open(&root).ok();
+    let repo_dir = if root.join(".outbound.toml").is_file() { Some(root.clone()) } else { repo.as_ref().and_then(|r| r.workdir().map(Path::to_path_buf)) };
+    let policy = super::client_policy(args.policy.policy.as_deref(), repo.as_ref(), repo_dir.as_deref(), overrides)?;
+    let items = source::worktree::items(&root, &paths, &policy)?;
+    engine_run(&policy, &args.output, items, None)
+}
+
+fn engine_run(policy: &Policy, out: &OutputArgs, items: Items, git_dir: Option<&Path>) -> Result<Outcome, Error> {
+    let checks = match &out.checks {
+        Some(list) => CheckSet::parse(list).map_err(Error::Usage)?,
+        None => CheckSet::all(),
+    };
+    Engine::new(policy, checks).run(items, git_dir)
+}
+
+fn absolute(cwd: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) }
+}
+
+fn toml_string(p: &Path) -> String {
+    toml::Value::String(p.display().to_string()).to_string()
+}
+
+/// 2 when something could not be read, 1 when something blocks, else 0.
+pub fn exit_code(o: &Outcome) -> u8 {
+    if !o.errors.is_empty() {
+        exit::ERROR
+    } else if o.blocking() > 0 {
+        exit::BLOCKED
+    } else {
+        exit::OK
+    }
+}
+
+/// Writes the report where the arguments say; with errors, to stderr only (stdout stays
+/// empty on exit 2).
+pub fn write_outcome(o: &Outcome, out: &OutputArgs) -> Result<(), Error> {
+    let stdout = std::io::stdout();
+    let style = |terminal: bool| Style { show_secrets: out.show_secrets, color: terminal && !out.no_color && std::env::var_os("NO_COLOR").is_none(), quiet: out.quiet };
+    let io = |e| Error::io("<output>", e);
+    if !o.errors.is_empty() {
+        let stderr = std::io::stderr();
+        return report::write(&mut stderr.lock(), Format::Human, o, style(stderr.is_terminal())).map_err(io);
+    }
+    match &out.output {
+        Some(path) => {
+            let mut f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+            report::write(&mut f, out.format, o, style(false)).map_err(|e| Error::io(path, e))?;
+            f.flush().map_err(|e| Error::io(path, e))
+        }
+        None => report::write(&mut stdout.lock(), out.format, o, style(stdout.is_terminal())).map_err(io),
+    }
+}
+
+pub fn scan(args: &ScanArgs) -> Result<u8, Error> {
+    let o = outcome(args)?;
+    write_outcome(&o, &args.output)?;
+    Ok(exit_code(&o))
+}
+
+pub fn baseline(args: &BaselineArgs) -> Result<u8, Error> {
+    let o = outcome(&args.scan)?;
+    report::write_baseline(&args.file, &o)?;
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("git-outbound: wrote {} fingerprint(s) to '{}'", o.findings.len(), args.file.display());
+    }
+    Ok(exit::OK)
+}
+
+fn load_for_cwd(args: &PolicyArgs) -> Result<Policy, Error> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let repo = git::open(&cwd).ok();
+    let dir = repo.as_ref().and_then(|r| r.workdir().map(Path::to_path_buf));
+    super::client_policy(args.policy.as_deref(), repo.as_ref(), dir.as_deref(), None)
+}
+
+pub fn show_policy(args: &PolicyArgs) -> Result<u8, Error> {
+    let policy = load_for_cwd(args)?;
+    let mut out = String::new();
+    out.push_str(&format!("# layers, first to last: {}\n", policy.layers.join(" → ")));
+    let merged = toml::Value::try_from(&policy.origins).ok();
+    let _ = merged;
+    for (key, origin) in &policy.origins {
+        out.push_str(&format!("{key:<40} # from {origin}\n"));
+    }
+    for w in &policy.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    out.push_str(&format!("{} secret rules, {} confidential terms\n", policy.rules.rules.len(), policy.terms.count));
+    print_out(&out)?;
+    Ok(exit::OK)
+}
+
+pub fn rules(args: &RulesArgs) -> Result<u8, Error> {
+    let policy = load_for_cwd(args_policy(args))?;
+    let set: &RuleSet = &policy.rules;
+    let mut out = String::new();
+    let mut failures = 0;
+    for (i, r) in set.rules.iter().enumerate() {
+        let sev = r.severity.unwrap_or(Severity::Block).name();
+        out.push_str(&format!("{:<40} {:<6} {}  [{}]\n", r.id, sev, r.description, r.origin));
+        if args.check {
+            for ex in &r.examples {
+                if !set.find(ex.as_bytes()).iter().any(|m| m.rule == i) {
+                    failures += 1;
+                    out.push_str(&format!("    FAIL: example not found: {ex}\n"));
+                }
+            }
+            for ex in &r.negative_examples {
+                for m in set.find(ex.as_bytes()) {
+                    failures += 1;
+                    out.push_str(&format!("    FAIL: negative example matched by {}: {ex}\n", set.rules[m.rule].id));
+                }
+            }
+        }
+    }
+    out.push_str(&format!("{} rules", set.rules.len()));
+    if args.check {
+        out.push_str(&format!(", {failures} example failure(s)"));
+    }
+    out.push('\n');
+    print_out(&out)?;
+    Ok(if failures > 0 { exit::BLOCKED } else { exit::OK })
+}
+
+fn args_policy(args: &RulesArgs) -> &PolicyArgs {
+    &args.policy
+}
+
+fn print_out(text: &str) -> Result<(), Error> {
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    lock.write_all(text.as_bytes()).map_err(|e| Error::io("<stdout>", e))
+}

@@ -1,0 +1,104 @@
+//! The few git2 helpers every git mode needs: opening the repository the way git hands it to
+//! a hook (including `GIT_DIR`, `GIT_INDEX_FILE` and the quarantine object directory of
+//! pre-receive), zero ids, reading blobs, and remote URL normalisation.
+
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository, RepositoryOpenFlags};
+
+use crate::error::Error;
+
+/// Variables through which git points a hook at its repository and objects.
+const ENV_VARS: &[&str] = &["GIT_DIR", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_QUARANTINE_PATH"];
+
+/// Opens the repository containing `start` (or the one the environment names, as git does for
+/// hooks: libgit2 only follows `GIT_DIR` and the object directories when asked to).
+pub fn open(start: &Path) -> Result<Repository, Error> {
+    let from_env = ENV_VARS.iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    let repo = if from_env {
+        Repository::open_from_env()
+    } else {
+        Repository::open_ext(start, RepositoryOpenFlags::empty(), std::iter::empty::<&Path>())
+    };
+    repo.map_err(|e| Error::Git { action: format!("'{}' is not in a git repository", start.display()), message: e.message().to_string() })
+}
+
+/// Opens the repository at `git_dir` again (one per worker thread: a `Repository` is not
+/// `Sync`).
+pub fn reopen(git_dir: &Path) -> Result<Repository, Error> {
+    let again = Repository::open(git_dir).map_err(|e| Error::git("reopening the repository", e))?;
+    // The quarantine of pre-receive: new objects live in GIT_OBJECT_DIRECTORY until the hook
+    // accepts them; the repository's own objects are an alternate.
+    if let Some(dir) = std::env::var_os("GIT_OBJECT_DIRECTORY").filter(|d| !d.is_empty()) {
+        let odb = again.odb()?;
+        odb.add_disk_alternate(&PathBuf::from(dir).to_string_lossy())?;
+    }
+    Ok(again)
+}
+
+/// Whether a hex id is git's all-zero "no object" id.
+pub fn is_zero(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b == b'0')
+}
+
+/// Reads a blob's bytes.
+pub fn blob(repo: &Repository, id: Oid) -> Result<Vec<u8>, Error> {
+    let b = repo.find_blob(id).map_err(|e| Error::git(format!("reading blob {id}"), e))?;
+    Ok(b.content().to_vec())
+}
+
+/// The working directory, or the git dir of a bare repository.
+pub fn root(repo: &Repository) -> PathBuf {
+    repo.workdir().map_or_else(|| repo.path().to_path_buf(), Path::to_path_buf)
+}
+
+/// Normalises a remote URL to `host/path` (lower-case host, no user, port or `.git`); local
+/// paths and `file://` URLs stay paths.
+pub fn normalise_remote(url: &str) -> String {
+    let url = url.trim();
+    if let Some(p) = url.strip_prefix("file://") {
+        return p.trim_end_matches('/').trim_end_matches(".git").to_string();
+    }
+    let (host, path) = if let Some((_, rest)) = url.split_once("://") {
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let host = if host.starts_with('[') { host.split_once(']').map_or(host, |(h, _)| h).trim_start_matches('[') } else { host.split(':').next().unwrap_or(host) };
+        (host.to_string(), path.to_string())
+    } else if let Some((authority, path)) = url.split_once(':').filter(|(a, _)| !a.contains('/') && !a.is_empty()) {
+        // scp-like `user@host:path`
+        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        (host.to_string(), path.to_string())
+    } else {
+        return url.trim_end_matches('/').to_string();
+    };
+    let path = path.trim_matches('/').trim_end_matches(".git").trim_start_matches('~');
+    if path.is_empty() { host.to_ascii_lowercase() } else { format!("{}/{}", host.to_ascii_lowercase(), path) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_urls_normalise_to_host_and_path() {
+        let cases = [
+            ("git@github.com:Upstream/Project.git", "github.com/Upstream/Project"),
+            ("ssh://git@GitHub.com:22/upstream/project.git", "github.com/upstream/project"),
+            ("https://user:pw@github.com/upstream/project.git/", "github.com/upstream/project"),
+            ("https://git.acme-corp.com:8443/team/repo", "git.acme-corp.com/team/repo"),
+            ("/srv/git/project.git", "/srv/git/project.git"),
+            ("file:///srv/git/project.git", "/srv/git/project"),
+            ("../other", "../other"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(normalise_remote(url), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn zero_ids() {
+        assert!(is_zero("0000000000000000000000000000000000000000"));
+        assert!(!is_zero("0000000000000000000000000000000000000001"));
+        assert!(!is_zero(""));
+    }
+}

@@ -1,0 +1,323 @@
+//! Layered policy: built-in defaults, the org policy, the repository's `.outbound.toml`, then
+//! command-line flags. Later layers win unless an earlier layer locks a key. Every layer is
+//! validated on its own (so errors name its file and line), then the layers merge as TOML
+//! tables, then one step builds the `Policy` the checks use.
+
+pub mod file;
+mod terms;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+
+use globset::{GlobBuilder, GlobMatcher};
+
+pub use file::{DcoRequire, PolicyFile};
+pub use terms::Terms;
+
+use crate::error::Error;
+use crate::finding::{Check, Finding, Severity};
+use crate::rules::{self, Rule, RuleSet};
+
+const DEFAULTS: &str = include_str!("defaults.toml");
+const SYSTEM_POLICY: &str = "/etc/git-outbound/policy.toml";
+
+/// Keys whose values are paths, resolved against the directory of the file that sets them.
+const PATH_KEYS: &[(&str, &str)] =
+    &[("org", "confidential_terms_file"), ("approval", "allowed_signers"), ("", "baseline")];
+
+/// Where to look for policy layers.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    /// `--policy FILE`.
+    pub explicit: Option<PathBuf>,
+    /// `git config outbound.policy`, read by the caller from the repository or server.
+    pub git_config: Option<String>,
+    /// Directory holding the repository's `.outbound.toml`; `None` at pre-receive.
+    pub repo_dir: Option<PathBuf>,
+    /// Command-line overrides, as TOML text (e.g. from `--baseline`).
+    pub overrides: Option<String>,
+}
+
+/// A parsed layer: its name (for origins), its table and its own compiled rules.
+struct Layer {
+    name: String,
+    table: toml::Table,
+}
+
+/// An exception from `[[secrets.allow]]`.
+#[derive(Debug, Clone)]
+pub struct Allow {
+    pub path: Option<GlobMatcher>,
+    pub rule: Option<String>,
+    pub fingerprint: Option<String>,
+    pub reason: String,
+    /// Where it was written, for the "never matched" warning.
+    pub describe: String,
+}
+
+impl Allow {
+    /// Whether this entry exempts `f`.
+    pub fn matches(&self, f: &Finding) -> bool {
+        let path_ok = match (&self.path, &f.path) {
+            (Some(g), Some(p)) => g.is_match(p),
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        let rule_ok = self.rule.as_ref().is_none_or(|r| *r == f.rule || *r == f.code() || *r == f.check.name());
+        let fp_ok = self.fingerprint.as_ref().is_none_or(|fp| *fp == f.fingerprint());
+        path_ok && rule_ok && fp_ok
+    }
+}
+
+/// The validated policy in force.
+#[derive(Debug)]
+pub struct Policy {
+    pub raw: PolicyFile,
+    pub rules: RuleSet,
+    pub allow: Vec<Allow>,
+    pub terms: Terms,
+    pub baseline: HashSet<String>,
+    /// Dotted key → the layer that set it.
+    pub origins: BTreeMap<String, String>,
+    /// Problems worth telling the user that do not stop the run (locked keys...).
+    pub warnings: Vec<String>,
+    /// The layers in force, first to last.
+    pub layers: Vec<String>,
+    exclude: Vec<GlobMatcher>,
+    internal_remotes: Vec<GlobMatcher>,
+}
+
+impl Policy {
+    /// Loads every layer from `sources`.
+    pub fn load(sources: &Sources) -> Result<Policy, Error> {
+        let mut layers = vec![parse_layer("built-in defaults", DEFAULTS, None)?];
+        if let Some(path) = org_policy_path(sources)? {
+            layers.push(read_layer(&path)?);
+        }
+        if let Some(dir) = &sources.repo_dir {
+            let path = dir.join(".outbound.toml");
+            if path.is_file() {
+                layers.push(read_layer(&path)?);
+            }
+        }
+        if let Some(text) = &sources.overrides {
+            layers.push(parse_layer("command line", text, None)?);
+        }
+        build(layers)
+    }
+
+    /// A policy from the built-in defaults plus one text, for tests and `rules --check`.
+    pub fn from_text(name: &str, text: &str) -> Result<Policy, Error> {
+        build(vec![parse_layer("built-in defaults", DEFAULTS, None)?, parse_layer(name, text, None)?])
+    }
+
+    /// The severity a check's findings get (`Off` disables the check).
+    pub fn severity(&self, check: Check) -> Severity {
+        let r = &self.raw;
+        let s = match check {
+            Check::Secret => r.secrets.as_ref().and_then(|s| s.severity),
+            Check::InternalUrl => r.internal_url.as_ref().and_then(|s| s.severity),
+            Check::Spdx => match r.spdx.as_ref().and_then(|s| s.require) {
+                Some(true) => r.spdx.as_ref().and_then(|s| s.severity),
+                _ => Some(Severity::Off),
+            },
+            Check::Dco => r.dco.as_ref().and_then(|s| s.severity),
+            Check::Approval => Some(if r.approval.is_some() { Severity::Block } else { Severity::Off }),
+            Check::Artifact => r.artifact.as_ref().and_then(|s| s.severity),
+        };
+        s.unwrap_or(Severity::Block)
+    }
+
+    pub fn dco_require(&self) -> DcoRequire {
+        self.raw.dco.as_ref().and_then(|d| d.require).unwrap_or(DcoRequire::Never)
+    }
+
+    pub fn max_file_size(&self) -> u64 {
+        self.raw.scan.as_ref().and_then(|s| s.max_file_size).unwrap_or(10_000_000)
+    }
+
+    /// Whether `path` (relative, `/`-separated) is excluded from scanning.
+    pub fn excluded(&self, path: &str) -> bool {
+        self.exclude.iter().any(|g| g.is_match(path))
+    }
+
+    /// Whether a normalised remote (`host/path`) is internal per `remotes.internal`.
+    pub fn remote_is_internal(&self, normalised: &str) -> bool {
+        let host = normalised.split('/').next().unwrap_or(normalised);
+        self.internal_remotes.iter().any(|g| {
+            if g.glob().glob().contains('/') { g.is_match(normalised) } else { g.is_match(host) }
+        })
+    }
+
+    /// `org.domains`, lower-case.
+    pub fn org_domains(&self) -> Vec<String> {
+        let org = self.raw.org.as_ref();
+        org.and_then(|o| o.domains.clone()).unwrap_or_default().iter().map(|d| d.to_ascii_lowercase()).collect()
+    }
+}
+
+fn org_policy_path(sources: &Sources) -> Result<Option<PathBuf>, Error> {
+    let named = sources
+        .explicit
+        .clone()
+        .or_else(|| std::env::var_os("OUTBOUND_POLICY").filter(|v| !v.is_empty()).map(PathBuf::from))
+        .or_else(|| sources.git_config.as_ref().map(PathBuf::from));
+    match named {
+        Some(p) if p.is_file() => Ok(Some(p)),
+        Some(p) => Err(Error::Config {
+            file: p.display().to_string(),
+            line: None,
+            key: String::new(),
+            message: "the org policy file does not exist".into(),
+        }),
+        None => Ok(Path::new(SYSTEM_POLICY).is_file().then(|| PathBuf::from(SYSTEM_POLICY))),
+    }
+}
+
+fn read_layer(path: &Path) -> Result<Layer, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse_layer(&path.display().to_string(), &text, path.parent())
+}
+
+/// Validates one layer by reading it as a `PolicyFile` (errors carry the line), compiles its
+/// own rules, and keeps its table with paths made absolute.
+fn parse_layer(name: &str, text: &str, dir: Option<&Path>) -> Result<Layer, Error> {
+    let typed: PolicyFile = toml::from_str(text).map_err(|e| Error::toml(name, text, &e))?;
+    for raw in typed.secrets.iter().flat_map(|s| s.rules.iter().flatten()) {
+        rules::compile(name, text, raw.clone())?;
+    }
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| Error::toml(name, text, &e))?;
+    if let Some(dir) = dir {
+        resolve_paths(&mut table, dir);
+    }
+    Ok(Layer { name: name.to_string(), table })
+}
+
+fn resolve_paths(table: &mut toml::Table, dir: &Path) {
+    for (section, key) in PATH_KEYS {
+        let holder = if section.is_empty() { Some(&mut *table) } else { table.get_mut(*section).and_then(|v| v.as_table_mut()) };
+        if let Some(toml::Value::String(s)) = holder.and_then(|t| t.get_mut(*key)) {
+            if Path::new(s.as_str()).is_relative() {
+                *s = dir.join(&*s).display().to_string();
+            }
+        }
+    }
+}
+
+/// Merges the layers (later wins, arrays of tables append, locked keys stay) and validates.
+fn build(layers: Vec<Layer>) -> Result<Policy, Error> {
+    let mut merged = toml::Table::new();
+    let mut origins = BTreeMap::new();
+    let mut locked: BTreeSet<String> = BTreeSet::new();
+    let mut warnings = Vec::new();
+    let mut names = Vec::new();
+    for layer in layers {
+        merge(&mut merged, layer.table.clone(), "", &layer.name, &locked, &mut origins, &mut warnings);
+        if let Some(keys) = layer.table.get("lock").and_then(|l| l.get("keys")).and_then(|k| k.as_array()) {
+            locked.extend(keys.iter().filter_map(|k| k.as_str().map(str::to_string)));
+        }
+        names.push(layer.name);
+    }
+    let raw: PolicyFile = merged
+        .try_into()
+        .map_err(|e: toml::de::Error| Error::Config { file: "merged policy".into(), line: None, key: String::new(), message: e.message().to_string() })?;
+    finish(raw, origins, warnings, names)
+}
+
+fn merge(
+    into: &mut toml::Table,
+    from: toml::Table,
+    prefix: &str,
+    layer: &str,
+    locked: &BTreeSet<String>,
+    origins: &mut BTreeMap<String, String>,
+    warnings: &mut Vec<String>,
+) {
+    for (k, v) in from {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        if locked.iter().any(|l| key == *l || key.starts_with(&format!("{l}."))) {
+            warnings.push(format!("{layer}: '{key}' is locked by the org policy; this setting has no effect"));
+            continue;
+        }
+        match (into.get_mut(&k), v) {
+            (Some(toml::Value::Table(dst)), toml::Value::Table(src)) => merge(dst, src, &key, layer, locked, origins, warnings),
+            (Some(toml::Value::Array(dst)), toml::Value::Array(src)) if src.iter().all(toml::Value::is_table) && !src.is_empty() => {
+                dst.extend(src);
+                origins.insert(key, layer.to_string());
+            }
+            (_, v) => {
+                record_origins(&key, &v, layer, origins);
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+fn record_origins(key: &str, v: &toml::Value, layer: &str, origins: &mut BTreeMap<String, String>) {
+    match v {
+        toml::Value::Table(t) => t.iter().for_each(|(k, v)| record_origins(&format!("{key}.{k}"), v, layer, origins)),
+        _ => {
+            origins.insert(key.to_string(), layer.to_string());
+        }
+    }
+}
+
+fn glob(pattern: &str) -> Result<GlobMatcher, Error> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| Error::Config { file: "policy".into(), line: None, key: String::new(), message: format!("bad glob '{pattern}': {e}") })
+}
+
+fn finish(raw: PolicyFile, origins: BTreeMap<String, String>, warnings: Vec<String>, layers: Vec<String>) -> Result<Policy, Error> {
+    let mut rule_list: Vec<Rule> = RuleSet::builtin()?;
+    let secrets = raw.secrets.clone().unwrap_or_default();
+    let disabled: HashSet<String> = secrets.disable.clone().unwrap_or_default().into_iter().collect();
+    rule_list.retain(|r| !disabled.contains(&r.id));
+    for r in secrets.rules.clone().unwrap_or_default() {
+        rule_list.push(rules::compile("policy", "", r)?);
+    }
+    let rules = RuleSet::new(rule_list)?;
+    let mut allow = Vec::new();
+    for (i, a) in secrets.allow.clone().unwrap_or_default().into_iter().enumerate() {
+        if a.reason.trim().is_empty() {
+            return Err(Error::Config { file: "policy".into(), line: None, key: "secrets.allow.reason".into(), message: format!("exception {} has an empty reason", i + 1) });
+        }
+        allow.push(Allow {
+            path: a.path.as_ref().map(|g| glob(&g.0)).transpose()?,
+            rule: a.rule.clone(),
+            fingerprint: a.fingerprint.clone(),
+            describe: describe_allow(&a),
+            reason: a.reason,
+        });
+    }
+    let terms = match raw.org.as_ref().and_then(|o| o.confidential_terms_file.as_ref()) {
+        Some(f) => Terms::load(Path::new(f))?,
+        None => Terms::default(),
+    };
+    let baseline = match &raw.baseline {
+        Some(f) => crate::report::read_baseline(Path::new(f))?,
+        None => HashSet::new(),
+    };
+    let exclude = raw.scan.as_ref().and_then(|s| s.exclude.clone()).unwrap_or_default().iter().map(|g| glob(&g.0)).collect::<Result<_, _>>()?;
+    let internal_remotes = raw.remotes.as_ref().and_then(|r| r.internal.clone()).unwrap_or_default().iter().map(|g| glob(&g.0.to_ascii_lowercase())).collect::<Result<_, _>>()?;
+    Ok(Policy { raw, rules, allow, terms, baseline, origins, warnings, layers, exclude, internal_remotes })
+}
+
+fn describe_allow(a: &file::AllowFile) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = &a.path {
+        parts.push(format!("path = \"{}\"", p.0));
+    }
+    if let Some(r) = &a.rule {
+        parts.push(format!("rule = \"{r}\""));
+    }
+    if let Some(f) = &a.fingerprint {
+        parts.push(format!("fingerprint = \"{f}\""));
+    }
+    format!("[[secrets.allow]] {}", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests;

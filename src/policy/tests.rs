@@ -1,0 +1,93 @@
+//! Policy layering, locks and validation.
+
+use super::*;
+
+fn layers(texts: &[(&str, &str)]) -> Result<Policy, Error> {
+    let mut ls = vec![parse_layer("built-in defaults", DEFAULTS, None)?];
+    for (name, text) in texts {
+        ls.push(parse_layer(name, text, None)?);
+    }
+    build(ls)
+}
+
+#[test]
+fn defaults_block_secrets_and_leave_spdx_and_dco_off() {
+    let p = layers(&[]).unwrap();
+    assert_eq!(p.severity(Check::Secret), Severity::Block);
+    assert_eq!(p.severity(Check::InternalUrl), Severity::Block);
+    assert_eq!(p.severity(Check::Artifact), Severity::Block);
+    assert_eq!(p.severity(Check::Spdx), Severity::Off);
+    assert_eq!(p.severity(Check::Approval), Severity::Off);
+    assert_eq!(p.dco_require(), DcoRequire::Never);
+}
+
+#[test]
+fn later_layers_win_and_origins_say_which() {
+    let p = layers(&[("org.toml", "[secrets]\nseverity = \"warn\"\n"), (".outbound.toml", "[dco]\nrequire = \"always\"\n")]).unwrap();
+    assert_eq!(p.severity(Check::Secret), Severity::Warn);
+    assert_eq!(p.dco_require(), DcoRequire::Always);
+    assert_eq!(p.origins["secrets.severity"], "org.toml");
+    assert_eq!(p.origins["dco.require"], ".outbound.toml");
+    assert_eq!(p.origins["internal_url.severity"], "built-in defaults");
+}
+
+#[test]
+fn a_locked_key_cannot_be_weakened_and_says_so() {
+    let org = "[secrets]\nseverity = \"block\"\n[lock]\nkeys = [\"secrets.severity\"]\n";
+    let p = layers(&[("org.toml", org), (".outbound.toml", "[secrets]\nseverity = \"off\"\n")]).unwrap();
+    assert_eq!(p.severity(Check::Secret), Severity::Block);
+    assert_eq!(p.warnings.len(), 1);
+    assert!(p.warnings[0].contains("secrets.severity") && p.warnings[0].contains("locked"), "{:?}", p.warnings);
+}
+
+#[test]
+fn allow_entries_of_every_layer_add_up() {
+    let a = "[[secrets.allow]]\npath = \"a/**\"\nreason = \"one\"\n";
+    let b = "[[secrets.allow]]\npath = \"b/**\"\nreason = \"two\"\n";
+    let p = layers(&[("org.toml", a), (".outbound.toml", b)]).unwrap();
+    assert_eq!(p.allow.len(), 2);
+}
+
+#[test]
+fn mistakes_name_file_line_and_key() {
+    let cases = [
+        ("[secrets]\nserverity = \"block\"\n", "line 2", "serverity"),
+        ("[secrets]\nseverity = \"blok\"\n", "line 2", "blok"),
+        ("[dco]\nrequire = \"sometimes\"\n", "line 2", "sometimes"),
+        ("[[secrets.allow]]\npath = \"a/[\"\nreason = \"r\"\n", "line 2", "bad glob"),
+        ("[[approval.standing]]\nremote = \"x\"\nexpires = \"soon\"\nreason = \"r\"\n", "line 3", "YYYY-MM-DD"),
+        ("[[secrets.rules]]\nid = \"mine\"\ndescription = \"d\"\nregex = \"(\"\n", "line 4", "regex"),
+        ("[secrets\n", "line 1", ""),
+    ];
+    for (text, line, word) in cases {
+        let err = layers(&[("repo/.outbound.toml", text)]).unwrap_err().to_string();
+        assert!(err.starts_with("'repo/.outbound.toml' "), "{err}");
+        assert!(err.contains(line) && err.contains(word), "{text:?} → {err}");
+    }
+}
+
+#[test]
+fn remote_patterns_without_slash_match_the_host() {
+    let p = layers(&[("org.toml", "[remotes]\ninternal = [\"git.acme-corp.com\", \"github.com/acme-corp/*\", \"*.corp.example\"]\n")]).unwrap();
+    assert!(p.remote_is_internal("git.acme-corp.com/team/repo"));
+    assert!(p.remote_is_internal("github.com/acme-corp/tool"));
+    assert!(p.remote_is_internal("build.corp.example/x"));
+    assert!(!p.remote_is_internal("github.com/upstream/project"));
+    assert!(!p.remote_is_internal("github.com/acme-corp/tool/sub"));
+}
+
+#[test]
+fn relative_paths_are_relative_to_the_policy_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("terms.txt"), "Bluefin\n").unwrap();
+    let policy = dir.path().join("org.toml");
+    std::fs::write(&policy, "[org]\nconfidential_terms_file = \"terms.txt\"\n").unwrap();
+    let p = Policy::load(&Sources { explicit: Some(policy), ..Sources::default() }).unwrap();
+    assert_eq!(p.terms.count, 1);
+}
+
+#[test]
+fn a_missing_explicit_policy_is_an_error() {
+    let err = Policy::load(&Sources { explicit: Some("/nonexistent/p.toml".into()), ..Sources::default() }).unwrap_err();
+    assert!(err.to_string().contains("does not exist"));
+}

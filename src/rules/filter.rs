@@ -1,0 +1,167 @@
+//! False-positive filters, applied to every candidate secret after its rule's regex matched.
+//! Each filter is a principle, not a list of sample lines: placeholders and templates,
+//! documented example values, low entropy, wrong checksums, and for generic rules values that
+//! are clearly not literals (identifiers, environment lookups, paths, hashes, UUIDs, minified
+//! code).
+
+use super::Rule;
+use super::checksum;
+
+/// Returns `Some(validated)` when the value at `start..end` is a credential.
+pub fn accept(rule: &Rule, content: &[u8], start: usize, end: usize) -> Option<bool> {
+    let secret = &content[start..end];
+    if secret.is_empty() {
+        return None;
+    }
+    if let Some(floor) = rule.entropy {
+        if entropy(secret) < floor {
+            return None;
+        }
+    }
+    let mut validated = false;
+    if let Some(kind) = rule.checksum {
+        match checksum::validate(kind, secret) {
+            Some(true) => validated = true,
+            Some(false) => return None,
+            None => {}
+        }
+    }
+    if rule.placeholder && !validated && is_placeholder(secret) {
+        return None;
+    }
+    if rule.generic && !plausible_literal(secret, line_around(content, start)) {
+        return None;
+    }
+    Some(validated)
+}
+
+/// Shannon entropy in bits per byte.
+pub fn entropy(s: &[u8]) -> f64 {
+    let mut counts = [0u32; 256];
+    for &b in s {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Words that mark a value as a stand-in, in any case.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "xxxx", "****", "....", "changeme", "change_me", "change-me", "changethis", "your_", "your-",
+    "yourkey", "yourtoken", "yoursecret", "placeholder", "redacted", "example", "dummy", "sample",
+    "insert_", "insert-", "replace_", "replace-", "replaceme", "notasecret", "not-a-secret",
+    "not_a_secret", "fixme", "todo", "0000000000", "1234567890", "abcdefghij", "lorem",
+];
+
+/// Templates and stand-ins: `${X}`, `{{ .Values.x }}`, `<token>`, `%(x)s`, `xxxx`, `changeme`…
+pub fn is_placeholder(secret: &[u8]) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    let has = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
+    if has(b"${") || has(b"{{") || has(b"}}") || has(b"%(") || has(b"$(") {
+        return true;
+    }
+    if lower.first() == Some(&b'<') && lower.last() == Some(&b'>') {
+        return true;
+    }
+    if PLACEHOLDER_WORDS.iter().any(|w| has(w.as_bytes())) {
+        return true;
+    }
+    // A run of one repeated character over most of the value ("aaaaaaaa", "00000000").
+    let mut distinct = [false; 256];
+    secret.iter().for_each(|&b| distinct[b as usize] = true);
+    let kinds = distinct.iter().filter(|&&d| d).count();
+    secret.len() >= 8 && kinds <= 3
+}
+
+/// The line that holds `offset`.
+fn line_around(content: &[u8], offset: usize) -> &[u8] {
+    let start = memchr::memrchr(b'\n', &content[..offset]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &content[offset..]).map_or(content.len(), |i| offset + i);
+    &content[start..end]
+}
+
+/// For generic assignment rules: is the value a literal that could be a credential?
+fn plausible_literal(secret: &[u8], line: &[u8]) -> bool {
+    // Minified code and data URIs: one long line is not a config assignment.
+    if line.len() > 1000 || contains(line, b"data:") && contains(line, b";base64,") {
+        return false;
+    }
+    let s = secret;
+    let is_ident_char = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    // An environment variable name or a dotted identifier: `DB_PASSWORD`, `config.secret`,
+    // `process.env.TOKEN`, a function call.
+    let upper_ident = s.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_');
+    let dotted = s.split(|&b| b == b'.').all(|p| !p.is_empty() && p.iter().all(is_ident_char))
+        && s.contains(&b'.')
+        && !s.iter().any(u8::is_ascii_digit);
+    if upper_ident || dotted || s.contains(&b'(') {
+        return false;
+    }
+    // Paths and URLs without credentials.
+    if s.starts_with(b"/") || s.starts_with(b"./") || s.starts_with(b"~/") || contains(s, b"://") {
+        return false;
+    }
+    // Hashes that are not secrets: git ids, lockfile integrity values, UUIDs.
+    let hex = s.iter().all(u8::is_ascii_hexdigit);
+    if hex && s.len() == 40 && (contains_ci(line, b"commit") || contains_ci(line, b"sha") || contains_ci(line, b"rev")) {
+        return false;
+    }
+    if s.starts_with(b"sha512-") || s.starts_with(b"sha384-") || s.starts_with(b"sha256-") || s.starts_with(b"sha1-") {
+        return false;
+    }
+    !is_uuid(s)
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(hay, needle).is_some()
+}
+
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// `8-4-4-4-12` hex digits.
+pub fn is_uuid(s: &[u8]) -> bool {
+    s.len() == 36
+        && s.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_recognised() {
+        for p in ["${API_TOKEN}", "{{ .Values.token }}", "<your-token>", "xxxxxxxxxxxx", "changeme", "your-api-key", "%(token)s", "aaaaaaaaaaaa", "AKIAIOSFODNN7EXAMPLE"] {
+            assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+        for s in ["Zq3kT9vLm2Xw8Rb4Nc6Yd1Hf5Jg7Ps", "hR8#kq2!Lw9z"] {
+            assert!(!is_placeholder(s.as_bytes()), "{s}");
+        }
+    }
+
+    #[test]
+    fn entropy_of_uniform_and_random_values() {
+        assert_eq!(entropy(b"aaaa"), 0.0);
+        assert!(entropy(b"Zq3kT9vLm2Xw8Rb4Nc6Yd1Hf5Jg7Ps") > 4.0);
+    }
+
+    #[test]
+    fn generic_values_that_are_not_literals_are_dropped() {
+        let line = b"password = x";
+        for v in ["DB_PASSWORD", "config.secret", "os.getenv(\"X\")", "/etc/secret", "123e4567-e89b-12d3-a456-426614174000", "sha512-abc"] {
+            assert!(!plausible_literal(v.as_bytes(), line), "{v}");
+        }
+        assert!(plausible_literal(b"hR8kq2Lw9zPq", line));
+    }
+}

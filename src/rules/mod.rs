@@ -1,0 +1,255 @@
+//! Rule packs: TOML files under `patterns/`, embedded at build time and extendable by policy.
+//!
+//! A rule names a credential format: keywords (literal, case-insensitive) decide with one
+//! aho-corasick pass over the input which rule regexes run at all; the regex runs over the
+//! whole input (never line by line) and captures the secret; entropy, checksum and
+//! placeholder filters then drop what is not a credential. Each rule carries its own examples
+//! and negative examples, run by the test suite and by `git outbound rules --check`.
+
+pub mod checksum;
+mod filter;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{Regex, RegexBuilder};
+use serde::Deserialize;
+use std::collections::HashSet;
+
+use crate::error::Error;
+use crate::finding::Severity;
+
+/// The built-in packs, in a fixed order.
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    ("patterns/cloud.toml", include_str!("../../patterns/cloud.toml")),
+    ("patterns/code-hosting.toml", include_str!("../../patterns/code-hosting.toml")),
+    ("patterns/registries.toml", include_str!("../../patterns/registries.toml")),
+    ("patterns/ai.toml", include_str!("../../patterns/ai.toml")),
+    ("patterns/payments.toml", include_str!("../../patterns/payments.toml")),
+    ("patterns/messaging.toml", include_str!("../../patterns/messaging.toml")),
+    ("patterns/saas.toml", include_str!("../../patterns/saas.toml")),
+    ("patterns/keys.toml", include_str!("../../patterns/keys.toml")),
+    ("patterns/databases.toml", include_str!("../../patterns/databases.toml")),
+    ("patterns/generic.toml", include_str!("../../patterns/generic.toml")),
+];
+
+/// A rule pack as written in TOML.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackFile {
+    #[serde(default)]
+    pub rule: Vec<RuleFile>,
+}
+
+/// One rule as written in TOML; see README.md "Rule packs" for each key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    pub id: toml::Spanned<String>,
+    pub description: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    pub regex: toml::Spanned<String>,
+    /// Minimum Shannon entropy (bits per character) of the captured secret.
+    pub entropy: Option<f64>,
+    /// Name of an offline checksum validator in `checksum.rs`.
+    pub checksum: Option<toml::Spanned<String>>,
+    /// Generic rules (assignments of `password`, `token`…) get the stricter false-positive
+    /// filters: identifiers, paths, hashes, UUIDs, minified lines.
+    #[serde(default)]
+    pub generic: bool,
+    /// Placeholder filter (`${X}`, `<token>`, `xxxx`, `changeme`…); on unless set to false.
+    pub placeholder: Option<bool>,
+    pub severity: Option<Severity>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub description: String,
+    pub keywords: Vec<String>,
+    pub regex: Regex,
+    secret_group: usize,
+    pub entropy: Option<f64>,
+    pub checksum: Option<checksum::Kind>,
+    pub generic: bool,
+    pub placeholder: bool,
+    pub severity: Option<Severity>,
+    pub examples: Vec<String>,
+    pub negative_examples: Vec<String>,
+    /// Where the rule was defined (pack or policy file).
+    pub origin: String,
+}
+
+/// A credential found in some content: byte offsets of the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    pub rule: usize,
+    pub start: usize,
+    pub end: usize,
+    pub validated: bool,
+}
+
+/// The rules in force, with their keyword prefilter.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    prefilter: AhoCorasick,
+    /// For each prefilter pattern, the rules it enables.
+    pattern_rules: Vec<Vec<usize>>,
+    /// Rules without keywords run on every input.
+    always: Vec<usize>,
+}
+
+/// Parses one pack; errors name the file, the line and the key.
+pub fn parse_pack(origin: &str, text: &str) -> Result<Vec<Rule>, Error> {
+    let pack: PackFile = toml::from_str(text).map_err(|e| Error::toml(origin, text, &e))?;
+    pack.rule.into_iter().map(|r| compile(origin, text, r)).collect()
+}
+
+/// Compiles one rule written in a pack or a policy file.
+pub fn compile(origin: &str, text: &str, raw: RuleFile) -> Result<Rule, Error> {
+    let at = |span: std::ops::Range<usize>, key: &str, message: String| Error::Config {
+        file: origin.to_string(),
+        line: Some(line_of(text, span.start)),
+        key: key.to_string(),
+        message,
+    };
+    let id = raw.id.get_ref().clone();
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Err(at(raw.id.span(), "id", format!("rule id '{id}' must be kebab-case")));
+    }
+    let regex = RegexBuilder::new(raw.regex.get_ref())
+        .unicode(false)
+        .size_limit(32 << 20)
+        .build()
+        .map_err(|e| at(raw.regex.span(), "regex", format!("rule '{id}': {e}")))?;
+    let secret_group = if let Some(i) = regex.capture_names().position(|n| n == Some("secret")) {
+        i
+    } else if regex.captures_len() > 1 {
+        1
+    } else {
+        0
+    };
+    let checksum = match &raw.checksum {
+        None => None,
+        Some(name) => Some(checksum::Kind::parse(name.get_ref()).ok_or_else(|| {
+            at(
+                name.span(),
+                "checksum",
+                format!("rule '{id}': unknown checksum '{}' (known: {})", name.get_ref(), checksum::Kind::NAMES.join(", ")),
+            )
+        })?),
+    };
+    Ok(Rule {
+        id,
+        description: raw.description,
+        keywords: raw.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
+        regex,
+        secret_group,
+        entropy: raw.entropy,
+        checksum,
+        generic: raw.generic,
+        placeholder: raw.placeholder.unwrap_or(true),
+        severity: raw.severity,
+        examples: raw.examples,
+        negative_examples: raw.negative_examples,
+        origin: origin.to_string(),
+    })
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+impl RuleSet {
+    /// The built-in packs.
+    pub fn builtin() -> Result<Vec<Rule>, Error> {
+        let mut rules = Vec::new();
+        for (origin, text) in BUILTIN_PACKS {
+            rules.extend(parse_pack(origin, text)?);
+        }
+        Ok(rules)
+    }
+
+    /// Builds the prefilter over `rules`; duplicate ids are an error.
+    pub fn new(rules: Vec<Rule>) -> Result<RuleSet, Error> {
+        let mut seen = HashSet::new();
+        for r in &rules {
+            if !seen.insert(r.id.as_str()) {
+                return Err(Error::Config {
+                    file: r.origin.clone(),
+                    line: None,
+                    key: "id".into(),
+                    message: format!("rule id '{}' is defined twice", r.id),
+                });
+            }
+        }
+        let mut keywords: Vec<String> = Vec::new();
+        let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            if r.keywords.is_empty() {
+                always.push(i);
+            }
+            for k in &r.keywords {
+                match keywords.iter().position(|x| x == k) {
+                    Some(p) => pattern_rules[p].push(i),
+                    None => {
+                        keywords.push(k.clone());
+                        pattern_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let prefilter = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)
+            .map_err(|e| Error::Internal(format!("keyword prefilter: {e}")))?;
+        Ok(RuleSet { rules, prefilter, pattern_rules, always })
+    }
+
+    /// The rules whose keywords occur in `content` (one pass), plus those without keywords.
+    pub fn candidates(&self, content: &[u8]) -> Vec<usize> {
+        let mut on = vec![false; self.rules.len()];
+        for &i in &self.always {
+            on[i] = true;
+        }
+        for m in self.prefilter.find_overlapping_iter(content) {
+            for &i in &self.pattern_rules[m.pattern().as_usize()] {
+                on[i] = true;
+            }
+        }
+        on.iter().enumerate().filter(|(_, o)| **o).map(|(i, _)| i).collect()
+    }
+
+    /// Every credential in `content`, in order of position.
+    pub fn find(&self, content: &[u8]) -> Vec<Match> {
+        let mut out = Vec::new();
+        for i in self.candidates(content) {
+            self.find_rule(i, content, &mut out);
+        }
+        out.sort_by_key(|m| (m.start, m.end, m.rule));
+        out
+    }
+
+    fn find_rule(&self, i: usize, content: &[u8], out: &mut Vec<Match>) {
+        let rule = &self.rules[i];
+        for caps in rule.regex.captures_iter(content) {
+            let Some(m) = caps.get(rule.secret_group).or_else(|| caps.get(0)) else {
+                continue;
+            };
+            if let Some(validated) = filter::accept(rule, content, m.start(), m.end()) {
+                out.push(Match { rule: i, start: m.start(), end: m.end(), validated });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,65 @@
+//! Runs every rule's own examples: each example must be found by that rule, each negative
+//! example must be found by no rule at all (after every filter).
+
+use super::*;
+
+fn builtin() -> RuleSet {
+    RuleSet::new(RuleSet::builtin().expect("built-in packs parse")).expect("built-in packs compile")
+}
+
+#[test]
+fn every_rule_finds_its_examples() {
+    let set = builtin();
+    let mut failures = Vec::new();
+    for (i, rule) in set.rules.iter().enumerate() {
+        if rule.examples.is_empty() {
+            failures.push(format!("{}: no examples", rule.id));
+        }
+        for ex in &rule.examples {
+            if !set.find(ex.as_bytes()).iter().any(|m| m.rule == i) {
+                failures.push(format!("{} ({}): missed example {ex:?}", rule.id, rule.origin));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn no_rule_fires_on_negative_examples() {
+    let set = builtin();
+    let mut failures = Vec::new();
+    for rule in &set.rules {
+        if rule.negative_examples.is_empty() {
+            failures.push(format!("{}: no negative examples", rule.id));
+        }
+        for ex in &rule.negative_examples {
+            for m in set.find(ex.as_bytes()) {
+                failures.push(format!(
+                    "{}: negative example {ex:?} matched by {}",
+                    rule.id, set.rules[m.rule].id
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn rule_ids_are_unique_and_there_are_enough() {
+    let set = builtin();
+    assert!(set.rules.len() >= 150, "only {} rules", set.rules.len());
+}
+
+#[test]
+fn a_bad_regex_names_file_line_and_key() {
+    let text = "[[rule]]\nid = \"x\"\ndescription = \"d\"\nregex = '(unclosed'\n";
+    let err = parse_pack("patterns/bad.toml", text).unwrap_err().to_string();
+    assert!(err.starts_with("'patterns/bad.toml' line 4, key 'regex'"), "{err}");
+}
+
+#[test]
+fn an_unknown_key_is_an_error() {
+    let text = "[[rule]]\nid = \"x\"\ndescription = \"d\"\nregex = 'a'\nkeywrods = []\n";
+    let err = parse_pack("p.toml", text).unwrap_err().to_string();
+    assert!(err.contains("line 5") && err.contains("keywrods"), "{err}");
+}
