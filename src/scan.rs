@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::check::internal_url::InternalUrls;
+use crate::check::dco::{self, CommitInfo, DcoOptions};
+use crate::check::artifact::{self, ArtifactOptions};
+use crate::check::spdx::{self, Project};
 use crate::check::{CheckSet, LineIndex, inline_allow, secret};
 use crate::error::Error;
 use crate::finding::{self, Check, Finding, Severity};
@@ -58,7 +61,12 @@ impl Outcome {
 pub struct Engine<'p> {
     pub policy: &'p Policy,
     pub checks: CheckSet,
+    /// DCO options when the caller decided sign-offs are required for these commits.
+    pub dco: Option<DcoOptions>,
+    /// REUSE.toml files and `.license` sidecars of the tree being checked.
+    pub project: Project,
     urls: InternalUrls,
+    artifact: ArtifactOptions,
 }
 
 /// What one file produced.
@@ -79,7 +87,7 @@ impl<'p> Engine<'p> {
                 on = on.without(c);
             }
         }
-        Engine { policy, checks: on, urls: InternalUrls::new(policy) }
+        Engine { policy, checks: on, dco: None, project: Project::default(), urls: InternalUrls::new(policy), artifact: policy.artifact_options() }
     }
 
     /// Runs every check on every item. `git_dir` is where blob items are read from.
@@ -130,8 +138,16 @@ impl<'p> Engine<'p> {
             Err(e) => return FileResult { error: Some(format!("{}: {e}", item.path)), ..FileResult::default() },
         };
         let mut res = FileResult { bytes: content.len() as u64, ..FileResult::default() };
+        let mut artifacts = Vec::new();
+        if self.checks.has(Check::Artifact) && (artifact::is_artifact(&item.path, &content) || content.len() as u64 > self.artifact.max_file_size) {
+            let licensed = self.project.sidecar(&item.path).is_some() || self.project.annotation(&item.path).is_some();
+            let cap = self.policy.severity(Check::Artifact);
+            artifacts = artifact::check_file(&item.path, &content, licensed, &self.artifact);
+            artifacts.iter_mut().for_each(|f| f.severity = f.severity.min(cap));
+        }
         if content.len() as u64 > self.policy.max_file_size() {
             res.skipped = Some(Skipped { path: item.path.clone(), reason: format!("{} bytes, above scan.max_file_size ({})", content.len(), self.policy.max_file_size()) });
+            res.findings = artifacts.into_iter().map(|f| (item.order, with_place(f, item))).collect();
             return res;
         }
         let binary = memchr::memchr(0, &content[..content.len().min(BINARY_SNIFF)]).is_some();
@@ -142,12 +158,16 @@ impl<'p> Engine<'p> {
                 findings = not_in_previous(repo, &item.previous, findings);
             }
         }
-        for f in findings.iter_mut().chain(allowed.iter_mut()) {
-            f.path = Some(item.path.clone());
-            f.commit.clone_from(&item.commit);
+        findings.extend(artifacts);
+        if self.checks.has(Check::Spdx) && !spdx::is_exempt(&item.path) {
+            let cap = self.policy.severity(Check::Spdx);
+            findings.extend(spdx::check_file(&item.path, &content, &self.project, &self.policy.spdx).into_iter().map(|mut f| {
+                f.severity = f.severity.min(cap);
+                f
+            }));
         }
-        res.findings = findings.into_iter().map(|f| (item.order, f)).collect();
-        res.inline_allowed = allowed;
+        res.findings = findings.into_iter().map(|f| (item.order, with_place(f, item))).collect();
+        res.inline_allowed = allowed.into_iter().map(|f| with_place(f, item)).collect();
         res
     }
 
@@ -169,7 +189,16 @@ impl<'p> Engine<'p> {
     fn commit(&self, c: &CommitItem) -> (Vec<Finding>, Vec<Finding>) {
         let (mut found, mut allowed) = self.text(c.message.as_bytes());
         for f in found.iter_mut().chain(allowed.iter_mut()) {
-            f.commit = Some(c.id.clone());
+            f.commit = (!c.id.is_empty()).then(|| c.id.clone());
+        }
+        if let (Some(opts), false, true) = (&self.dco, c.is_tag, self.checks.has(Check::Dco)) {
+            let (author, committer) = (dco_identity(&c.author), dco_identity(&c.committer));
+            let info = CommitInfo { id: &c.id, message: &c.message, author: &author, committer: &committer, parents: c.parents };
+            let cap = self.policy.severity(Check::Dco);
+            found.extend(dco::check(&info, opts).into_iter().map(|mut f| {
+                f.severity = f.severity.min(cap);
+                f
+            }));
         }
         (found, allowed)
     }
@@ -197,8 +226,26 @@ impl<'p> Engine<'p> {
     }
 }
 
+/// Sets the item's path (unless the check named another file) and commit.
+fn with_place(mut f: Finding, item: &FileItem) -> Finding {
+    if f.path.is_none() {
+        f.path = Some(item.path.clone());
+    }
+    f.commit.clone_from(&item.commit);
+    f
+}
+
+fn dco_identity(i: &crate::source::Identity) -> dco::Identity {
+    dco::Identity { name: i.name.clone(), email: i.email.clone() }
+}
+
 fn inline(finding: Finding) -> Allowed {
     Allowed { finding, reason: "outbound:allow on the line".into() }
+}
+
+/// The licensing context, read only when the `spdx` check is on.
+pub fn project_for(policy: &Policy, read: impl FnOnce() -> Result<Project, Error>) -> Result<Project, Error> {
+    if policy.severity(Check::Spdx) == Severity::Off { Ok(Project::default()) } else { read() }
 }
 
 /// Reads an item's bytes.

@@ -1,12 +1,12 @@
 //! The checks. Each turns content or commits into findings and does no I/O; none knows which
 //! source fed it. `scan.rs` decides which checks apply to which item.
 
-// pub mod approval;
-// pub mod artifact;
-// pub mod dco;
+pub mod approval;
+pub mod artifact;
+pub mod dco;
 pub mod internal_url;
 pub mod secret;
-// pub mod spdx;
+pub mod spdx;
 
 use crate::finding::{Check, Finding};
 

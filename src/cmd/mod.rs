@@ -1,7 +1,10 @@
 //! The subcommands. Each resolves its inputs (repository, policy, source), runs the engine
 //! and writes a report; the exit code follows the outcome.
 
+mod approval;
+mod fix;
 mod scan;
+mod setup;
 
 use std::path::Path;
 
@@ -9,7 +12,7 @@ use crate::cli::{Cli, Command};
 use crate::error::Error;
 use crate::policy::{Policy, Sources};
 
-pub use scan::{exit_code, write_outcome};
+pub use scan::{exit_code, tip_project, write_outcome};
 
 /// Runs one command and returns its exit code.
 pub fn run(cli: Cli) -> Result<u8, Error> {
@@ -18,7 +21,13 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Baseline(args) => scan::baseline(&args),
         Command::Policy(args) => scan::show_policy(&args),
         Command::Rules(args) => scan::rules(&args),
-        other => Err(Error::Usage(format!("not available in this build: {other:?}"))),
+        Command::Hook(args) => crate::hook::run(&args.name, &args.args),
+        Command::Install(args) => setup::install(&args),
+        Command::Uninstall(args) => setup::uninstall(&args),
+        Command::Doctor(args) => setup::doctor(&args),
+        Command::Fix(args) => fix::fix(&args),
+        Command::Request(args) => approval::request(&args),
+        Command::Approve(args) => approval::approve(&args),
     }
 }
 

@@ -12,7 +12,8 @@ use crate::git;
 use crate::policy::Policy;
 use crate::report::{self, Format, Style};
 use crate::rules::RuleSet;
-use crate::scan::{Engine, Outcome};
+use crate::check::spdx::Project;
+use crate::scan::{Engine, Outcome, project_for};
 use crate::source::{self, Items};
 
 /// Resolves the source, the policy and the checks of a scan, and runs it.
@@ -24,17 +25,25 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
         let repo = git::open(&cwd)?;
         let root = git::root(&repo);
         let policy = super::client_policy(args.policy.policy.as_deref(), Some(&repo), repo.workdir(), overrides)?;
-        let items = if args.staged {
-            source::staged::items(&repo)?
+        let (items, project) = if args.staged {
+            let project = project_for(&policy, || source::reuse::from_index(&repo, &source::staged::index(&repo)?))?;
+            (source::staged::items(&repo)?, project)
         } else if let Some(spec) = &args.range {
             let (exclude, include) = source::range::parse_range(&repo, spec)?;
             let ids = source::range::commits(&repo, &[include], &exclude.into_iter().collect::<Vec<_>>())?;
-            source::range::items(&repo, &ids)?
+            (source::range::items(&repo, &ids)?, project_for(&policy, || tip_project(&repo, include))?)
         } else {
-            source::range::history(&repo)?
+            let head = repo.head().ok().and_then(|h| h.target());
+            let project = match head {
+                Some(id) => project_for(&policy, || tip_project(&repo, id))?,
+                None => Project::default(),
+            };
+            (source::range::history(&repo)?, project)
         };
         let _ = root;
-        return engine_run(&policy, &args.output, items, Some(repo.path()));
+        // Sign-offs are checked on ranges (the CI backstop) whenever policy requires them.
+        let dco = args.range.is_some() && policy.dco_require() != crate::policy::DcoRequire::Never;
+        return engine_run(&policy, &args.output, items, Some(repo.path()), dco, project);
     }
     let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     let root = if paths.len() == 1 && paths[0].is_dir() { paths[0].clone() } else { cwd.clone() };
@@ -42,15 +51,27 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
     let repo_dir = if root.join(".outbound.toml").is_file() { Some(root.clone()) } else { repo.as_ref().and_then(|r| r.workdir().map(Path::to_path_buf)) };
     let policy = super::client_policy(args.policy.policy.as_deref(), repo.as_ref(), repo_dir.as_deref(), overrides)?;
     let items = source::worktree::items(&root, &paths, &policy)?;
-    engine_run(&policy, &args.output, items, None)
+    let project = project_for(&policy, || source::reuse::from_disk(&items.files, &root))?;
+    engine_run(&policy, &args.output, items, None, false, project)
 }
 
-fn engine_run(policy: &Policy, out: &OutputArgs, items: Items, git_dir: Option<&Path>) -> Result<Outcome, Error> {
+/// The licensing context of a commit's tree.
+pub fn tip_project(repo: &git2::Repository, id: git2::Oid) -> Result<Project, Error> {
+    let tree = repo.find_commit(id).and_then(|c| c.tree()).map_err(|e| Error::git(format!("reading the tree of {id}"), e))?;
+    source::reuse::from_tree(repo, &tree)
+}
+
+fn engine_run(policy: &Policy, out: &OutputArgs, items: Items, git_dir: Option<&Path>, dco: bool, project: Project) -> Result<Outcome, Error> {
     let checks = match &out.checks {
         Some(list) => CheckSet::parse(list).map_err(Error::Usage)?,
         None => CheckSet::all(),
     };
-    Engine::new(policy, checks).run(items, git_dir)
+    let mut engine = Engine::new(policy, checks);
+    engine.project = project;
+    if dco {
+        engine.dco = Some(policy.dco_options());
+    }
+    engine.run(items, git_dir)
 }
 
 fn absolute(cwd: &Path, p: &Path) -> PathBuf {

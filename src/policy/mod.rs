@@ -83,6 +83,8 @@ pub struct Policy {
     pub warnings: Vec<String>,
     /// The layers in force, first to last.
     pub layers: Vec<String>,
+    /// `[spdx]`, validated.
+    pub spdx: crate::check::spdx::SpdxOptions,
     exclude: Vec<GlobMatcher>,
     internal_remotes: Vec<GlobMatcher>,
 }
@@ -130,6 +132,31 @@ impl Policy {
 
     pub fn dco_require(&self) -> DcoRequire {
         self.raw.dco.as_ref().and_then(|d| d.require).unwrap_or(DcoRequire::Never)
+    }
+
+    /// The DCO options of `[dco]`.
+    pub fn dco_options(&self) -> crate::check::dco::DcoOptions {
+        let d = self.raw.dco.clone().unwrap_or_default();
+        crate::check::dco::DcoOptions {
+            check_merges: d.check_merges.unwrap_or(false),
+            bots: d.bots.unwrap_or_default(),
+            require_author: d.require_author.unwrap_or(false),
+        }
+    }
+
+    /// The options of `[artifact]`.
+    pub fn artifact_options(&self) -> crate::check::artifact::ArtifactOptions {
+        let a = self.raw.artifact.clone().unwrap_or_default();
+        let d = crate::check::artifact::ArtifactOptions::default();
+        crate::check::artifact::ArtifactOptions {
+            allow_globals: a.allow_globals.unwrap_or_default(),
+            max_file_size: a.max_file_size.unwrap_or(d.max_file_size),
+            large_file_severity: a.large_file_severity.unwrap_or(d.large_file_severity),
+            require_license: a.require_license.unwrap_or(false),
+            data_paths: a.data_paths.unwrap_or_default().into_iter().map(|g| g.0).collect(),
+            pii_threshold: a.pii_threshold.unwrap_or(d.pii_threshold),
+            ..d
+        }
     }
 
     pub fn max_file_size(&self) -> u64 {
@@ -302,7 +329,21 @@ fn finish(raw: PolicyFile, origins: BTreeMap<String, String>, warnings: Vec<Stri
     };
     let exclude = raw.scan.as_ref().and_then(|s| s.exclude.clone()).unwrap_or_default().iter().map(|g| glob(&g.0)).collect::<Result<_, _>>()?;
     let internal_remotes = raw.remotes.as_ref().and_then(|r| r.internal.clone()).unwrap_or_default().iter().map(|g| glob(&g.0.to_ascii_lowercase())).collect::<Result<_, _>>()?;
-    Ok(Policy { raw, rules, allow, terms, baseline, origins, warnings, layers, exclude, internal_remotes })
+    let spdx = spdx_options(&raw)?;
+    Ok(Policy { raw, rules, allow, terms, baseline, origins, warnings, layers, spdx, exclude, internal_remotes })
+}
+
+fn spdx_options(raw: &PolicyFile) -> Result<crate::check::spdx::SpdxOptions, Error> {
+    use crate::check::spdx::{LicenseClass, SpdxOptions};
+    let s = raw.spdx.clone().unwrap_or_default();
+    let classes = s
+        .classes
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| LicenseClass { name: c.name, paths: c.paths.into_iter().map(|g| g.0).collect(), allow: c.allow })
+        .collect();
+    SpdxOptions::new(s.allow.unwrap_or_default(), s.deny.unwrap_or_default(), classes, s.require_binary.unwrap_or(false))
+        .map_err(|message| Error::Config { file: "policy".into(), line: None, key: "spdx".into(), message })
 }
 
 fn describe_allow(a: &file::AllowFile) -> String {

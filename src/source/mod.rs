@@ -4,6 +4,7 @@
 //! large the input.
 
 pub mod range;
+pub mod reuse;
 pub mod staged;
 pub mod worktree;
 

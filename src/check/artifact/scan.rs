@@ -1,0 +1,265 @@
+//! Content analysis of one file or archive member: decide what the bytes are (pickle, PyTorch
+//! zip, NumPy array, safetensors, something else) by content first and by name second, walk
+//! every pickle and turn its imports into findings. Archives recurse through `archive.rs`.
+
+use super::imports::{self, Verdict};
+use super::pickle::{self, Target};
+use super::{ArtifactOptions, extension, numpy, safetensors};
+use crate::finding::{Check, Finding, Severity};
+use std::collections::BTreeSet;
+
+/// At most this many pickles stored back to back are walked (a legacy PyTorch file has five).
+const MAX_PICKLES: usize = 8;
+/// Unknown imports named in one finding; the rest are counted.
+const MAX_NAMED: usize = 10;
+
+const PICKLE_EXTS: &[&str] = &["pkl", "pickle", "joblib", "dill"];
+/// Extensions that may hold a pickle without a protocol header (protocol 0/1, legacy PyTorch).
+const MAYBE_PICKLE_EXTS: &[&str] = &["pt", "pth", "ckpt", "bin", "dat", "data"];
+const ZIP_MAGIC: &[&[u8]] = &[b"PK\x03\x04", b"PK\x05\x06"];
+
+/// How sure the content is a pickle, which decides how failures are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Named as a pickle: every import counts, a parse failure blocks.
+    Strict,
+    /// Starts with a pickle header under another name: every import counts, failure warns.
+    Sniffed,
+    /// Might be a protocol 0/1 pickle: reported only if it parses or imports something
+    /// dangerous, so that arbitrary binary data is not mistaken for one.
+    Lenient,
+}
+
+/// What a file or member holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Zip,
+    Npy,
+    Pickle(Mode),
+    Safetensors,
+    Other,
+}
+
+/// Decides the format from the first bytes, the name and the total length.
+pub(crate) fn sniff(name: &str, head: &[u8], total_len: u64) -> Format {
+    let ext = extension(name);
+    if ZIP_MAGIC.iter().any(|m| head.starts_with(m)) {
+        Format::Zip
+    } else if numpy::has_npy_magic(head) {
+        Format::Npy
+    } else if pickle::has_pickle_header(head) {
+        let named =
+            PICKLE_EXTS.contains(&ext.as_str()) || MAYBE_PICKLE_EXTS.contains(&ext.as_str());
+        Format::Pickle(if named { Mode::Strict } else { Mode::Sniffed })
+    } else if PICKLE_EXTS.contains(&ext.as_str()) {
+        Format::Pickle(Mode::Strict)
+    } else if ext == "safetensors" || safetensors::looks_like(head, total_len) {
+        Format::Safetensors
+    } else if MAYBE_PICKLE_EXTS.contains(&ext.as_str()) && !head.is_empty() {
+        Format::Pickle(Mode::Lenient)
+    } else {
+        Format::Other
+    }
+}
+
+/// The state of the analysis of one top-level file.
+pub(crate) struct Scan<'a> {
+    pub path: &'a str,
+    pub opts: &'a ArtifactOptions,
+    pub findings: Vec<Finding>,
+    /// Set when model content (pickle, array, safetensors, checkpoint) was recognised.
+    pub model: bool,
+    /// Decompressed bytes that archive members may still take.
+    pub budget: u64,
+}
+
+impl<'a> Scan<'a> {
+    /// Starts the analysis of the file at `path`.
+    pub fn new(path: &'a str, opts: &'a ArtifactOptions) -> Scan<'a> {
+        Scan {
+            path,
+            opts,
+            findings: Vec::new(),
+            model: false,
+            budget: opts.max_scan_size,
+        }
+    }
+
+    /// Adds a finding about this file and returns it for the caller to refine.
+    pub fn report(
+        &mut self,
+        rule: &str,
+        severity: Severity,
+        message: String,
+        help: &str,
+    ) -> &mut Finding {
+        let mut finding = Finding::new(Check::Artifact, rule, severity, message);
+        finding.path = Some(self.path.to_string());
+        finding.help = help.to_string();
+        self.findings.push(finding);
+        let last = self.findings.len() - 1;
+        &mut self.findings[last]
+    }
+
+    /// Notes that part of the file could not be checked.
+    pub fn unscanned(&mut self, place: &str, why: String) {
+        let help = "Check the file by hand or keep it out of the repository; git-outbound cannot vouch for it.";
+        self.report(
+            "unscanned-artifact",
+            Severity::Warn,
+            format!("`{place}` was not checked: {why}"),
+            help,
+        );
+    }
+
+    /// Analyses `data` (all of it, or a prefix when `total_len` is larger), found at `place`
+    /// (`path` or `path:member`) under `name`, `depth` archives deep.
+    pub fn content(&mut self, place: &str, name: &str, data: &[u8], total_len: u64, depth: usize) {
+        let format = sniff(name, data, total_len);
+        match format {
+            Format::Zip if (data.len() as u64) < total_len => {
+                self.unscanned(
+                    place,
+                    format!(
+                        "archives over {} bytes are not opened",
+                        self.opts.max_scan_size
+                    ),
+                );
+            }
+            Format::Zip => super::archive::scan_zip(self, place, data, depth),
+            Format::Npy => self.npy(place, data),
+            Format::Pickle(mode) => self.pickle(place, data, mode),
+            Format::Safetensors => self.safetensors(place, data, total_len),
+            Format::Other => {}
+        }
+        if (data.len() as u64) < total_len && matches!(format, Format::Pickle(_)) {
+            self.unscanned(
+                place,
+                format!("only the first {} bytes were checked", data.len()),
+            );
+        }
+    }
+
+    fn npy(&mut self, place: &str, data: &[u8]) {
+        self.model = true;
+        match numpy::parse(data) {
+            Ok(numpy::Npy::Plain) => {}
+            Ok(numpy::Npy::Object { pickle, .. }) => {
+                self.pickle(&format!("{place} (object array)"), pickle, Mode::Strict)
+            }
+            Err(e) => {
+                let help = "Regenerate the array with numpy.save; a file numpy cannot read is of no use to anyone.";
+                self.report(
+                    "malformed-artifact",
+                    Severity::Warn,
+                    format!("`{place}` is not a valid .npy file: {e}"),
+                    help,
+                );
+            }
+        }
+    }
+
+    fn safetensors(&mut self, place: &str, data: &[u8], total_len: u64) {
+        self.model = true;
+        if let Err(e) = safetensors::validate(data, total_len) {
+            let help = "Re-export the tensors with safetensors' save_file; loaders will reject this header.";
+            self.report(
+                "invalid-safetensors",
+                Severity::Warn,
+                format!("`{place}` has an invalid safetensors header: {e}"),
+                help,
+            );
+        }
+    }
+
+    fn pickle(&mut self, place: &str, data: &[u8], mode: Mode) {
+        let walks = pickle::walk_all(data, MAX_PICKLES);
+        let first_ok = walks.first().is_some_and(|w| w.error.is_none());
+        if mode != Mode::Lenient || first_ok {
+            self.model = true;
+        }
+        let mut unknown = BTreeSet::new();
+        let mut dangerous = BTreeSet::new();
+        for (i, walk) in walks.iter().enumerate() {
+            let counted = walk.error.is_none() || (i == 0 && mode != Mode::Lenient);
+            for import in &walk.imports {
+                let (label, verdict) = match &import.target {
+                    Target::Global { module, name } => (
+                        format!("{module}.{name}"),
+                        imports::classify(module, name, &self.opts.allow_globals),
+                    ),
+                    Target::Unresolved(why) => (
+                        format!("<{why}>"),
+                        Verdict::Dangerous("cannot be known without running the pickle"),
+                    ),
+                };
+                match verdict {
+                    Verdict::Dangerous(reason) if dangerous.insert(label.clone()) => {
+                        self.dangerous(place, &label, reason, import.opcode, import.offset);
+                    }
+                    Verdict::Unknown if counted => {
+                        unknown.insert(label);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if !unknown.is_empty() {
+            self.unknown(place, &unknown);
+        }
+        match (walks.first(), mode) {
+            (None, Mode::Strict) => {
+                self.malformed(place, "the file is empty".into(), Severity::Block)
+            }
+            (Some(w), Mode::Strict | Mode::Sniffed) => {
+                if let Some(e) = &w.error {
+                    let severity = if mode == Mode::Strict {
+                        Severity::Block
+                    } else {
+                        Severity::Warn
+                    };
+                    self.malformed(
+                        place,
+                        format!("{} at byte {}", e.message, e.offset),
+                        severity,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn dangerous(&mut self, place: &str, label: &str, reason: &str, opcode: &str, offset: usize) {
+        let message = format!(
+            "`{place}` is a pickle that imports `{label}` ({opcode} at byte {offset}), which {reason}: loading the file runs it"
+        );
+        let help = "Do not publish this file. Re-export the weights as safetensors (safetensors.torch.save_file) or plain arrays (numpy.save with allow_pickle=False).";
+        let finding = self.report("unsafe-pickle", Severity::Block, message, help);
+        finding.value = Some(format!("{place}:{label}"));
+    }
+
+    fn unknown(&mut self, place: &str, labels: &BTreeSet<String>) {
+        let named: Vec<&str> = labels.iter().take(MAX_NAMED).map(String::as_str).collect();
+        let more = labels.len().saturating_sub(MAX_NAMED);
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        let message = format!(
+            "`{place}` is a pickle that imports `{}`{tail}, which the policy does not allow: loading the file runs their code",
+            named.join("`, `")
+        );
+        let help = "Convert the file to safetensors or another format without code. If these classes are trusted, allow them in the policy: [artifact] allow_globals = [\"module.Name\"].";
+        let finding = self.report("unknown-pickle-import", Severity::Block, message, help);
+        finding.value = Some(format!("{place}:{}", named.join(",")));
+    }
+
+    fn malformed(&mut self, place: &str, why: String, severity: Severity) {
+        let message = format!(
+            "`{place}` looks like a pickle but cannot be parsed ({why}), so it cannot be checked"
+        );
+        let help = "Regenerate the file or convert it to safetensors; if it is not a pickle, give it a name that does not claim one.";
+        self.report("malformed-pickle", severity, message, help);
+    }
+}

@@ -1,0 +1,321 @@
+//! `git outbound fix spdx`: inserts a license header in the file's comment style, after the
+//! lines that must stay first (shebang, XML or PHP prolog, encoding line, Dockerfile parser
+//! directives). Idempotent: a file whose header already carries a tag is left alone. Binaries
+//! and files that cannot hold a comment are never touched; the caller writes a sidecar made by
+//! [`sidecar_text`] instead.
+
+use super::comment::{self, Kind, Style};
+use super::{Project, SpdxOptions, expr, header};
+
+/// What `fix` did or why it did nothing.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FixOutcome {
+    /// The header already carries an `SPDX-License-Identifier`.
+    Unchanged,
+    /// The new content.
+    Updated(Vec<u8>),
+    /// A binary: write [`sidecar_text`] to [`sidecar_path`] if asked.
+    Binary,
+    /// Text that cannot hold a comment (JSON, CSV, notebooks): same remedy as a binary.
+    Uncommentable,
+    /// No known comment style: the user has to add the header by hand or use a sidecar.
+    UnknownStyle,
+}
+
+/// Adds `SPDX-FileCopyrightText` (when given) and `SPDX-License-Identifier: <license>` to the
+/// header of `path`. `license` is what the caller resolved from `spdx.default_license`, the
+/// REUSE.toml project license or the first entry of `spdx.allow`.
+pub fn fix(path: &str, content: &[u8], license: &str, copyright: Option<&str>) -> FixOutcome {
+    // Not UTF-8 (e.g. Latin-1): rewriting it could corrupt it, so it is handled like a binary.
+    let style = match comment::kind(path) {
+        _ if comment::looks_binary(content) || std::str::from_utf8(content).is_err() => {
+            return FixOutcome::Binary;
+        }
+        Kind::Binary => return FixOutcome::Binary,
+        Kind::Uncommentable => return FixOutcome::Uncommentable,
+        Kind::Unknown => return FixOutcome::UnknownStyle,
+        Kind::Commentable(style) => style,
+    };
+    if !header::scan(content, Some(style)).tags.is_empty() {
+        return FixOutcome::Unchanged;
+    }
+    FixOutcome::Updated(insert(
+        path,
+        content,
+        style,
+        &header_lines(license, copyright),
+    ))
+}
+
+fn header_lines(license: &str, copyright: Option<&str>) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(c) = copyright {
+        lines.push(format!("SPDX-FileCopyrightText: {c}"));
+    }
+    lines.push(format!("{} {license}", header::TAG));
+    lines
+}
+
+fn insert(path: &str, content: &[u8], style: &Style, header: &[String]) -> Vec<u8> {
+    let (bom, body) = match content.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (&content[..3], rest),
+        None => (&content[..0], content),
+    };
+    let eol = if body.windows(2).any(|w| w == b"\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let text = String::from_utf8_lossy(body);
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let owned: Vec<String> = header::lines(body, header::HEAD_LINES);
+    let mut keep = header::preamble_len(&owned).min(lines.len());
+    if is_dockerfile(path) {
+        keep += owned[keep..]
+            .iter()
+            .take_while(|l| is_docker_directive(l))
+            .count();
+        keep = keep.min(lines.len());
+    }
+    let php_template =
+        path.ends_with(".php") && !owned.iter().take(keep).any(|l| l.starts_with("<?php"));
+    let mut out = Vec::with_capacity(content.len() + 128);
+    out.extend_from_slice(bom);
+    for line in &lines[..keep] {
+        out.extend_from_slice(line.as_bytes());
+    }
+    if keep > 0 && !lines[keep - 1].ends_with('\n') {
+        out.extend_from_slice(eol.as_bytes());
+    }
+    for h in header {
+        let line = if php_template {
+            format!("<?php /* {h} */ ?>")
+        } else {
+            style.comment(h)
+        };
+        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(eol.as_bytes());
+    }
+    let rest = &lines[keep..];
+    if rest.first().is_some_and(|l| !l.trim().is_empty()) {
+        out.extend_from_slice(eol.as_bytes());
+    }
+    for line in rest {
+        out.extend_from_slice(line.as_bytes());
+    }
+    out
+}
+
+fn is_dockerfile(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.starts_with("Dockerfile")
+        || name.starts_with("Containerfile")
+        || name.ends_with(".dockerfile")
+}
+
+/// Docker parser directives (`# syntax=…`, `# escape=…`) only count above every other comment.
+fn is_docker_directive(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix('#') else {
+        return false;
+    };
+    let key = rest
+        .split('=')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    rest.contains('=') && matches!(key.as_str(), "syntax" | "escape" | "check")
+}
+
+/// The license `fix spdx` inserts: `spdx.default_license`, else the project license of the
+/// root REUSE.toml, else the first entry of `spdx.allow`. The error names the key to set.
+pub fn resolve_license(
+    default_license: Option<&str>,
+    project: &Project,
+    opts: &SpdxOptions,
+) -> Result<String, String> {
+    if let Some(license) = default_license {
+        return match expr::parse(license) {
+            Ok(_) => Ok(license.trim().to_string()),
+            Err(e) => Err(format!("spdx.default_license: {} ({})", e.message, e.help)),
+        };
+    }
+    project
+        .project_license()
+        .or_else(|| opts.allow.first().cloned())
+        .ok_or_else(|| {
+            "no license to insert: set `spdx.default_license` in the policy, declare the project \
+         license in REUSE.toml or list licenses in `spdx.allow`"
+                .to_string()
+        })
+}
+
+/// Where REUSE looks for the licensing information of a file that cannot carry it.
+pub fn sidecar_path(path: &str) -> String {
+    format!("{path}.license")
+}
+
+/// The text of a `.license` sidecar file.
+pub fn sidecar_text(license: &str, copyright: Option<&str>) -> String {
+    let mut text = String::new();
+    for line in header_lines(license, copyright) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CP: Option<&str> = Some("2024 Acme Corp <legal@acme.example>");
+
+    /// (path, before, after) with license MIT and no copyright.
+    const CASES: &[(&str, &str, &str)] = &[
+        (
+            "main.rs",
+            "fn main() {}\n",
+            "// SPDX-License-Identifier: MIT\n\nfn main() {}\n",
+        ),
+        (
+            "x.c",
+            "int x;\n",
+            "/* SPDX-License-Identifier: MIT */\n\nint x;\n",
+        ),
+        (
+            "run.sh",
+            "#!/bin/sh\necho hi\n",
+            "#!/bin/sh\n# SPDX-License-Identifier: MIT\n\necho hi\n",
+        ),
+        (
+            "mod.py",
+            "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\nimport os\n",
+            "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n# SPDX-License-Identifier: MIT\n\nimport os\n",
+        ),
+        (
+            "layout.xml",
+            "<?xml version=\"1.0\"?>\n<a/>\n",
+            "<?xml version=\"1.0\"?>\n<!-- SPDX-License-Identifier: MIT -->\n\n<a/>\n",
+        ),
+        (
+            "index.php",
+            "<?php\necho 1;\n",
+            "<?php\n// SPDX-License-Identifier: MIT\n\necho 1;\n",
+        ),
+        (
+            "page.php",
+            "<p>hi</p>\n",
+            "<?php /* SPDX-License-Identifier: MIT */ ?>\n\n<p>hi</p>\n",
+        ),
+        (
+            "README.md",
+            "# Title\n",
+            "<!-- SPDX-License-Identifier: MIT -->\n\n# Title\n",
+        ),
+        (
+            "Dockerfile",
+            "# syntax=docker/dockerfile:1\nFROM alpine\n",
+            "# syntax=docker/dockerfile:1\n# SPDX-License-Identifier: MIT\n\nFROM alpine\n",
+        ),
+        (
+            "x.rs",
+            "\u{feff}fn f() {}\r\n",
+            "\u{feff}// SPDX-License-Identifier: MIT\r\n\r\nfn f() {}\r\n",
+        ),
+        (
+            "run.sh",
+            "#!/bin/sh",
+            "#!/bin/sh\n# SPDX-License-Identifier: MIT\n",
+        ),
+        (
+            "a.lua",
+            "\nreturn 1\n",
+            "-- SPDX-License-Identifier: MIT\n\nreturn 1\n",
+        ),
+        (
+            "build.bat",
+            "@echo off\n",
+            "REM SPDX-License-Identifier: MIT\n\n@echo off\n",
+        ),
+    ];
+
+    #[test]
+    fn headers_go_after_preambles_in_the_file_style() {
+        for (path, before, after) in CASES {
+            let got = fix(path, before.as_bytes(), "MIT", None);
+            let want = FixOutcome::Updated(after.as_bytes().to_vec());
+            assert_eq!(got, want, "{path}: {:?}", after);
+        }
+    }
+
+    #[test]
+    fn fixing_twice_changes_nothing() {
+        for (path, before, _) in CASES {
+            let FixOutcome::Updated(once) = fix(path, before.as_bytes(), "MIT", CP) else {
+                panic!("{path}: not updated");
+            };
+            assert_eq!(fix(path, &once, "MIT", CP), FixOutcome::Unchanged, "{path}");
+        }
+    }
+
+    #[test]
+    fn copyright_comes_before_the_license() {
+        let got = fix("a.py", b"x = 1\n", "Apache-2.0", CP);
+        let want = "# SPDX-FileCopyrightText: 2024 Acme Corp <legal@acme.example>\n# SPDX-License-Identifier: Apache-2.0\n\nx = 1\n";
+        assert_eq!(got, FixOutcome::Updated(want.as_bytes().to_vec()));
+    }
+
+    #[test]
+    fn binaries_and_data_are_never_touched() {
+        assert_eq!(
+            fix("logo.png", b"\x89PNG\r\n", "MIT", None),
+            FixOutcome::Binary
+        );
+        assert_eq!(fix("x.rs", b"fn\0", "MIT", None), FixOutcome::Binary);
+        assert_eq!(
+            fix("x.rs", b"// caf\xe9\n", "MIT", None),
+            FixOutcome::Binary
+        );
+        assert_eq!(
+            fix("package.json", b"{}", "MIT", None),
+            FixOutcome::Uncommentable
+        );
+        assert_eq!(
+            fix("notes.txt", b"hi", "MIT", None),
+            FixOutcome::UnknownStyle
+        );
+    }
+
+    #[test]
+    fn the_inserted_license_is_resolved_in_order() {
+        let toml = "version = 1\n[[annotations]]\npath = \"**\"\nSPDX-License-Identifier = \"Apache-2.0\"\n";
+        let project = Project::new(vec![(String::new(), toml.into())], vec![]).expect("valid");
+        let opts = SpdxOptions::new(vec!["MIT".into()], vec![], vec![], false).expect("valid");
+        let none = Project::default();
+        let empty = SpdxOptions::default();
+        assert_eq!(
+            resolve_license(Some("ISC"), &project, &opts),
+            Ok("ISC".into())
+        );
+        assert_eq!(
+            resolve_license(None, &project, &opts),
+            Ok("Apache-2.0".into())
+        );
+        assert_eq!(resolve_license(None, &none, &opts), Ok("MIT".into()));
+        let err = resolve_license(None, &none, &empty).expect_err("nothing to insert");
+        assert!(err.contains("spdx.default_license"), "{err}");
+        let err = resolve_license(Some("GPL-2.0"), &none, &empty).expect_err("deprecated");
+        assert!(
+            err.starts_with("spdx.default_license: ") && err.contains("GPL-2.0-only"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn sidecars_hold_the_same_tags() {
+        assert_eq!(sidecar_path("logo.png"), "logo.png.license");
+        let want = "SPDX-FileCopyrightText: 2024 Acme Corp <legal@acme.example>\nSPDX-License-Identifier: MIT\n";
+        assert_eq!(sidecar_text("MIT", CP), want);
+    }
+}

@@ -1,0 +1,86 @@
+//! The client hooks that guard a commit: pre-commit (the staged change) and commit-msg (the
+//! message, and the sign-off when `dco.require = "always"`).
+
+use std::io::IsTerminal;
+
+use super::audit::{self, Skip};
+use super::{checks, finish};
+use crate::error::Error;
+use crate::finding::Check;
+use crate::git;
+use crate::message;
+use crate::policy::DcoRequire;
+use crate::scan::{Engine, project_for};
+use crate::source::{self, CommitItem, Identity, Items};
+
+/// pre-commit: the index git gives the hook against HEAD.
+pub fn pre_commit() -> Result<u8, Error> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let repo = git::open(&cwd)?;
+    let policy = crate::cmd::client_policy(None, Some(&repo), repo.workdir(), None)?;
+    let skip = Skip::from_env()?;
+    let items = source::staged::items(&repo)?;
+    let mut engine = Engine::new(&policy, checks(&[Check::Secret, Check::InternalUrl, Check::Spdx, Check::Artifact], &skip));
+    engine.project = project_for(&policy, || source::reuse::from_index(&repo, &source::staged::index(&repo)?))?;
+    let outcome = engine.run(items, Some(repo.path()))?;
+    log_skip(&repo, "pre-commit", &skip, &[])?;
+    finish("pre-commit", &outcome, std::io::stderr().is_terminal())
+}
+
+/// commit-msg: the message file, cleaned the way git cleans it.
+pub fn commit_msg(file: &str) -> Result<u8, Error> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let repo = git::open(&cwd)?;
+    let policy = crate::cmd::client_policy(None, Some(&repo), repo.workdir(), None)?;
+    let skip = Skip::from_env()?;
+    let raw = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+    let config = repo.config().map_err(|e| Error::git("reading git config", e))?;
+    let comment = comment_prefix(&config);
+    let text = message::clean(&String::from_utf8_lossy(&raw), &comment);
+    let item = CommitItem {
+        id: String::new(),
+        message: text,
+        author: identity("AUTHOR", &repo),
+        committer: identity("COMMITTER", &repo),
+        parents: 1,
+        is_tag: false,
+        order: 0,
+    };
+    let mut engine = Engine::new(&policy, checks(&[Check::Secret, Check::InternalUrl, Check::Dco], &skip));
+    if policy.dco_require() == DcoRequire::Always {
+        engine.dco = Some(policy.dco_options());
+    }
+    let outcome = engine.run(Items { commits: vec![item], ..Items::default() }, Some(repo.path()))?;
+    log_skip(&repo, "commit-msg", &skip, &[])?;
+    finish("commit-msg", &outcome, std::io::stderr().is_terminal())
+}
+
+fn log_skip(repo: &git2::Repository, hook: &str, skip: &Skip, commits: &[String]) -> Result<(), Error> {
+    if skip.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = skip.checks.iter().map(|c| c.name().to_string()).collect();
+    audit::record(repo.commondir(), hook, &audit::user(Some(repo)), &names, &skip.reason, commits)
+}
+
+/// `core.commentString` / `core.commentChar` (default `#`; `auto` is treated as `#`).
+fn comment_prefix(config: &git2::Config) -> String {
+    for key in ["core.commentString", "core.commentChar"] {
+        if let Ok(v) = config.get_string(key) {
+            if !v.is_empty() && v != "auto" {
+                return v;
+            }
+        }
+    }
+    message::DEFAULT_COMMENT.to_string()
+}
+
+/// The identity git will record: `GIT_<ROLE>_NAME`/`_EMAIL` (git exports the author for its
+/// hooks, including `--author`), else `user.name`/`user.email`.
+fn identity(role: &str, repo: &git2::Repository) -> Identity {
+    let sig = repo.signature().ok();
+    let name = std::env::var(format!("GIT_{role}_NAME")).ok().or_else(|| sig.as_ref().map(|s| String::from_utf8_lossy(s.name_bytes()).into_owned()));
+    let email = std::env::var(format!("GIT_{role}_EMAIL")).ok().or_else(|| sig.as_ref().map(|s| String::from_utf8_lossy(s.email_bytes()).into_owned()));
+    Identity { name: name.unwrap_or_default(), email: email.unwrap_or_default() }
+}
+

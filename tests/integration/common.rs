@@ -1,0 +1,162 @@
+//! `TestRepo`: a temporary repository isolated from the user's git configuration (no system
+//! config, a private global config and HOME, fixed names and dates, `main` as the default
+//! branch), and helpers that run git and git-outbound in it. Fake credentials are built at
+//! test time, so this file holds none.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_git-outbound");
+
+pub struct TestRepo {
+    pub dir: tempfile::TempDir,
+    pub home: tempfile::TempDir,
+}
+
+impl TestRepo {
+    /// An empty repository on an unborn `main`.
+    pub fn new() -> TestRepo {
+        let t = TestRepo::empty();
+        t.git(&["init", "-q", "-b", "main", "."]);
+        t
+    }
+
+    /// A bare repository.
+    pub fn bare() -> TestRepo {
+        let t = TestRepo::empty();
+        t.git(&["init", "-q", "--bare", "-b", "main", "."]);
+        t
+    }
+
+    fn empty() -> TestRepo {
+        let t = TestRepo { dir: tempfile::tempdir().expect("temp dir"), home: tempfile::tempdir().expect("temp home") };
+        std::fs::write(t.home.path().join(".gitconfig"), "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n").expect("write gitconfig");
+        t
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A command in this repository with git isolated from the machine's configuration and
+    /// git-outbound on PATH (as the installed hooks expect).
+    pub fn command(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        let bin_dir = Path::new(BIN).parent().expect("binary has a folder");
+        let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+        c.current_dir(self.path())
+            .env("PATH", path)
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", self.home.path().join(".gitconfig"))
+            .env("GIT_AUTHOR_NAME", "Jane Doe")
+            .env("GIT_AUTHOR_EMAIL", "jane@example.com")
+            .env("GIT_COMMITTER_NAME", "Jane Doe")
+            .env("GIT_COMMITTER_EMAIL", "jane@example.com")
+            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+            .env_remove("OUTBOUND_POLICY")
+            .env_remove("OUTBOUND_SKIP")
+            .env_remove("OUTBOUND_REASON")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .env("NO_COLOR", "1");
+        c
+    }
+
+    /// Runs git; panics with its output when it fails.
+    pub fn git(&self, args: &[&str]) -> Output {
+        let out = self.command("git").args(args).output().expect("run git");
+        assert!(out.status.success(), "git {args:?} failed:\n{}", text(&out));
+        out
+    }
+
+    /// Runs git and returns the output whatever the exit code.
+    pub fn git_any(&self, args: &[&str]) -> Output {
+        self.command("git").args(args).output().expect("run git")
+    }
+
+    /// Runs git-outbound.
+    pub fn outbound(&self, args: &[&str]) -> Output {
+        self.command(BIN).args(args).output().expect("run git-outbound")
+    }
+
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
+        let p = self.path().join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(p, content).expect("write file");
+    }
+
+    /// Writes, stages and commits one file; returns the new commit id.
+    pub fn commit_file(&self, rel: &str, content: impl AsRef<[u8]>, message: &str) -> String {
+        self.write(rel, content);
+        self.git(&["add", "--", rel]);
+        self.git(&["commit", "-q", "--no-verify", "-m", message]);
+        self.head()
+    }
+
+    pub fn head(&self) -> String {
+        String::from_utf8_lossy(&self.git(&["rev-parse", "HEAD"]).stdout).trim().to_string()
+    }
+
+    /// Runs git-outbound with JSON output and parses it.
+    pub fn json(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        let out = self.outbound(&all);
+        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(&out)));
+        (out.status.code().unwrap_or(-1), v)
+    }
+}
+
+/// stdout and stderr together, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+static SEED: AtomicU64 = AtomicU64::new(0x9E37_79B9_7F4A_7C15);
+
+/// `n` random characters from `alphabet` (xorshift; different on every call).
+pub fn random(alphabet: &[u8], n: usize) -> String {
+    let mut x = SEED.fetch_add(0x2545_F491_4F6C_DD1D, Ordering::Relaxed) ^ std::process::id() as u64;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            alphabet[(x % alphabet.len() as u64) as usize] as char
+        })
+        .collect()
+}
+
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// A GitHub classic token with a valid CRC32 checksum, made now.
+pub fn github_token() -> String {
+    let body = random(ALNUM, 30);
+    format!("ghp_{body}{}", git_outbound::rules::checksum::base62(u64::from(crc32fast::hash(body.as_bytes())), 6))
+}
+
+/// An AWS access key id, made now.
+pub fn aws_key_id() -> String {
+    format!("AKIA{}", random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16))
+}
+
+/// Where a finding list holds a rule: (path, line) pairs.
+pub fn rules_of(v: &serde_json::Value) -> Vec<String> {
+    v["findings"].as_array().expect("findings").iter().map(|f| format!("{}/{}", f["check"].as_str().unwrap_or(""), f["rule"].as_str().unwrap_or(""))).collect()
+}
+
+pub fn home_file(t: &TestRepo, rel: &str) -> PathBuf {
+    t.home.path().join(rel)
+}
