@@ -38,10 +38,15 @@ pub fn write(out: &mut dyn Write, format: Format, outcome: &Outcome, style: Styl
     }
 }
 
-/// Reads a baseline: one fingerprint a line, `#` comments allowed.
+/// Reads a baseline: one fingerprint a line, then an optional `# comment`.
 pub fn read_baseline(path: &Path) -> Result<HashSet<String>, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect())
+    Ok(text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|fp| !fp.starts_with('#'))
+        .map(str::to_string)
+        .collect())
 }
 
 /// Writes the fingerprints of `outcome`'s findings: never a secret in clear.
