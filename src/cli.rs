@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::report::Format;
 
 #[derive(Debug, Parser)]
-#[command(name = "git-outbound", version, about = "Guards every contribution on its way out: secrets, internal URLs, SPDX, DCO, approvals, model files.")]
+#[command(
+    name = "git-outbound",
+    version,
+    about = "Guards every contribution on its way out: secrets, internal URLs, SPDX, DCO, approvals, model files."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

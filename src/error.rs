@@ -8,9 +8,17 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum Error {
     /// A mistake in a policy file or rule pack: the file, the line (when known), the key.
-    Config { file: String, line: Option<usize>, key: String, message: String },
+    Config {
+        file: String,
+        line: Option<usize>,
+        key: String,
+        message: String,
+    },
     /// A file or directory could not be read or written.
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// A git operation failed: what we tried and git's message.
     Git { action: String, message: String },
     /// The command line asked for something impossible.
@@ -25,15 +33,26 @@ impl Error {
         let line = e.span().map(|s| crate::rules::line_of(text, s.start));
         let message = e.message().trim().to_string();
         let key = key_in_message(&message).unwrap_or_default();
-        Error::Config { file: file.to_string(), line, key, message }
+        Error::Config {
+            file: file.to_string(),
+            line,
+            key,
+            message,
+        }
     }
 
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     pub fn git(action: impl Into<String>, e: git2::Error) -> Error {
-        Error::Git { action: action.into(), message: e.message().to_string() }
+        Error::Git {
+            action: action.into(),
+            message: e.message().to_string(),
+        }
     }
 }
 
@@ -47,7 +66,12 @@ fn key_in_message(message: &str) -> Option<String> {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Config { file, line, key, message } => {
+            Error::Config {
+                file,
+                line,
+                key,
+                message,
+            } => {
                 write!(f, "'{file}'")?;
                 if let Some(line) = line {
                     write!(f, " line {line}")?;

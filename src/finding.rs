@@ -112,7 +112,12 @@ pub struct Finding {
 
 impl Finding {
     /// A finding with no location yet; set the fields that apply.
-    pub fn new(check: Check, rule: &str, severity: Severity, message: impl Into<String>) -> Finding {
+    pub fn new(
+        check: Check,
+        rule: &str,
+        severity: Severity,
+        message: impl Into<String>,
+    ) -> Finding {
         Finding {
             check,
             rule: rule.to_string(),
@@ -184,7 +189,8 @@ pub fn redact(value: &str) -> String {
 /// Orders findings for stable output: path, line, column, rule.
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (&a.path, a.line, a.column, &a.commit, &a.rule).cmp(&(&b.path, b.line, b.column, &b.commit, &b.rule))
+        (&a.path, a.line, a.column, &a.commit, &a.rule)
+            .cmp(&(&b.path, b.line, b.column, &b.commit, &b.rule))
     });
 }
 
@@ -194,7 +200,10 @@ mod tests {
 
     #[test]
     fn redaction_hides_all_but_a_short_prefix() {
-        assert_eq!(redact("ghp_abcdefghijklmnopqrstuvwxyz0123456789"), "ghp_****…");
+        assert_eq!(
+            redact("ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+            "ghp_****…"
+        );
         assert_eq!(redact("abc"), "****…");
     }
 

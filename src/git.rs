@@ -9,18 +9,32 @@ use git2::{Oid, Repository, RepositoryOpenFlags};
 use crate::error::Error;
 
 /// Variables through which git points a hook at its repository and objects.
-const ENV_VARS: &[&str] = &["GIT_DIR", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_QUARANTINE_PATH"];
+const ENV_VARS: &[&str] = &[
+    "GIT_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_QUARANTINE_PATH",
+];
 
 /// Opens the repository containing `start` (or the one the environment names, as git does for
 /// hooks: libgit2 only follows `GIT_DIR` and the object directories when asked to).
 pub fn open(start: &Path) -> Result<Repository, Error> {
-    let from_env = ENV_VARS.iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    let from_env = ENV_VARS
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
     let repo = if from_env {
         Repository::open_from_env()
     } else {
-        Repository::open_ext(start, RepositoryOpenFlags::empty(), std::iter::empty::<&Path>())
+        Repository::open_ext(
+            start,
+            RepositoryOpenFlags::empty(),
+            std::iter::empty::<&Path>(),
+        )
     };
-    repo.map_err(|e| Error::Git { action: format!("'{}' is not in a git repository", start.display()), message: e.message().to_string() })
+    repo.map_err(|e| Error::Git {
+        action: format!("'{}' is not in a git repository", start.display()),
+        message: e.message().to_string(),
+    })
 }
 
 /// Opens the repository at `git_dir` again (one per worker thread: a `Repository` is not
@@ -43,13 +57,16 @@ pub fn is_zero(id: &str) -> bool {
 
 /// Reads a blob's bytes.
 pub fn blob(repo: &Repository, id: Oid) -> Result<Vec<u8>, Error> {
-    let b = repo.find_blob(id).map_err(|e| Error::git(format!("reading blob {id}"), e))?;
+    let b = repo
+        .find_blob(id)
+        .map_err(|e| Error::git(format!("reading blob {id}"), e))?;
     Ok(b.content().to_vec())
 }
 
 /// The working directory, or the git dir of a bare repository.
 pub fn root(repo: &Repository) -> PathBuf {
-    repo.workdir().map_or_else(|| repo.path().to_path_buf(), Path::to_path_buf)
+    repo.workdir()
+        .map_or_else(|| repo.path().to_path_buf(), Path::to_path_buf)
 }
 
 /// Normalises a remote URL to `host/path` (lower-case host, no user, port or `.git`); local
@@ -62,17 +79,33 @@ pub fn normalise_remote(url: &str) -> String {
     let (host, path) = if let Some((_, rest)) = url.split_once("://") {
         let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
         let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        let host = if host.starts_with('[') { host.split_once(']').map_or(host, |(h, _)| h).trim_start_matches('[') } else { host.split(':').next().unwrap_or(host) };
+        let host = if host.starts_with('[') {
+            host.split_once(']')
+                .map_or(host, |(h, _)| h)
+                .trim_start_matches('[')
+        } else {
+            host.split(':').next().unwrap_or(host)
+        };
         (host.to_string(), path.to_string())
-    } else if let Some((authority, path)) = url.split_once(':').filter(|(a, _)| !a.contains('/') && !a.is_empty()) {
+    } else if let Some((authority, path)) = url
+        .split_once(':')
+        .filter(|(a, _)| !a.contains('/') && !a.is_empty())
+    {
         // scp-like `user@host:path`
         let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
         (host.to_string(), path.to_string())
     } else {
         return url.trim_end_matches('/').to_string();
     };
-    let path = path.trim_matches('/').trim_end_matches(".git").trim_start_matches('~');
-    if path.is_empty() { host.to_ascii_lowercase() } else { format!("{}/{}", host.to_ascii_lowercase(), path) }
+    let path = path
+        .trim_matches('/')
+        .trim_end_matches(".git")
+        .trim_start_matches('~');
+    if path.is_empty() {
+        host.to_ascii_lowercase()
+    } else {
+        format!("{}/{}", host.to_ascii_lowercase(), path)
+    }
 }
 
 #[cfg(test)]
@@ -82,10 +115,22 @@ mod tests {
     #[test]
     fn remote_urls_normalise_to_host_and_path() {
         let cases = [
-            ("git@github.com:Upstream/Project.git", "github.com/Upstream/Project"),
-            ("ssh://git@GitHub.com:22/upstream/project.git", "github.com/upstream/project"),
-            ("https://user:pw@github.com/upstream/project.git/", "github.com/upstream/project"),
-            ("https://git.acme-corp.com:8443/team/repo", "git.acme-corp.com/team/repo"),
+            (
+                "git@github.com:Upstream/Project.git",
+                "github.com/Upstream/Project",
+            ),
+            (
+                "ssh://git@GitHub.com:22/upstream/project.git",
+                "github.com/upstream/project",
+            ),
+            (
+                "https://user:pw@github.com/upstream/project.git/",
+                "github.com/upstream/project",
+            ),
+            (
+                "https://git.acme-corp.com:8443/team/repo",
+                "git.acme-corp.com/team/repo",
+            ),
             ("/srv/git/project.git", "/srv/git/project.git"),
             ("file:///srv/git/project.git", "/srv/git/project"),
             ("../other", "../other"),

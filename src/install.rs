@@ -35,7 +35,9 @@ pub struct Report {
 /// The shim for `hook`; `scope` decides whether it also runs the repository's own hooks.
 pub fn shim(hook: &str, scope: Scope, previous_global: Option<&Path>) -> String {
     let reads_stdin = matches!(hook, "pre-push" | "pre-receive");
-    let mut s = format!("#!/bin/sh\n{MARKER} ({hook}); `git outbound uninstall` restores what was here.\nhook={hook}\nhere=$(dirname \"$0\")\n");
+    let mut s = format!(
+        "#!/bin/sh\n{MARKER} ({hook}); `git outbound uninstall` restores what was here.\nhook={hook}\nhere=$(dirname \"$0\")\n"
+    );
     if reads_stdin {
         s.push_str("input=$(mktemp \"${TMPDIR:-/tmp}/outbound.XXXXXX\") || exit 1\ntrap 'rm -f \"$input\"' EXIT\ncat > \"$input\"\n");
     } else {
@@ -53,9 +55,7 @@ pub fn shim(hook: &str, scope: Scope, previous_global: Option<&Path>) -> String 
         "for chained in {}; do\n  if [ -x \"$chained\" ] && ! grep -q '{MARKER}' \"$chained\" 2>/dev/null; then\n    \"$chained\" \"$@\" < \"$input\" || exit $?\n  fi\ndone\n",
         chained.join(" ")
     ));
-    s.push_str(&format!(
-        "if ! command -v git-outbound >/dev/null 2>&1; then\n  echo \"git-outbound: not found on PATH; the $hook hook refuses (fails closed). Install it, or run 'git outbound uninstall'.\" >&2\n  exit 1\nfi\ngit-outbound hook \"$hook\" \"$@\" < \"$input\"\n"
-    ));
+    s.push_str("if ! command -v git-outbound >/dev/null 2>&1; then\n  echo \"git-outbound: not found on PATH; the $hook hook refuses (fails closed). Install it, or run 'git outbound uninstall'.\" >&2\n  exit 1\nfi\ngit-outbound hook \"$hook\" \"$@\" < \"$input\"\n");
     s
 }
 
@@ -63,7 +63,10 @@ pub fn shim(hook: &str, scope: Scope, previous_global: Option<&Path>) -> String 
 fn other_manager(dir: &Path, workdir: Option<&Path>) -> Option<String> {
     let dir_s = dir.display().to_string();
     let hook_text = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
-    let any_hook = CLIENT_HOOKS.iter().map(|h| hook_text(h)).collect::<String>();
+    let any_hook = CLIENT_HOOKS
+        .iter()
+        .map(|h| hook_text(h))
+        .collect::<String>();
     if dir_s.contains(".husky") || any_hook.contains("husky") {
         return Some("husky manages this repository's hooks: add `git-outbound hook pre-commit` to .husky/pre-commit, `git-outbound hook commit-msg \"$1\"` to .husky/commit-msg and `git-outbound hook pre-push \"$@\"` to .husky/pre-push".into());
     }
@@ -78,7 +81,9 @@ fn other_manager(dir: &Path, workdir: Option<&Path>) -> Option<String> {
 
 /// The hooks folder git uses for `repo`.
 pub fn hooks_dir(repo: &git2::Repository) -> Result<PathBuf, Error> {
-    let config = repo.config().map_err(|e| Error::git("reading git config", e))?;
+    let config = repo
+        .config()
+        .map_err(|e| Error::git("reading git config", e))?;
     if let Ok(p) = config.get_path("core.hooksPath") {
         let base = repo.workdir().unwrap_or_else(|| repo.path());
         return Ok(if p.is_relative() { base.join(p) } else { p });
@@ -92,14 +97,26 @@ pub fn install_repo(repo: &git2::Repository) -> Result<Report, Error> {
     if let Some(how) = other_manager(&dir, repo.workdir()) {
         return Err(Error::Usage(format!("not installed: {how}")));
     }
-    let hooks: &[&str] = if repo.is_bare() { &["pre-receive"] } else { CLIENT_HOOKS };
+    let hooks: &[&str] = if repo.is_bare() {
+        &["pre-receive"]
+    } else {
+        CLIENT_HOOKS
+    };
     write_shims(&dir, hooks, Scope::Repository, None)
 }
 
 /// Writes shims into `dir`, keeping hooks that were there.
-pub fn write_shims(dir: &Path, hooks: &[&str], scope: Scope, previous: Option<&Path>) -> Result<Report, Error> {
+pub fn write_shims(
+    dir: &Path,
+    hooks: &[&str],
+    scope: Scope,
+    previous: Option<&Path>,
+) -> Result<Report, Error> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut report = Report { dir: dir.to_path_buf(), lines: Vec::new() };
+    let mut report = Report {
+        dir: dir.to_path_buf(),
+        lines: Vec::new(),
+    };
     for hook in hooks {
         let path = dir.join(hook);
         let text = shim(hook, scope, previous);
@@ -113,7 +130,9 @@ pub fn write_shims(dir: &Path, hooks: &[&str], scope: Scope, previous: Option<&P
             Some(_) => {
                 let keep = dir.join(format!("{hook}{CHAINED}"));
                 std::fs::rename(&path, &keep).map_err(|e| Error::io(&path, e))?;
-                report.lines.push(format!("{hook}: installed; the existing hook is kept as {hook}{CHAINED} and runs first"));
+                report.lines.push(format!(
+                    "{hook}: installed; the existing hook is kept as {hook}{CHAINED} and runs first"
+                ));
             }
             None => report.lines.push(format!("{hook}: installed")),
         }
@@ -125,7 +144,10 @@ pub fn write_shims(dir: &Path, hooks: &[&str], scope: Scope, previous: Option<&P
 
 /// Removes our shims from `dir` and puts back the hooks that were there.
 pub fn remove_shims(dir: &Path, hooks: &[&str]) -> Result<Report, Error> {
-    let mut report = Report { dir: dir.to_path_buf(), lines: Vec::new() };
+    let mut report = Report {
+        dir: dir.to_path_buf(),
+        lines: Vec::new(),
+    };
     for hook in hooks {
         let path = dir.join(hook);
         let ours = std::fs::read_to_string(&path).is_ok_and(|t| t.contains(MARKER));
@@ -136,7 +158,9 @@ pub fn remove_shims(dir: &Path, hooks: &[&str]) -> Result<Report, Error> {
         let keep = dir.join(format!("{hook}{CHAINED}"));
         if keep.exists() {
             std::fs::rename(&keep, &path).map_err(|e| Error::io(&keep, e))?;
-            report.lines.push(format!("{hook}: removed; the earlier hook is back"));
+            report
+                .lines
+                .push(format!("{hook}: removed; the earlier hook is back"));
         } else {
             report.lines.push(format!("{hook}: removed"));
         }
@@ -146,7 +170,11 @@ pub fn remove_shims(dir: &Path, hooks: &[&str]) -> Result<Report, Error> {
 
 /// Uninstalls from `repo`.
 pub fn uninstall_repo(repo: &git2::Repository) -> Result<Report, Error> {
-    let hooks: &[&str] = if repo.is_bare() { &["pre-receive"] } else { CLIENT_HOOKS };
+    let hooks: &[&str] = if repo.is_bare() {
+        &["pre-receive"]
+    } else {
+        CLIENT_HOOKS
+    };
     remove_shims(&hooks_dir(repo)?, hooks)
 }
 
@@ -166,17 +194,31 @@ pub fn scope_dir(scope: Scope) -> Result<PathBuf, Error> {
 }
 
 fn scope_flag(scope: Scope) -> &'static str {
-    if scope == Scope::System { "--system" } else { "--global" }
+    if scope == Scope::System {
+        "--system"
+    } else {
+        "--global"
+    }
 }
 
 /// `git config <scope> <args>`: the user's and the machine's config are git's to locate
 /// (`GIT_CONFIG_GLOBAL`, XDG, `$(prefix)/etc/gitconfig`), so git itself writes them.
 fn git_config(scope: Scope, args: &[&str]) -> Result<Option<String>, Error> {
-    let out = Command::new("git").arg("config").arg(scope_flag(scope)).args(args).output().map_err(|e| Error::io("git", e))?;
+    let out = Command::new("git")
+        .arg("config")
+        .arg(scope_flag(scope))
+        .args(args)
+        .output()
+        .map_err(|e| Error::io("git", e))?;
     match out.status.code() {
-        Some(0) => Ok(Some(String::from_utf8_lossy(&out.stdout).trim().to_string())),
+        Some(0) => Ok(Some(
+            String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        )),
         Some(1) | Some(5) => Ok(None), // not set / nothing to unset
-        _ => Err(Error::Git { action: format!("git config {} {}", scope_flag(scope), args.join(" ")), message: String::from_utf8_lossy(&out.stderr).trim().to_string() }),
+        _ => Err(Error::Git {
+            action: format!("git config {} {}", scope_flag(scope), args.join(" ")),
+            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        }),
     }
 }
 
@@ -190,10 +232,18 @@ pub fn install_scope(scope: Scope) -> Result<Report, Error> {
         let note = dir.join("previous-hooks-path");
         std::fs::write(&note, prev.display().to_string()).map_err(|e| Error::io(&note, e))?;
     }
-    let previous = previous.or_else(|| std::fs::read_to_string(dir.join("previous-hooks-path")).ok().map(PathBuf::from));
+    let previous = previous.or_else(|| {
+        std::fs::read_to_string(dir.join("previous-hooks-path"))
+            .ok()
+            .map(PathBuf::from)
+    });
     let mut report = write_shims(&dir, CLIENT_HOOKS, scope, previous.as_deref())?;
     git_config(scope, &["core.hooksPath", &dir.display().to_string()])?;
-    report.lines.push(format!("core.hooksPath ({}) = {}", scope_flag(scope), dir.display()));
+    report.lines.push(format!(
+        "core.hooksPath ({}) = {}",
+        scope_flag(scope),
+        dir.display()
+    ));
     Ok(report)
 }
 
@@ -206,11 +256,17 @@ pub fn uninstall_scope(scope: Scope) -> Result<Report, Error> {
         Ok(prev) => {
             git_config(scope, &["core.hooksPath", prev.trim()])?;
             let _ = std::fs::remove_file(&note);
-            report.lines.push(format!("core.hooksPath ({}) restored to {}", scope_flag(scope), prev.trim()));
+            report.lines.push(format!(
+                "core.hooksPath ({}) restored to {}",
+                scope_flag(scope),
+                prev.trim()
+            ));
         }
         Err(_) => {
             git_config(scope, &["--unset", "core.hooksPath"])?;
-            report.lines.push(format!("core.hooksPath ({}) unset", scope_flag(scope)));
+            report
+                .lines
+                .push(format!("core.hooksPath ({}) unset", scope_flag(scope)));
         }
     }
     Ok(report)
@@ -219,7 +275,8 @@ pub fn uninstall_scope(scope: Scope) -> Result<Report, Error> {
 #[cfg(unix)]
 fn make_executable(path: &Path) -> Result<(), Error> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|e| Error::io(path, e))
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| Error::io(path, e))
 }
 
 #[cfg(not(unix))]
@@ -238,11 +295,17 @@ mod tests {
         std::fs::write(&hook, "#!/bin/sh\necho mine\n").unwrap();
         write_shims(dir.path(), &["pre-commit"], Scope::Repository, None).unwrap();
         assert!(std::fs::read_to_string(&hook).unwrap().contains(MARKER));
-        assert_eq!(std::fs::read_to_string(dir.path().join("pre-commit.outbound-chained")).unwrap(), "#!/bin/sh\necho mine\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("pre-commit.outbound-chained")).unwrap(),
+            "#!/bin/sh\necho mine\n"
+        );
         let again = write_shims(dir.path(), &["pre-commit"], Scope::Repository, None).unwrap();
         assert_eq!(again.lines, vec!["pre-commit: already installed"]);
         remove_shims(dir.path(), &["pre-commit"]).unwrap();
-        assert_eq!(std::fs::read_to_string(&hook).unwrap(), "#!/bin/sh\necho mine\n");
+        assert_eq!(
+            std::fs::read_to_string(&hook).unwrap(),
+            "#!/bin/sh\necho mine\n"
+        );
         assert!(!dir.path().join("pre-commit.outbound-chained").exists());
     }
 

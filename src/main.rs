@@ -9,7 +9,11 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { git_outbound::exit::ERROR } else { git_outbound::exit::OK };
+            let code = if e.use_stderr() {
+                git_outbound::exit::ERROR
+            } else {
+                git_outbound::exit::OK
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }

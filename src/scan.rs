@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::check::internal_url::InternalUrls;
-use crate::check::dco::{self, CommitInfo, DcoOptions};
 use crate::check::artifact::{self, ArtifactOptions};
+use crate::check::dco::{self, CommitInfo, DcoOptions};
+use crate::check::internal_url::InternalUrls;
 use crate::check::spdx::{self, Project};
 use crate::check::{CheckSet, LineIndex, inline_allow, secret};
 use crate::error::Error;
@@ -53,7 +53,10 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn blocking(&self) -> usize {
-        self.findings.iter().filter(|f| f.severity == Severity::Block).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Block)
+            .count()
     }
 }
 
@@ -87,7 +90,14 @@ impl<'p> Engine<'p> {
                 on = on.without(c);
             }
         }
-        Engine { policy, checks: on, dco: None, project: Project::default(), urls: InternalUrls::new(policy), artifact: policy.artifact_options() }
+        Engine {
+            policy,
+            checks: on,
+            dco: None,
+            project: Project::default(),
+            urls: InternalUrls::new(policy),
+            artifact: policy.artifact_options(),
+        }
     }
 
     /// Runs every check on every item. `git_dir` is where blob items are read from.
@@ -101,14 +111,24 @@ impl<'p> Engine<'p> {
                 |repo, item| {
                     let repo = match repo {
                         Some(Ok(r)) => Some(&*r),
-                        Some(Err(e)) => return FileResult { error: Some(e.to_string()), ..FileResult::default() },
+                        Some(Err(e)) => {
+                            return FileResult {
+                                error: Some(e.to_string()),
+                                ..FileResult::default()
+                            };
+                        }
                         None => None,
                     };
                     self.file(repo, item)
                 },
             )
             .collect();
-        let mut out = Outcome { files: items.files.len(), commits: items.commits.iter().filter(|c| !c.is_tag).count(), errors: items.errors, ..Outcome::default() };
+        let mut out = Outcome {
+            files: items.files.len(),
+            commits: items.commits.iter().filter(|c| !c.is_tag).count(),
+            errors: items.errors,
+            ..Outcome::default()
+        };
         let mut found: Vec<(usize, Finding)> = Vec::new();
         for r in results {
             out.bytes += r.bytes;
@@ -125,7 +145,13 @@ impl<'p> Engine<'p> {
         if items.first_only {
             found.sort_by_key(|(order, _)| *order);
             let mut seen = HashSet::new();
-            found.retain(|(_, f)| seen.insert((f.path.clone(), f.code(), f.value.clone().unwrap_or_default())));
+            found.retain(|(_, f)| {
+                seen.insert((
+                    f.path.clone(),
+                    f.code(),
+                    f.value.clone().unwrap_or_default(),
+                ))
+            });
         }
         self.apply_exceptions(found.into_iter().map(|(_, f)| f).collect(), &mut out);
         finding::sort(&mut out.findings);
@@ -135,19 +161,43 @@ impl<'p> Engine<'p> {
     fn file(&self, repo: Option<&git2::Repository>, item: &FileItem) -> FileResult {
         let content = match load(repo, &item.bytes) {
             Ok(c) => c,
-            Err(e) => return FileResult { error: Some(format!("{}: {e}", item.path)), ..FileResult::default() },
+            Err(e) => {
+                return FileResult {
+                    error: Some(format!("{}: {e}", item.path)),
+                    ..FileResult::default()
+                };
+            }
         };
-        let mut res = FileResult { bytes: content.len() as u64, ..FileResult::default() };
+        let mut res = FileResult {
+            bytes: content.len() as u64,
+            ..FileResult::default()
+        };
         let mut artifacts = Vec::new();
-        if self.checks.has(Check::Artifact) && (artifact::is_artifact(&item.path, &content) || content.len() as u64 > self.artifact.max_file_size) {
-            let licensed = self.project.sidecar(&item.path).is_some() || self.project.annotation(&item.path).is_some();
+        if self.checks.has(Check::Artifact)
+            && (artifact::is_artifact(&item.path, &content)
+                || content.len() as u64 > self.artifact.max_file_size)
+        {
+            let licensed = self.project.sidecar(&item.path).is_some()
+                || self.project.annotation(&item.path).is_some();
             let cap = self.policy.severity(Check::Artifact);
             artifacts = artifact::check_file(&item.path, &content, licensed, &self.artifact);
-            artifacts.iter_mut().for_each(|f| f.severity = f.severity.min(cap));
+            artifacts
+                .iter_mut()
+                .for_each(|f| f.severity = f.severity.min(cap));
         }
         if content.len() as u64 > self.policy.max_file_size() {
-            res.skipped = Some(Skipped { path: item.path.clone(), reason: format!("{} bytes, above scan.max_file_size ({})", content.len(), self.policy.max_file_size()) });
-            res.findings = artifacts.into_iter().map(|f| (item.order, with_place(f, item))).collect();
+            res.skipped = Some(Skipped {
+                path: item.path.clone(),
+                reason: format!(
+                    "{} bytes, above scan.max_file_size ({})",
+                    content.len(),
+                    self.policy.max_file_size()
+                ),
+            });
+            res.findings = artifacts
+                .into_iter()
+                .map(|f| (item.order, with_place(f, item)))
+                .collect();
             return res;
         }
         let binary = memchr::memchr(0, &content[..content.len().min(BINARY_SNIFF)]).is_some();
@@ -161,12 +211,19 @@ impl<'p> Engine<'p> {
         findings.extend(artifacts);
         if self.checks.has(Check::Spdx) && !spdx::is_exempt(&item.path) {
             let cap = self.policy.severity(Check::Spdx);
-            findings.extend(spdx::check_file(&item.path, &content, &self.project, &self.policy.spdx).into_iter().map(|mut f| {
-                f.severity = f.severity.min(cap);
-                f
-            }));
+            findings.extend(
+                spdx::check_file(&item.path, &content, &self.project, &self.policy.spdx)
+                    .into_iter()
+                    .map(|mut f| {
+                        f.severity = f.severity.min(cap);
+                        f
+                    }),
+            );
         }
-        res.findings = findings.into_iter().map(|f| (item.order, with_place(f, item))).collect();
+        res.findings = findings
+            .into_iter()
+            .map(|f| (item.order, with_place(f, item)))
+            .collect();
         res.inline_allowed = allowed.into_iter().map(|f| with_place(f, item)).collect();
         res
     }
@@ -177,12 +234,20 @@ impl<'p> Engine<'p> {
         let index = LineIndex::new(content);
         let mut out = Vec::new();
         if self.checks.has(Check::Secret) {
-            out.extend(secret::check(content, &index, &self.policy.rules, self.policy.severity(Check::Secret)));
+            out.extend(secret::check(
+                content,
+                &index,
+                &self.policy.rules,
+                self.policy.severity(Check::Secret),
+            ));
         }
         if self.checks.has(Check::InternalUrl) {
             out.extend(self.urls.check(content, &index, &self.policy.terms));
         }
-        out.into_iter().partition(|f| f.line.is_none_or(|line| inline_allow(index.line(content, line), f) != Some(true)))
+        out.into_iter().partition(|f| {
+            f.line
+                .is_none_or(|line| inline_allow(index.line(content, line), f) != Some(true))
+        })
     }
 
     /// A commit's message (secret, internal-url).
@@ -193,7 +258,13 @@ impl<'p> Engine<'p> {
         }
         if let (Some(opts), false, true) = (&self.dco, c.is_tag, self.checks.has(Check::Dco)) {
             let (author, committer) = (dco_identity(&c.author), dco_identity(&c.committer));
-            let info = CommitInfo { id: &c.id, message: &c.message, author: &author, committer: &committer, parents: c.parents };
+            let info = CommitInfo {
+                id: &c.id,
+                message: &c.message,
+                author: &author,
+                committer: &committer,
+                parents: c.parents,
+            };
             let cap = self.policy.severity(Check::Dco);
             found.extend(dco::check(&info, opts).into_iter().map(|mut f| {
                 f.severity = f.severity.min(cap);
@@ -209,7 +280,10 @@ impl<'p> Engine<'p> {
         for f in found {
             if let Some(i) = self.policy.allow.iter().position(|a| a.matches(&f)) {
                 used[i] = true;
-                out.allowed.push(Allowed { finding: f, reason: self.policy.allow[i].reason.clone() });
+                out.allowed.push(Allowed {
+                    finding: f,
+                    reason: self.policy.allow[i].reason.clone(),
+                });
                 continue;
             }
             if self.policy.baseline.contains(&f.fingerprint()) {
@@ -219,7 +293,10 @@ impl<'p> Engine<'p> {
         }
         for (a, used) in self.policy.allow.iter().zip(used) {
             if !used {
-                out.warnings.push(format!("{} never matched a finding (reason: {})", a.describe, a.reason));
+                out.warnings.push(format!(
+                    "{} never matched a finding (reason: {})",
+                    a.describe, a.reason
+                ));
             }
         }
         out.warnings.extend(self.policy.warnings.iter().cloned());
@@ -236,16 +313,29 @@ fn with_place(mut f: Finding, item: &FileItem) -> Finding {
 }
 
 fn dco_identity(i: &crate::source::Identity) -> dco::Identity {
-    dco::Identity { name: i.name.clone(), email: i.email.clone() }
+    dco::Identity {
+        name: i.name.clone(),
+        email: i.email.clone(),
+    }
 }
 
 fn inline(finding: Finding) -> Allowed {
-    Allowed { finding, reason: "outbound:allow on the line".into() }
+    Allowed {
+        finding,
+        reason: "outbound:allow on the line".into(),
+    }
 }
 
 /// The licensing context, read only when the `spdx` check is on.
-pub fn project_for(policy: &Policy, read: impl FnOnce() -> Result<Project, Error>) -> Result<Project, Error> {
-    if policy.severity(Check::Spdx) == Severity::Off { Ok(Project::default()) } else { read() }
+pub fn project_for(
+    policy: &Policy,
+    read: impl FnOnce() -> Result<Project, Error>,
+) -> Result<Project, Error> {
+    if policy.severity(Check::Spdx) == Severity::Off {
+        Ok(Project::default())
+    } else {
+        read()
+    }
 }
 
 /// Reads an item's bytes.
@@ -261,13 +351,22 @@ pub fn load(repo: Option<&git2::Repository>, bytes: &Bytes) -> Result<Vec<u8>, E
 }
 
 /// Drops findings whose value already occurs in one of the previous versions.
-fn not_in_previous(repo: Option<&git2::Repository>, previous: &[git2::Oid], findings: Vec<Finding>) -> Vec<Finding> {
-    let olds: Vec<Vec<u8>> = previous.iter().filter_map(|id| load(repo, &Bytes::Blob(*id)).ok()).collect();
+fn not_in_previous(
+    repo: Option<&git2::Repository>,
+    previous: &[git2::Oid],
+    findings: Vec<Finding>,
+) -> Vec<Finding> {
+    let olds: Vec<Vec<u8>> = previous
+        .iter()
+        .filter_map(|id| load(repo, &Bytes::Blob(*id)).ok())
+        .collect();
     findings
         .into_iter()
         .filter(|f| {
             let Some(v) = &f.value else { return true };
-            !olds.iter().any(|old| memchr::memmem::find(old, v.as_bytes()).is_some())
+            !olds
+                .iter()
+                .any(|old| memchr::memmem::find(old, v.as_bytes()).is_some())
         })
         .collect()
 }

@@ -50,6 +50,8 @@ const FIX_LAST: &str = "`git commit --amend -s --no-edit` for the last commit";
 const FIX_MANY: &str = "`git rebase --signoff <base>` for several";
 const REWORD: &str = "edit the message with `git commit --amend` (last commit) or `git rebase -i <base>` \
      and `reword` (older commits)";
+const REWORD_NEW: &str =
+    "fix the message and commit again (`git commit -s` adds a correct sign-off)";
 
 /// Checks one commit and returns its findings: `Block` when it is not signed off, `Warn`
 /// when it passes in a form that other DCO checkers reject, nothing when all is well.
@@ -250,16 +252,34 @@ impl Ctx<'_, '_> {
         }
     }
 
+    /// How to sign off. At commit-msg (no id yet) the commit does not exist, so `--amend`
+    /// would change the previous commit: the remedy is to commit again with the sign-off.
     fn sign_help(&self) -> String {
         let a = self.commit.author;
-        let mut help = format!("sign off with {FIX_LAST}, or {FIX_MANY}");
+        let being_made = self.commit.id.is_empty();
         if self.opts.require_author && a != self.commit.committer {
-            help = format!(
-                "add the author's sign-off: `git commit --amend --no-edit --trailer \
+            let amend = if being_made { "" } else { "--amend --no-edit " };
+            return format!(
+                "add the author's sign-off: `git commit {amend}--trailer \
                  \"Signed-off-by: {a}\"` (`-s` and `--signoff` sign as the committer)"
             );
         }
-        help
+        if being_made {
+            return format!(
+                "commit again with `git commit -s` (`--signoff`); once committed, {FIX_LAST}, \
+                 or {FIX_MANY}"
+            );
+        }
+        format!("sign off with {FIX_LAST}, or {FIX_MANY}")
+    }
+
+    /// How to change the message: at commit-msg, by committing again.
+    fn reword(&self) -> &'static str {
+        if self.commit.id.is_empty() {
+            REWORD_NEW
+        } else {
+            REWORD
+        }
     }
 
     /// The DCO app validates the author email (or the committer's, when the author has none)
@@ -299,7 +319,7 @@ impl Ctx<'_, '_> {
             let key = key.to_lowercase();
             if seen.contains(&key) {
                 let message = format!("commit {}: duplicate sign-off", self.short());
-                let help = format!("remove the repeated line: {REWORD}");
+                let help = format!("remove the repeated line: {}", self.reword());
                 out.push(self.at(
                     self.finding("duplicate-signoff", Severity::Warn, message, help),
                     s.line,
@@ -356,7 +376,7 @@ impl Ctx<'_, '_> {
             (Ok((name, email)), None, None) => format!("{} <{email}>", collapse_spaces(name)),
             (Err(_), None, None) => "Full Name <email@example.com>".to_string(),
         };
-        let help = format!("write it as `Signed-off-by: {want}`: {REWORD}");
+        let help = format!("write it as `Signed-off-by: {want}`: {}", self.reword());
         Some(self.at(
             self.finding(rule, Severity::Warn, message, help),
             s.line,
@@ -382,8 +402,9 @@ impl Ctx<'_, '_> {
                     s.raw
                 );
                 let help = format!(
-                    "write the line as `Signed-off-by: {}`: {REWORD}",
-                    self.commit.author
+                    "write the line as `Signed-off-by: {}`: {}",
+                    self.commit.author,
+                    self.reword()
                 );
                 out.push(self.at(
                     self.finding("malformed-signoff", Severity::Block, message, help),
@@ -407,7 +428,10 @@ impl Ctx<'_, '_> {
                  indented and not in the title)",
                 self.short()
             );
-            let help = format!("move it to the end of the message after a blank line: {REWORD}");
+            let help = format!(
+                "move it to the end of the message after a blank line: {}",
+                self.reword()
+            );
             out.push(self.at(
                 self.finding("signoff-not-in-trailers", Severity::Block, message, help),
                 *line,

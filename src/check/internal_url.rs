@@ -29,18 +29,39 @@ const UNIVERSAL: &[&str] = &[
 ];
 
 /// First labels of reverse-DNS package and module paths.
-const PACKAGE_ROOTS: &[&str] = &["org", "com", "net", "io", "java", "javax", "kotlinx", "android", "androidx", "dev", "golang", "internal"];
+const PACKAGE_ROOTS: &[&str] = &[
+    "org", "com", "net", "io", "java", "javax", "kotlinx", "android", "androidx", "dev", "golang",
+    "internal",
+];
 
 /// Where a bucket name can stand: after one of these, or before one of the host suffixes.
-const BUCKET_BEFORE: &[&str] = &["s3://", "s3a://", "s3n://", "gs://", "arn:aws:s3:::", "az://", "wasbs://", "abfss://", "storage.googleapis.com/", "s3.amazonaws.com/"];
-const BUCKET_AFTER: &[&str] = &[".s3.", ".s3-", ".storage.googleapis.com", ".blob.core.windows.net", ".dfs.core.windows.net"];
+const BUCKET_BEFORE: &[&str] = &[
+    "s3://",
+    "s3a://",
+    "s3n://",
+    "gs://",
+    "arn:aws:s3:::",
+    "az://",
+    "wasbs://",
+    "abfss://",
+    "storage.googleapis.com/",
+    "s3.amazonaws.com/",
+];
+const BUCKET_AFTER: &[&str] = &[
+    ".s3.",
+    ".s3-",
+    ".storage.googleapis.com",
+    ".blob.core.windows.net",
+    ".dfs.core.windows.net",
+];
 
 static IPV4: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u)(?:^|[^0-9A-Za-z.])((?:10|172|192|100|169)\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})(?:$|[^0-9A-Za-z.]|\.[^0-9])")
         .expect("static regex compiles")
 });
 static IPV6: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i-u)(?:^|[^0-9a-z:])((?:f[cd][0-9a-f]{2}|fe[89ab][0-9a-f]):[0-9a-f:]{2,40})").expect("static regex compiles")
+    Regex::new(r"(?i-u)(?:^|[^0-9a-z:])((?:f[cd][0-9a-f]{2}|fe[89ab][0-9a-f]):[0-9a-f:]{2,40})")
+        .expect("static regex compiles")
 });
 
 /// What a pattern of the automaton stands for.
@@ -68,13 +89,22 @@ impl InternalUrls {
         let org = raw.org.clone().unwrap_or_default();
         let mut patterns: Vec<String> = Vec::new();
         let mut kinds = Vec::new();
-        let lower = |v: Option<Vec<String>>| v.unwrap_or_default().into_iter().map(|s| s.to_ascii_lowercase()).collect::<Vec<_>>();
+        let lower = |v: Option<Vec<String>>| {
+            v.unwrap_or_default()
+                .into_iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect::<Vec<_>>()
+        };
         for d in lower(org.domains) {
             patterns.push(d);
             kinds.push(Kind::Domain);
         }
         for s in lower(iu.suffixes) {
-            patterns.push(if s.starts_with('.') { s } else { format!(".{s}") });
+            patterns.push(if s.starts_with('.') {
+                s
+            } else {
+                format!(".{s}")
+            });
             kinds.push(Kind::Suffix);
         }
         for b in lower(org.bucket_prefixes) {
@@ -90,7 +120,13 @@ impl InternalUrls {
         });
         let mut public = lower(org.public_hosts);
         public.extend(lower(iu.allow_hosts));
-        InternalUrls { ac, kinds, public, private_ips: iu.private_ips.unwrap_or(true), severity: policy.severity(Check::InternalUrl) }
+        InternalUrls {
+            ac,
+            kinds,
+            public,
+            private_ips: iu.private_ips.unwrap_or(true),
+            severity: policy.severity(Check::InternalUrl),
+        }
     }
 
     /// Every internal name in `content` (path and commit are added by the caller).
@@ -110,25 +146,48 @@ impl InternalUrls {
             private_addresses(content, &mut hits);
         }
         for t in terms.find(content) {
-            hits.push((t.start, t.end, "confidential-term", "confidential term".into()));
+            hits.push((
+                t.start,
+                t.end,
+                "confidential-term",
+                "confidential term".into(),
+            ));
         }
         hits.sort_by_key(|h| (h.0, std::cmp::Reverse(h.1)));
         hits.dedup_by(|b, a| b.0 >= a.0 && b.1 <= a.1);
-        hits.into_iter().map(|(s, e, rule, what)| self.finding(content, index, s, e, rule, what)).collect()
+        hits.into_iter()
+            .map(|(s, e, rule, what)| self.finding(content, index, s, e, rule, what))
+            .collect()
     }
 
-    fn finding(&self, content: &[u8], index: &LineIndex, start: usize, end: usize, rule: &str, what: String) -> Finding {
+    fn finding(
+        &self,
+        content: &[u8],
+        index: &LineIndex,
+        start: usize,
+        end: usize,
+        rule: &str,
+        what: String,
+    ) -> Finding {
         let loc = locate(index, content, start, end);
         let value = String::from_utf8_lossy(&content[start..end]).into_owned();
         let confidential = rule == "confidential-term";
-        let message = if confidential { "confidential term (code name or customer name)".to_string() } else { format!("{what}: {value}") };
+        let message = if confidential {
+            "confidential term (code name or customer name)".to_string()
+        } else {
+            format!("{what}: {value}")
+        };
         let mut f = Finding::new(Check::InternalUrl, rule, self.severity, message);
         f.line = Some(loc.line);
         f.column = Some(loc.column);
         f.line_text = Some(loc.line_text);
         f.span = Some(loc.span);
         f.value = Some(value);
-        f.sensitivity = if confidential { Sensitivity::Secret } else { Sensitivity::Public };
+        f.sensitivity = if confidential {
+            Sensitivity::Secret
+        } else {
+            Sensitivity::Public
+        };
         f.help = "internal names tell outsiders how the organisation is built: replace it with a placeholder \
                   (`example.com`, `192.0.2.1`); if it is public, add it to `org.public_hosts`, or mark the line \
                   with `outbound:allow` and say why"
@@ -137,7 +196,13 @@ impl InternalUrls {
     }
 
     /// Widens a domain or suffix hit to the whole host and decides whether it is one of ours.
-    fn host(&self, content: &[u8], start: usize, end: usize, kind: Kind) -> Option<(usize, usize, &'static str, String)> {
+    fn host(
+        &self,
+        content: &[u8],
+        start: usize,
+        end: usize,
+        kind: Kind,
+    ) -> Option<(usize, usize, &'static str, String)> {
         let is_host = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_';
         let mut hs = start;
         while hs > 0 && is_host(content[hs - 1]) {
@@ -157,11 +222,18 @@ impl InternalUrls {
         if kind == Kind::Domain && hs < start && content[start - 1] != b'.' {
             return None; // `notbwsys.net` is not under `bwsys.net`
         }
-        if content[hs] == b'.' || content[hs] == b'-' || hs > 0 && content[hs - 1] == b'@' && kind == Kind::Suffix {
+        if content[hs] == b'.'
+            || content[hs] == b'-'
+            || hs > 0 && content[hs - 1] == b'@' && kind == Kind::Suffix && !in_url(content, hs - 1)
+        {
             return None; // `.env.local`; an e-mail address under an internal suffix is not a host
         }
         let host = String::from_utf8_lossy(&content[hs..he]).to_ascii_lowercase();
-        if self.is_public(&host, content, he) || is_universal(&host) || is_package_path(&host) {
+        if self.is_public(&host, content, he)
+            || is_universal(&host)
+            || is_package_path(&host)
+            || is_override_file(&host)
+        {
             return None;
         }
         let (rule, what) = match kind {
@@ -176,13 +248,47 @@ impl InternalUrls {
         let after = &content[host_end..content.len().min(host_end + 200)];
         self.public.iter().any(|p| match p.split_once('/') {
             None => p == host,
-            Some((h, path)) => h == host && after.first() == Some(&b'/') && after[1..].to_ascii_lowercase().starts_with(path.as_bytes()),
+            Some((h, path)) => {
+                h == host
+                    && after.first() == Some(&b'/')
+                    && after[1..].to_ascii_lowercase().starts_with(path.as_bytes())
+            }
         })
     }
 }
 
+/// Whether the `@` at `at` separates credentials from the host of a URL (`scheme://user:pw@`).
+fn in_url(content: &[u8], at: usize) -> bool {
+    let from = at.saturating_sub(300);
+    let before = &content[from..at];
+    let start = before
+        .iter()
+        .rposition(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'`' | b'<' | b'('))
+        .map_or(0, |i| i + 1);
+    memchr::memmem::find(&before[start..], b"://").is_some()
+}
+
+/// `settings.local`, `config.local`: the local-override naming of configuration files.
+fn is_override_file(host: &str) -> bool {
+    const STEMS: &[&str] = &[
+        "settings",
+        "config",
+        "configuration",
+        "env",
+        "environment",
+        "application",
+        "app",
+        "values",
+        "secrets",
+    ];
+    host.rsplit_once('.')
+        .is_some_and(|(stem, suffix)| suffix == "local" && STEMS.contains(&stem))
+}
+
 fn is_universal(host: &str) -> bool {
-    UNIVERSAL.iter().any(|u| host == *u || host.ends_with(&format!(".{u}")))
+    UNIVERSAL
+        .iter()
+        .any(|u| host == *u || host.ends_with(&format!(".{u}")))
 }
 
 fn is_package_path(host: &str) -> bool {
@@ -194,22 +300,44 @@ fn is_package_path(host: &str) -> bool {
 fn bucket(content: &[u8], start: usize) -> Option<(usize, usize, &'static str, String)> {
     let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.';
     let mut end = start;
-    while end < content.len() && is_name(content[end]) && !BUCKET_AFTER.iter().any(|a| content[end..].starts_with(a.as_bytes())) {
+    while end < content.len()
+        && is_name(content[end])
+        && !BUCKET_AFTER
+            .iter()
+            .any(|a| content[end..].starts_with(a.as_bytes()))
+    {
         end += 1;
     }
     let before = &content[start.saturating_sub(32)..start];
     let prefixed = BUCKET_BEFORE.iter().any(|b| before.ends_with(b.as_bytes()));
-    let suffixed = BUCKET_AFTER.iter().any(|a| content[end..].starts_with(a.as_bytes()));
+    let suffixed = BUCKET_AFTER
+        .iter()
+        .any(|a| content[end..].starts_with(a.as_bytes()));
     let boundary = start == 0 || !is_name(content[start - 1]) || prefixed;
-    (boundary && (prefixed || suffixed) && end > start).then(|| (start, end, "org-bucket", "storage bucket of the org".to_string()))
+    (boundary && (prefixed || suffixed) && end > start).then(|| {
+        (
+            start,
+            end,
+            "org-bucket",
+            "storage bucket of the org".to_string(),
+        )
+    })
 }
 
 fn private_addresses(content: &[u8], hits: &mut Vec<(usize, usize, &'static str, String)>) {
     for caps in IPV4.captures_iter(content) {
         let Some(m) = caps.get(1) else { continue };
-        let Ok(ip) = std::str::from_utf8(m.as_bytes()).unwrap_or("").parse::<Ipv4Addr>() else { continue };
+        let Ok(ip) = std::str::from_utf8(m.as_bytes())
+            .unwrap_or("")
+            .parse::<Ipv4Addr>()
+        else {
+            continue;
+        };
         let o = ip.octets();
-        let what = if o[0] == 10 || o[0] == 172 && (16..32).contains(&o[1]) || o[0] == 192 && o[1] == 168 {
+        let what = if o[0] == 10
+            || o[0] == 172 && (16..32).contains(&o[1])
+            || o[0] == 192 && o[1] == 168
+        {
             "private IPv4 address"
         } else if o[0] == 100 && (64..128).contains(&o[1]) {
             "shared (carrier-grade NAT) address"
@@ -222,11 +350,24 @@ fn private_addresses(content: &[u8], hits: &mut Vec<(usize, usize, &'static str,
     }
     for caps in IPV6.captures_iter(content) {
         let Some(m) = caps.get(1) else { continue };
-        let text = std::str::from_utf8(m.as_bytes()).unwrap_or("").trim_end_matches(':');
-        let Ok(ip) = text.parse::<Ipv6Addr>() else { continue };
+        let text = std::str::from_utf8(m.as_bytes())
+            .unwrap_or("")
+            .trim_end_matches(':');
+        let Ok(ip) = text.parse::<Ipv6Addr>() else {
+            continue;
+        };
         let first = ip.segments()[0];
-        let what = if first & 0xfe00 == 0xfc00 { "unique local IPv6 address" } else { "link-local IPv6 address" };
-        hits.push((m.start(), m.start() + text.len(), "private-ip", what.to_string()));
+        let what = if first & 0xfe00 == 0xfc00 {
+            "unique local IPv6 address"
+        } else {
+            "link-local IPv6 address"
+        };
+        hits.push((
+            m.start(),
+            m.start() + text.len(),
+            "private-ip",
+            what.to_string(),
+        ));
     }
 }
 

@@ -74,7 +74,11 @@ pub fn locate(index: &LineIndex, content: &[u8], start: usize, end: usize) -> Lo
     let line_start = index.start_of(line);
     let line_end = memchr::memchr(b'\n', &content[start..]).map_or(content.len(), |i| start + i);
     let value_end = end.min(line_end);
-    let column = content[line_start..start].iter().filter(|&&b| (b & 0xC0) != 0x80).count() + 1;
+    let column = content[line_start..start]
+        .iter()
+        .filter(|&&b| (b & 0xC0) != 0x80)
+        .count()
+        + 1;
     let before_from = start.saturating_sub(CONTEXT).max(line_start);
     let after_to = (value_end + CONTEXT).min(line_end);
     let value_to = value_end.min(start + VALUE_MAX);
@@ -90,7 +94,13 @@ pub fn locate(index: &LineIndex, content: &[u8], start: usize, end: usize) -> Lo
     let before = before.trim_start().to_string();
     let after = after.trim_end_matches('\r').to_string();
     let span = (before.len(), before.len() + value.len());
-    Location { line, column, end_line: index.line_of(end.saturating_sub(1).max(start)), line_text: format!("{before}{value}{after}"), span }
+    Location {
+        line,
+        column,
+        end_line: index.line_of(end.saturating_sub(1).max(start)),
+        line_text: format!("{before}{value}{after}"),
+        span,
+    }
 }
 
 /// Line starts of one content buffer, computed once.
@@ -135,13 +145,19 @@ pub fn inline_allow(line: &[u8], f: &Finding) -> Option<bool> {
         .strip_prefix(b" ")
         .unwrap_or(b"")
         .split(|&b| b == b' ' || b == b',')
-        .take_while(|w| !w.is_empty() && w.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'/'))
+        .take_while(|w| {
+            !w.is_empty()
+                && w.iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'/')
+        })
         .collect();
     if named.is_empty() {
         return Some(true);
     }
     let code = f.code();
-    Some(named.iter().any(|n| *n == f.rule.as_bytes() || *n == code.as_bytes() || *n == f.check.name().as_bytes()))
+    Some(named.iter().any(|n| {
+        *n == f.rule.as_bytes() || *n == code.as_bytes() || *n == f.check.name().as_bytes()
+    }))
 }
 
 #[cfg(test)]
@@ -164,8 +180,14 @@ mod tests {
     fn inline_allow_with_and_without_rule() {
         let f = Finding::new(Check::Secret, "github-pat", Severity::Block, "m");
         assert_eq!(inline_allow(b"x = 1 # outbound:allow", &f), Some(true));
-        assert_eq!(inline_allow(b"x # outbound:allow github-pat test fixture", &f), Some(true));
-        assert_eq!(inline_allow(b"x # outbound:allow slack-bot-token", &f), Some(false));
+        assert_eq!(
+            inline_allow(b"x # outbound:allow github-pat test fixture", &f),
+            Some(true)
+        );
+        assert_eq!(
+            inline_allow(b"x # outbound:allow slack-bot-token", &f),
+            Some(false)
+        );
         assert_eq!(inline_allow(b"x = 1", &f), None);
     }
 
@@ -173,6 +195,10 @@ mod tests {
     fn check_sets_parse_and_reject_unknown_names() {
         let s = CheckSet::parse("secret, internal-url").unwrap();
         assert!(s.has(Check::Secret) && s.has(Check::InternalUrl) && !s.has(Check::Dco));
-        assert!(CheckSet::parse("secrets").unwrap_err().contains("unknown check 'secrets'"));
+        assert!(
+            CheckSet::parse("secrets")
+                .unwrap_err()
+                .contains("unknown check 'secrets'")
+        );
     }
 }

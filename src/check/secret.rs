@@ -5,12 +5,22 @@ use crate::finding::{Check, Finding, Sensitivity, Severity};
 use crate::rules::RuleSet;
 
 /// Every credential in `content`, as findings without path or commit (the caller adds them).
-pub fn check(content: &[u8], index: &LineIndex, rules: &RuleSet, severity: Severity) -> Vec<Finding> {
+pub fn check(
+    content: &[u8],
+    index: &LineIndex,
+    rules: &RuleSet,
+    severity: Severity,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for m in rules.find(content) {
         let rule = &rules.rules[m.rule];
         let loc = locate(index, content, m.start, m.end);
-        let mut f = Finding::new(Check::Secret, &rule.id, rule.severity.map_or(severity, |r| r.min(severity)), rule.description.clone());
+        let mut f = Finding::new(
+            Check::Secret,
+            &rule.id,
+            rule.severity.map_or(severity, |r| r.min(severity)),
+            rule.description.clone(),
+        );
         if m.validated {
             f.message.push_str(" (checksum valid)");
         }

@@ -14,12 +14,36 @@ use crate::hook::push::{PushLine, approval_options, outbound, push_summary};
 use crate::policy::Policy;
 
 /// What pushing `tip` to `remote` would send: the destination, the pre-push line, commits.
-fn planned(repo: &Repository, remote: &str, tip: &str) -> Result<(String, PushLine, Vec<Oid>, bool), Error> {
-    let url = repo.find_remote(remote).ok().and_then(|r| r.url().ok().map(str::to_string)).unwrap_or_else(|| remote.to_string());
-    let tip_id = repo.revparse_single(tip).and_then(|o| o.peel_to_commit()).map_err(|e| Error::Git { action: format!("unknown revision '{tip}'"), message: e.message().to_string() })?.id();
-    let branch = repo.head().ok().and_then(|h| h.shorthand().ok().map(str::to_string)).unwrap_or_else(|| "main".into());
-    let tracking: Vec<Oid> = repo.references_glob(&format!("refs/remotes/{remote}/*")).map(|refs| refs.filter_map(|r| r.ok()?.target()).collect()).unwrap_or_default();
-    let base = repo.refname_to_id(&format!("refs/remotes/{remote}/{branch}")).ok();
+fn planned(
+    repo: &Repository,
+    remote: &str,
+    tip: &str,
+) -> Result<(String, PushLine, Vec<Oid>, bool), Error> {
+    let url = repo
+        .find_remote(remote)
+        .ok()
+        .and_then(|r| r.url().ok().map(str::to_string))
+        .unwrap_or_else(|| remote.to_string());
+    let tip_id = repo
+        .revparse_single(tip)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|e| Error::Git {
+            action: format!("unknown revision '{tip}'"),
+            message: e.message().to_string(),
+        })?
+        .id();
+    let branch = repo
+        .head()
+        .ok()
+        .and_then(|h| h.shorthand().ok().map(str::to_string))
+        .unwrap_or_else(|| "main".into());
+    let tracking: Vec<Oid> = repo
+        .references_glob(&format!("refs/remotes/{remote}/*"))
+        .map(|refs| refs.filter_map(|r| r.ok()?.target()).collect())
+        .unwrap_or_default();
+    let base = repo
+        .refname_to_id(&format!("refs/remotes/{remote}/{branch}"))
+        .ok();
     let line = PushLine {
         local_ref: format!("refs/heads/{branch}"),
         local: tip_id.to_string(),
@@ -27,7 +51,12 @@ fn planned(repo: &Repository, remote: &str, tip: &str) -> Result<(String, PushLi
         remote: base.map_or_else(|| "0".repeat(40), |b| b.to_string()),
     };
     let commits = outbound(repo, &[tip_id], &tracking)?.commits;
-    Ok((git::normalise_remote(&url), line, commits, !tracking.is_empty()))
+    Ok((
+        git::normalise_remote(&url),
+        line,
+        commits,
+        !tracking.is_empty(),
+    ))
 }
 
 fn load(repo: &Repository, policy: Option<&std::path::Path>) -> Result<Policy, Error> {
@@ -40,9 +69,22 @@ pub fn request(args: &RequestArgs) -> Result<u8, Error> {
     let (destination, line, commits, has_refs) = planned(&repo, &args.remote, &args.tip)?;
     let push = push_summary(&repo, &destination, has_refs, &line, &commits)?;
     let fired = approval::triggers(&push, &approval_options(&policy)).map_err(Error::Usage)?;
-    let licenses: Vec<String> = policy.raw.spdx.as_ref().and_then(|s| s.default_license.clone()).into_iter().collect();
-    let text = if args.json { approval::request_json(&push, &fired, &licenses) } else { approval::request_markdown(&push, &fired, &licenses) };
-    std::io::stdout().lock().write_all(text.as_bytes()).map_err(|e| Error::io("<stdout>", e))?;
+    let licenses: Vec<String> = policy
+        .raw
+        .spdx
+        .as_ref()
+        .and_then(|s| s.default_license.clone())
+        .into_iter()
+        .collect();
+    let text = if args.json {
+        approval::request_json(&push, &fired, &licenses)
+    } else {
+        approval::request_markdown(&push, &fired, &licenses)
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::io("<stdout>", e))?;
     Ok(exit::OK)
 }
 
@@ -52,10 +94,22 @@ pub fn approve(args: &ApproveArgs) -> Result<u8, Error> {
     let (destination, line, commits, has_refs) = planned(&repo, &args.remote, &args.tip)?;
     let push = push_summary(&repo, &destination, has_refs, &line, &commits)?;
     let namespace = approval_options(&policy).namespace;
-    let approver = Approver { key: &args.key, identity: &args.identity, namespace: &namespace };
-    let statement = approval::approve(&repo, &push, &approver, &args.expires, &args.reason).map_err(Error::Usage)?;
+    let approver = Approver {
+        key: &args.key,
+        identity: &args.identity,
+        namespace: &namespace,
+    };
+    let statement = approval::approve(&repo, &push, &approver, &args.expires, &args.reason)
+        .map_err(Error::Usage)?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{statement}\nrecorded as a note under {} on {}; push it with: git push {} {}", approval::NOTES_REF, line.local, args.remote, approval::NOTES_REF)
-        .map_err(|e| Error::io("<stdout>", e))?;
+    writeln!(
+        out,
+        "{statement}\nrecorded as a note under {} on {}; push it with: git push {} {}",
+        approval::NOTES_REF,
+        line.local,
+        args.remote,
+        approval::NOTES_REF
+    )
+    .map_err(|e| Error::io("<stdout>", e))?;
     Ok(exit::OK)
 }

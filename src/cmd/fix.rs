@@ -13,18 +13,38 @@ use crate::source;
 
 pub fn fix(args: &FixArgs) -> Result<u8, Error> {
     if args.what != "spdx" {
-        return Err(Error::Usage(format!("unknown fix '{}' (known: spdx)", args.what)));
+        return Err(Error::Usage(format!(
+            "unknown fix '{}' (known: spdx)",
+            args.what
+        )));
     }
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd).ok();
-    let repo_dir = repo.as_ref().and_then(|r| r.workdir().map(std::path::Path::to_path_buf));
-    let policy = super::client_policy(args.policy.policy.as_deref(), repo.as_ref(), repo_dir.as_deref(), None)?;
-    let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let repo_dir = repo
+        .as_ref()
+        .and_then(|r| r.workdir().map(std::path::Path::to_path_buf));
+    let policy = super::client_policy(
+        args.policy.policy.as_deref(),
+        repo.as_ref(),
+        repo_dir.as_deref(),
+        None,
+    )?;
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let items = source::worktree::items(&cwd, &paths, &policy)?;
     let project = source::reuse::from_disk(&items.files, &cwd)?;
     let spdx_cfg = policy.raw.spdx.clone().unwrap_or_default();
-    let license = spdx::resolve_license(spdx_cfg.default_license.as_deref(), &project, &policy.spdx)
-        .map_err(|message| Error::Config { file: "policy".into(), line: None, key: "spdx.default_license".into(), message })?;
+    let license =
+        spdx::resolve_license(spdx_cfg.default_license.as_deref(), &project, &policy.spdx)
+            .map_err(|message| Error::Config {
+                file: "policy".into(),
+                line: None,
+                key: "spdx.default_license".into(),
+                message,
+            })?;
     let copyright = spdx_cfg.copyright.as_deref();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -43,11 +63,15 @@ pub fn fix(args: &FixArgs) -> Result<u8, Error> {
                 if side.exists() {
                     continue;
                 }
-                std::fs::write(&side, spdx::sidecar_text(&license, copyright)).map_err(|e| Error::io(&side, e))?;
+                std::fs::write(&side, spdx::sidecar_text(&license, copyright))
+                    .map_err(|e| Error::io(&side, e))?;
                 changed += 1;
                 format!("{}: wrote {}", item.path, spdx::sidecar_path(&item.path))
             }
-            FixOutcome::Binary | FixOutcome::Uncommentable => format!("{}: cannot hold a header; run with --sidecar to write a .license file", item.path),
+            FixOutcome::Binary | FixOutcome::Uncommentable => format!(
+                "{}: cannot hold a header; run with --sidecar to write a .license file",
+                item.path
+            ),
             FixOutcome::UnknownStyle | FixOutcome::Unchanged => continue,
         };
         writeln!(out, "{note}").map_err(|e| Error::io("<stdout>", e))?;

@@ -42,7 +42,12 @@ pub fn git_config_policy(repo: Option<&git2::Repository>) -> Option<String> {
 }
 
 /// Loads the policy for a client-side run in `repo_dir` (never used at pre-receive).
-pub fn client_policy(explicit: Option<&Path>, repo: Option<&git2::Repository>, repo_dir: Option<&Path>, overrides: Option<String>) -> Result<Policy, Error> {
+pub fn client_policy(
+    explicit: Option<&Path>,
+    repo: Option<&git2::Repository>,
+    repo_dir: Option<&Path>,
+    overrides: Option<String>,
+) -> Result<Policy, Error> {
     Policy::load(&Sources {
         explicit: explicit.map(Path::to_path_buf),
         git_config: git_config_policy(repo),

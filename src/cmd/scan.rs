@@ -4,6 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::check::CheckSet;
+use crate::check::spdx::Project;
 use crate::cli::{BaselineArgs, OutputArgs, PolicyArgs, RulesArgs, ScanArgs};
 use crate::error::Error;
 use crate::exit;
@@ -12,7 +13,6 @@ use crate::git;
 use crate::policy::Policy;
 use crate::report::{self, Format, Style};
 use crate::rules::RuleSet;
-use crate::check::spdx::Project;
 use crate::scan::{Engine, Outcome, project_for};
 use crate::source::{self, Items};
 
@@ -20,18 +20,36 @@ use crate::source::{self, Items};
 pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let git_mode = args.staged || args.range.is_some() || args.history;
-    let overrides = args.output.baseline.as_ref().map(|b| format!("baseline = {}\n", toml_string(&absolute(&cwd, b))));
+    let overrides = args
+        .output
+        .baseline
+        .as_ref()
+        .map(|b| format!("baseline = {}\n", toml_string(&absolute(&cwd, b))));
     if git_mode {
         let repo = git::open(&cwd)?;
         let root = git::root(&repo);
-        let policy = super::client_policy(args.policy.policy.as_deref(), Some(&repo), repo.workdir(), overrides)?;
+        let policy = super::client_policy(
+            args.policy.policy.as_deref(),
+            Some(&repo),
+            repo.workdir(),
+            overrides,
+        )?;
         let (items, project) = if args.staged {
-            let project = project_for(&policy, || source::reuse::from_index(&repo, &source::staged::index(&repo)?))?;
+            let project = project_for(&policy, || {
+                source::reuse::from_index(&repo, &source::staged::index(&repo)?)
+            })?;
             (source::staged::items(&repo)?, project)
         } else if let Some(spec) = &args.range {
             let (exclude, include) = source::range::parse_range(&repo, spec)?;
-            let ids = source::range::commits(&repo, &[include], &exclude.into_iter().collect::<Vec<_>>())?;
-            (source::range::items(&repo, &ids)?, project_for(&policy, || tip_project(&repo, include))?)
+            let ids = source::range::commits(
+                &repo,
+                &[include],
+                &exclude.into_iter().collect::<Vec<_>>(),
+            )?;
+            (
+                source::range::items(&repo, &ids)?,
+                project_for(&policy, || tip_project(&repo, include))?,
+            )
         } else {
             let head = repo.head().ok().and_then(|h| h.target());
             let project = match head {
@@ -43,13 +61,38 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
         let _ = root;
         // Sign-offs are checked on ranges (the CI backstop) whenever policy requires them.
         let dco = args.range.is_some() && policy.dco_require() != crate::policy::DcoRequire::Never;
-        return engine_run(&policy, &args.output, items, Some(repo.path()), dco, project);
+        return engine_run(
+            &policy,
+            &args.output,
+            items,
+            Some(repo.path()),
+            dco,
+            project,
+        );
     }
-    let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    let root = if paths.len() == 1 && paths[0].is_dir() { paths[0].clone() } else { cwd.clone() };
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let root = if paths.len() == 1 && paths[0].is_dir() {
+        paths[0].clone()
+    } else {
+        cwd.clone()
+    };
     let repo = git::open(&root).ok();
-    let repo_dir = if root.join(".outbound.toml").is_file() { Some(root.clone()) } else { repo.as_ref().and_then(|r| r.workdir().map(Path::to_path_buf)) };
-    let policy = super::client_policy(args.policy.policy.as_deref(), repo.as_ref(), repo_dir.as_deref(), overrides)?;
+    let repo_dir = if root.join(".outbound.toml").is_file() {
+        Some(root.clone())
+    } else {
+        repo.as_ref()
+            .and_then(|r| r.workdir().map(Path::to_path_buf))
+    };
+    let policy = super::client_policy(
+        args.policy.policy.as_deref(),
+        repo.as_ref(),
+        repo_dir.as_deref(),
+        overrides,
+    )?;
     let items = source::worktree::items(&root, &paths, &policy)?;
     let project = project_for(&policy, || source::reuse::from_disk(&items.files, &root))?;
     engine_run(&policy, &args.output, items, None, false, project)
@@ -57,11 +100,21 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
 
 /// The licensing context of a commit's tree.
 pub fn tip_project(repo: &git2::Repository, id: git2::Oid) -> Result<Project, Error> {
-    let tree = repo.find_commit(id).and_then(|c| c.tree()).map_err(|e| Error::git(format!("reading the tree of {id}"), e))?;
+    let tree = repo
+        .find_commit(id)
+        .and_then(|c| c.tree())
+        .map_err(|e| Error::git(format!("reading the tree of {id}"), e))?;
     source::reuse::from_tree(repo, &tree)
 }
 
-fn engine_run(policy: &Policy, out: &OutputArgs, items: Items, git_dir: Option<&Path>, dco: bool, project: Project) -> Result<Outcome, Error> {
+fn engine_run(
+    policy: &Policy,
+    out: &OutputArgs,
+    items: Items,
+    git_dir: Option<&Path>,
+    dco: bool,
+    project: Project,
+) -> Result<Outcome, Error> {
     let checks = match &out.checks {
         Some(list) => CheckSet::parse(list).map_err(Error::Usage)?,
         None => CheckSet::all(),
@@ -75,7 +128,11 @@ fn engine_run(policy: &Policy, out: &OutputArgs, items: Items, git_dir: Option<&
 }
 
 fn absolute(cwd: &Path, p: &Path) -> PathBuf {
-    if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) }
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    }
 }
 
 fn toml_string(p: &Path) -> String {
@@ -97,11 +154,21 @@ pub fn exit_code(o: &Outcome) -> u8 {
 /// empty on exit 2).
 pub fn write_outcome(o: &Outcome, out: &OutputArgs) -> Result<(), Error> {
     let stdout = std::io::stdout();
-    let style = |terminal: bool| Style { show_secrets: out.show_secrets, color: terminal && !out.no_color && std::env::var_os("NO_COLOR").is_none(), quiet: out.quiet };
+    let style = |terminal: bool| Style {
+        show_secrets: out.show_secrets,
+        color: terminal && !out.no_color && std::env::var_os("NO_COLOR").is_none(),
+        quiet: out.quiet,
+    };
     let io = |e| Error::io("<output>", e);
     if !o.errors.is_empty() {
         let stderr = std::io::stderr();
-        return report::write(&mut stderr.lock(), Format::Human, o, style(stderr.is_terminal())).map_err(io);
+        return report::write(
+            &mut stderr.lock(),
+            Format::Human,
+            o,
+            style(stderr.is_terminal()),
+        )
+        .map_err(io);
     }
     match &out.output {
         Some(path) => {
@@ -109,7 +176,13 @@ pub fn write_outcome(o: &Outcome, out: &OutputArgs) -> Result<(), Error> {
             report::write(&mut f, out.format, o, style(false)).map_err(|e| Error::io(path, e))?;
             f.flush().map_err(|e| Error::io(path, e))
         }
-        None => report::write(&mut stdout.lock(), out.format, o, style(stdout.is_terminal())).map_err(io),
+        None => report::write(
+            &mut stdout.lock(),
+            out.format,
+            o,
+            style(stdout.is_terminal()),
+        )
+        .map_err(io),
     }
 }
 
@@ -124,7 +197,11 @@ pub fn baseline(args: &BaselineArgs) -> Result<u8, Error> {
     report::write_baseline(&args.file, &o)?;
     #[allow(clippy::print_stderr)]
     {
-        eprintln!("git-outbound: wrote {} fingerprint(s) to '{}'", o.findings.len(), args.file.display());
+        eprintln!(
+            "git-outbound: wrote {} fingerprint(s) to '{}'",
+            o.findings.len(),
+            args.file.display()
+        );
     }
     Ok(exit::OK)
 }
@@ -132,14 +209,19 @@ pub fn baseline(args: &BaselineArgs) -> Result<u8, Error> {
 fn load_for_cwd(args: &PolicyArgs) -> Result<Policy, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd).ok();
-    let dir = repo.as_ref().and_then(|r| r.workdir().map(Path::to_path_buf));
+    let dir = repo
+        .as_ref()
+        .and_then(|r| r.workdir().map(Path::to_path_buf));
     super::client_policy(args.policy.as_deref(), repo.as_ref(), dir.as_deref(), None)
 }
 
 pub fn show_policy(args: &PolicyArgs) -> Result<u8, Error> {
     let policy = load_for_cwd(args)?;
     let mut out = String::new();
-    out.push_str(&format!("# layers, first to last: {}\n", policy.layers.join(" → ")));
+    out.push_str(&format!(
+        "# layers, first to last: {}\n",
+        policy.layers.join(" → ")
+    ));
     let merged = toml::Value::try_from(&policy.origins).ok();
     let _ = merged;
     for (key, origin) in &policy.origins {
@@ -148,7 +230,11 @@ pub fn show_policy(args: &PolicyArgs) -> Result<u8, Error> {
     for w in &policy.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }
-    out.push_str(&format!("{} secret rules, {} confidential terms\n", policy.rules.rules.len(), policy.terms.count));
+    out.push_str(&format!(
+        "{} secret rules, {} confidential terms\n",
+        policy.rules.rules.len(),
+        policy.terms.count
+    ));
     print_out(&out)?;
     Ok(exit::OK)
 }
@@ -160,7 +246,10 @@ pub fn rules(args: &RulesArgs) -> Result<u8, Error> {
     let mut failures = 0;
     for (i, r) in set.rules.iter().enumerate() {
         let sev = r.severity.unwrap_or(Severity::Block).name();
-        out.push_str(&format!("{:<40} {:<6} {}  [{}]\n", r.id, sev, r.description, r.origin));
+        out.push_str(&format!(
+            "{:<40} {:<6} {}  [{}]\n",
+            r.id, sev, r.description, r.origin
+        ));
         if args.check {
             for ex in &r.examples {
                 if !set.find(ex.as_bytes()).iter().any(|m| m.rule == i) {
@@ -171,7 +260,10 @@ pub fn rules(args: &RulesArgs) -> Result<u8, Error> {
             for ex in &r.negative_examples {
                 for m in set.find(ex.as_bytes()) {
                     failures += 1;
-                    out.push_str(&format!("    FAIL: negative example matched by {}: {ex}\n", set.rules[m.rule].id));
+                    out.push_str(&format!(
+                        "    FAIL: negative example matched by {}: {ex}\n",
+                        set.rules[m.rule].id
+                    ));
                 }
             }
         }
@@ -182,7 +274,11 @@ pub fn rules(args: &RulesArgs) -> Result<u8, Error> {
     }
     out.push('\n');
     print_out(&out)?;
-    Ok(if failures > 0 { exit::BLOCKED } else { exit::OK })
+    Ok(if failures > 0 {
+        exit::BLOCKED
+    } else {
+        exit::OK
+    })
 }
 
 fn args_policy(args: &RulesArgs) -> &PolicyArgs {
@@ -192,5 +288,6 @@ fn args_policy(args: &RulesArgs) -> &PolicyArgs {
 fn print_out(text: &str) -> Result<(), Error> {
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
-    lock.write_all(text.as_bytes()).map_err(|e| Error::io("<stdout>", e))
+    lock.write_all(text.as_bytes())
+        .map_err(|e| Error::io("<stdout>", e))
 }

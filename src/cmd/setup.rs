@@ -8,7 +8,7 @@ use crate::cli::{InstallArgs, PolicyArgs};
 use crate::error::Error;
 use crate::exit;
 use crate::git;
-use crate::install::{self, CLIENT_HOOKS, CHAINED, MARKER, Scope};
+use crate::install::{self, CHAINED, CLIENT_HOOKS, MARKER, Scope};
 
 fn scope(args: &InstallArgs) -> Scope {
     if args.system {
@@ -59,7 +59,11 @@ fn cwd() -> Result<std::path::PathBuf, Error> {
 /// throwaway repository with the hooks installed must refuse a commit of a fake secret.
 pub fn doctor(args: &PolicyArgs) -> Result<u8, Error> {
     let mut lines = vec![format!("git-outbound {}", env!("CARGO_PKG_VERSION"))];
-    let on_path = Command::new("sh").args(["-c", "command -v git-outbound"]).output().ok().filter(|o| o.status.success());
+    let on_path = Command::new("sh")
+        .args(["-c", "command -v git-outbound"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
     let mut healthy = on_path.is_some();
     lines.push(match on_path {
         Some(o) => format!("on PATH: {}", String::from_utf8_lossy(&o.stdout).trim()),
@@ -75,17 +79,25 @@ pub fn doctor(args: &PolicyArgs) -> Result<u8, Error> {
                 Some(_) => "another hook (git-outbound not installed for it)",
                 None => "none",
             };
-            let chained = if dir.join(format!("{hook}{CHAINED}")).exists() { ", chained to the hook that was there" } else { "" };
+            let chained = if dir.join(format!("{hook}{CHAINED}")).exists() {
+                ", chained to the hook that was there"
+            } else {
+                ""
+            };
             lines.push(format!("  {hook:<11} {state}{chained}"));
         }
-        let policy = super::client_policy(args.policy.as_deref(), Some(&repo), repo.workdir(), None)?;
+        let policy =
+            super::client_policy(args.policy.as_deref(), Some(&repo), repo.workdir(), None)?;
         lines.push(format!("policy layers: {}", policy.layers.join(" → ")));
         lines.extend(policy.warnings.iter().map(|w| format!("warning: {w}")));
     } else {
         lines.push("not in a git repository: no repository hooks to show".into());
     }
     match canary() {
-        Ok(()) => lines.push("canary: a commit of a fake secret was refused by the installed pre-commit hook ✓".into()),
+        Ok(()) => lines.push(
+            "canary: a commit of a fake secret was refused by the installed pre-commit hook ✓"
+                .into(),
+        ),
         Err(why) => {
             healthy = false;
             lines.push(format!("canary: FAILED — {why}"));
@@ -98,9 +110,23 @@ pub fn doctor(args: &PolicyArgs) -> Result<u8, Error> {
 /// Installs the hooks into a throwaway repository and tries to commit a fake token.
 fn canary() -> Result<(), String> {
     let dir = tempfile_dir().map_err(|e| e.to_string())?;
+    // The throwaway repository's own hooks folder, whatever the user's or the machine's
+    // `core.hooksPath` says. An empty `core.hooksPath` would not do: git then looks for hooks
+    // in a folder that does not exist and runs none, so the canary always "failed".
+    let hooks = dir.join(".git").join("hooks");
+    let hooks_path = format!("core.hooksPath={}", hooks.display());
     let run = |args: &[&str]| -> Result<std::process::Output, String> {
         Command::new("git")
-            .args(["-c", "user.name=Canary", "-c", "user.email=canary@example.com", "-c", "core.hooksPath=", "-c", "commit.gpgsign=false"])
+            .args([
+                "-c",
+                "user.name=Canary",
+                "-c",
+                "user.email=canary@example.com",
+                "-c",
+                hooks_path.as_str(),
+                "-c",
+                "commit.gpgsign=false",
+            ])
             .args(args)
             .current_dir(&dir)
             .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -109,9 +135,13 @@ fn canary() -> Result<(), String> {
             .map_err(|e| format!("running git: {e}"))
     };
     run(&["init", "-q"])?;
-    let repo = git2::Repository::open(&dir).map_err(|e| e.to_string())?;
-    install::write_shims(&repo.path().join("hooks"), CLIENT_HOOKS, Scope::Repository, None).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("settings.py"), format!("GITHUB_TOKEN = \"{}\"\n", fake_token())).map_err(|e| e.to_string())?;
+    install::write_shims(&hooks, CLIENT_HOOKS, Scope::Repository, None)
+        .map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("settings.py"),
+        format!("GITHUB_TOKEN = \"{}\"\n", fake_token()),
+    )
+    .map_err(|e| e.to_string())?;
     run(&["add", "settings.py"])?;
     let out = run(&["commit", "-q", "-m", "canary"])?;
     let _ = std::fs::remove_dir_all(&dir);
@@ -120,7 +150,10 @@ fn canary() -> Result<(), String> {
         return Err("the commit went through: the pre-commit hook did not block".into());
     }
     if !stderr.contains("secret/") {
-        return Err(format!("the commit was refused, but not by git-outbound's secret check: {}", stderr.trim()));
+        return Err(format!(
+            "the commit was refused, but not by git-outbound's secret check: {}",
+            stderr.trim()
+        ));
     }
     Ok(())
 }
@@ -133,7 +166,10 @@ fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
 
 /// A GitHub-format token with a valid checksum, made now so no real-looking token is stored.
 fn fake_token() -> String {
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(7);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(7);
     let alphabet = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     let mut x = seed as u64 | 1;
     let body: String = (0..30)
@@ -144,6 +180,8 @@ fn fake_token() -> String {
             alphabet[(x % alphabet.len() as u64) as usize] as char
         })
         .collect();
-    format!("ghp_{body}{}", crate::rules::checksum::base62(u64::from(crc32fast::hash(body.as_bytes())), 6))
+    format!(
+        "ghp_{body}{}",
+        crate::rules::checksum::base62(u64::from(crc32fast::hash(body.as_bytes())), 6)
+    )
 }
-

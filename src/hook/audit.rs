@@ -34,8 +34,15 @@ impl Skip {
                 "OUTBOUND_SKIP={list} needs a reason: set OUTBOUND_REASON=\"why this is safe\" (the skip is logged)"
             )));
         }
-        let set = if list.trim() == "all" { CheckSet::all() } else { CheckSet::parse(&list).map_err(Error::Usage)? };
-        Ok(Skip { checks: Check::ALL.into_iter().filter(|c| set.has(*c)).collect(), reason })
+        let set = if list.trim() == "all" {
+            CheckSet::all()
+        } else {
+            CheckSet::parse(&list).map_err(Error::Usage)?
+        };
+        Ok(Skip {
+            checks: Check::ALL.into_iter().filter(|c| set.has(*c)).collect(),
+            reason,
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -45,7 +52,12 @@ impl Skip {
 
 /// Who is running this: the git identity if configured, else the login name.
 pub fn user(repo: Option<&git2::Repository>) -> String {
-    for var in ["GIT_PUSHER", "GL_USERNAME", "GITEA_PUSHER_NAME", "REMOTE_USER"] {
+    for var in [
+        "GIT_PUSHER",
+        "GL_USERNAME",
+        "GITEA_PUSHER_NAME",
+        "REMOTE_USER",
+    ] {
         if let Ok(v) = std::env::var(var) {
             if !v.is_empty() {
                 return v;
@@ -53,14 +65,30 @@ pub fn user(repo: Option<&git2::Repository>) -> String {
         }
     }
     if let Some(sig) = repo.and_then(|r| r.signature().ok()) {
-        return format!("{} <{}>", sig.name().unwrap_or(""), sig.email().unwrap_or(""));
+        return format!(
+            "{} <{}>",
+            sig.name().unwrap_or(""),
+            sig.email().unwrap_or("")
+        );
     }
-    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into())
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// Appends one JSON line to the audit log of the repository at `git_dir`.
-pub fn record(git_dir: &Path, hook: &str, user: &str, skipped: &[String], reason: &str, commits: &[String]) -> Result<(), Error> {
-    let time = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+pub fn record(
+    git_dir: &Path,
+    hook: &str,
+    user: &str,
+    skipped: &[String],
+    reason: &str,
+    commits: &[String],
+) -> Result<(), Error> {
+    let time = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let line = serde_json::json!({
         "time": time,
         "user": user,
@@ -70,6 +98,10 @@ pub fn record(git_dir: &Path, hook: &str, user: &str, skipped: &[String], reason
         "commits": commits,
     });
     let path = git_dir.join(LOG);
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(|e| Error::io(&path, e))?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
     writeln!(f, "{line}").map_err(|e| Error::io(&path, e))
 }

@@ -20,8 +20,21 @@ pub fn pre_commit() -> Result<u8, Error> {
     let policy = crate::cmd::client_policy(None, Some(&repo), repo.workdir(), None)?;
     let skip = Skip::from_env()?;
     let items = source::staged::items(&repo)?;
-    let mut engine = Engine::new(&policy, checks(&[Check::Secret, Check::InternalUrl, Check::Spdx, Check::Artifact], &skip));
-    engine.project = project_for(&policy, || source::reuse::from_index(&repo, &source::staged::index(&repo)?))?;
+    let mut engine = Engine::new(
+        &policy,
+        checks(
+            &[
+                Check::Secret,
+                Check::InternalUrl,
+                Check::Spdx,
+                Check::Artifact,
+            ],
+            &skip,
+        ),
+    );
+    engine.project = project_for(&policy, || {
+        source::reuse::from_index(&repo, &source::staged::index(&repo)?)
+    })?;
     let outcome = engine.run(items, Some(repo.path()))?;
     log_skip(&repo, "pre-commit", &skip, &[])?;
     finish("pre-commit", &outcome, std::io::stderr().is_terminal())
@@ -34,7 +47,9 @@ pub fn commit_msg(file: &str) -> Result<u8, Error> {
     let policy = crate::cmd::client_policy(None, Some(&repo), repo.workdir(), None)?;
     let skip = Skip::from_env()?;
     let raw = std::fs::read(file).map_err(|e| Error::io(file, e))?;
-    let config = repo.config().map_err(|e| Error::git("reading git config", e))?;
+    let config = repo
+        .config()
+        .map_err(|e| Error::git("reading git config", e))?;
     let comment = comment_prefix(&config);
     let text = message::clean(&String::from_utf8_lossy(&raw), &comment);
     let item = CommitItem {
@@ -46,21 +61,42 @@ pub fn commit_msg(file: &str) -> Result<u8, Error> {
         is_tag: false,
         order: 0,
     };
-    let mut engine = Engine::new(&policy, checks(&[Check::Secret, Check::InternalUrl, Check::Dco], &skip));
+    let mut engine = Engine::new(
+        &policy,
+        checks(&[Check::Secret, Check::InternalUrl, Check::Dco], &skip),
+    );
     if policy.dco_require() == DcoRequire::Always {
         engine.dco = Some(policy.dco_options());
     }
-    let outcome = engine.run(Items { commits: vec![item], ..Items::default() }, Some(repo.path()))?;
+    let outcome = engine.run(
+        Items {
+            commits: vec![item],
+            ..Items::default()
+        },
+        Some(repo.path()),
+    )?;
     log_skip(&repo, "commit-msg", &skip, &[])?;
     finish("commit-msg", &outcome, std::io::stderr().is_terminal())
 }
 
-fn log_skip(repo: &git2::Repository, hook: &str, skip: &Skip, commits: &[String]) -> Result<(), Error> {
+fn log_skip(
+    repo: &git2::Repository,
+    hook: &str,
+    skip: &Skip,
+    commits: &[String],
+) -> Result<(), Error> {
     if skip.is_empty() {
         return Ok(());
     }
     let names: Vec<String> = skip.checks.iter().map(|c| c.name().to_string()).collect();
-    audit::record(repo.commondir(), hook, &audit::user(Some(repo)), &names, &skip.reason, commits)
+    audit::record(
+        repo.commondir(),
+        hook,
+        &audit::user(Some(repo)),
+        &names,
+        &skip.reason,
+        commits,
+    )
 }
 
 /// `core.commentString` / `core.commentChar` (default `#`; `auto` is treated as `#`).
@@ -79,8 +115,16 @@ fn comment_prefix(config: &git2::Config) -> String {
 /// hooks, including `--author`), else `user.name`/`user.email`.
 fn identity(role: &str, repo: &git2::Repository) -> Identity {
     let sig = repo.signature().ok();
-    let name = std::env::var(format!("GIT_{role}_NAME")).ok().or_else(|| sig.as_ref().map(|s| String::from_utf8_lossy(s.name_bytes()).into_owned()));
-    let email = std::env::var(format!("GIT_{role}_EMAIL")).ok().or_else(|| sig.as_ref().map(|s| String::from_utf8_lossy(s.email_bytes()).into_owned()));
-    Identity { name: name.unwrap_or_default(), email: email.unwrap_or_default() }
+    let name = std::env::var(format!("GIT_{role}_NAME")).ok().or_else(|| {
+        sig.as_ref()
+            .map(|s| String::from_utf8_lossy(s.name_bytes()).into_owned())
+    });
+    let email = std::env::var(format!("GIT_{role}_EMAIL")).ok().or_else(|| {
+        sig.as_ref()
+            .map(|s| String::from_utf8_lossy(s.email_bytes()).into_owned())
+    });
+    Identity {
+        name: name.unwrap_or_default(),
+        email: email.unwrap_or_default(),
+    }
 }
-

@@ -28,22 +28,35 @@ pub fn run(name: &str, args: &[String]) -> Result<u8, Error> {
             Some(file) => client::commit_msg(file),
             None => Err(Error::Usage("commit-msg needs the message file".into())),
         },
-        "pre-push" => push::pre_push(args.first().map(String::as_str).unwrap_or(""), args.get(1).map(String::as_str).unwrap_or("")),
+        "pre-push" => push::pre_push(
+            args.first().map(String::as_str).unwrap_or(""),
+            args.get(1).map(String::as_str).unwrap_or(""),
+        ),
         "pre-receive" => receive::pre_receive(args),
-        other => Err(Error::Usage(format!("unknown hook '{other}' (known: pre-commit, commit-msg, pre-push, pre-receive)"))),
+        other => Err(Error::Usage(format!(
+            "unknown hook '{other}' (known: pre-commit, commit-msg, pre-push, pre-receive)"
+        ))),
     };
     result.map_err(|e| fail_closed(name, e))
 }
 
 /// A hook that cannot do its job refuses, and says so.
 fn fail_closed(hook: &str, e: Error) -> Error {
-    let what = if hook == "pre-push" || hook == "pre-receive" { "push" } else { "commit" };
-    Error::Usage(format!("{e}\ngit-outbound: the {hook} hook could not check this {what}, so the {what} is refused; fix the error above and try again"))
+    let what = if hook == "pre-push" || hook == "pre-receive" {
+        "push"
+    } else {
+        "commit"
+    };
+    Error::Usage(format!(
+        "{e}\ngit-outbound: the {hook} hook could not check this {what}, so the {what} is refused; fix the error above and try again"
+    ))
 }
 
 /// The checks a hook runs, less those skipped with `OUTBOUND_SKIP`.
 fn checks(base: &[Check], skip: &Skip) -> CheckSet {
-    base.iter().filter(|c| !skip.checks.contains(c)).fold(CheckSet::none(), |s, c| s.with(*c))
+    base.iter()
+        .filter(|c| !skip.checks.contains(c))
+        .fold(CheckSet::none(), |s, c| s.with(*c))
 }
 
 /// Prints the outcome on stderr (git shows hook output to the user; behind `remote:` on the
@@ -52,13 +65,30 @@ fn finish(hook: &str, outcome: &Outcome, color: bool) -> Result<u8, Error> {
     let stderr = std::io::stderr();
     let mut out = stderr.lock();
     let blocking = outcome.blocking();
-    let quiet = blocking == 0 && outcome.findings.is_empty() && outcome.warnings.is_empty() && outcome.errors.is_empty();
+    let quiet = blocking == 0
+        && outcome.findings.is_empty()
+        && outcome.warnings.is_empty()
+        && outcome.errors.is_empty();
     if !quiet {
-        report::write(&mut out, Format::Human, outcome, Style { show_secrets: false, color, quiet: false }).map_err(|e| Error::io("<stderr>", e))?;
+        report::write(
+            &mut out,
+            Format::Human,
+            outcome,
+            Style {
+                show_secrets: false,
+                color,
+                quiet: false,
+            },
+        )
+        .map_err(|e| Error::io("<stderr>", e))?;
     }
     let code = crate::cmd::exit_code(outcome);
     if code != exit::OK {
-        let what = if hook == "pre-push" || hook == "pre-receive" { "push" } else { "commit" };
+        let what = if hook == "pre-push" || hook == "pre-receive" {
+            "push"
+        } else {
+            "commit"
+        };
         let _ = writeln!(
             out,
             "git-outbound: {hook}: {what} refused. Fix the findings above, or record an exception with a reason \

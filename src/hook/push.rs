@@ -29,12 +29,27 @@ pub struct PushLine {
 /// Parses every line of pre-push stdin; a malformed line is an error (fail closed).
 pub fn parse_lines(text: &str) -> Result<Vec<PushLine>, Error> {
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() != 4 || !f[1].bytes().all(|b| b.is_ascii_hexdigit()) || !f[3].bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(Error::Usage(format!("pre-push: line {} of stdin is not '<local ref> <local id> <remote ref> <remote id>': {line:?}", i + 1)));
+        if f.len() != 4
+            || !f[1].bytes().all(|b| b.is_ascii_hexdigit())
+            || !f[3].bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Err(Error::Usage(format!(
+                "pre-push: line {} of stdin is not '<local ref> <local id> <remote ref> <remote id>': {line:?}",
+                i + 1
+            )));
         }
-        out.push(PushLine { local_ref: f[0].into(), local: f[1].into(), remote_ref: f[2].into(), remote: f[3].into() });
+        out.push(PushLine {
+            local_ref: f[0].into(),
+            local: f[1].into(),
+            remote_ref: f[2].into(),
+            remote: f[3].into(),
+        });
     }
     Ok(out)
 }
@@ -50,13 +65,19 @@ pub fn outbound(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Result<O
     let mut commit_tips = Vec::new();
     let mut tags = Vec::new();
     for id in include {
-        let obj = repo.find_object(*id, None).map_err(|e| Error::git(format!("reading {id}"), e))?;
+        let obj = repo
+            .find_object(*id, None)
+            .map_err(|e| Error::git(format!("reading {id}"), e))?;
         if obj.kind() == Some(ObjectType::Tag) {
             if let Some(tag) = obj.as_tag() {
-                let who = tag.tagger().map(|s| Identity::from_signature(&s)).unwrap_or_default();
+                let who = tag
+                    .tagger()
+                    .map(|s| Identity::from_signature(&s))
+                    .unwrap_or_default();
                 tags.push(CommitItem {
                     id: tag.id().to_string(),
-                    message: String::from_utf8_lossy(tag.message_bytes().unwrap_or_default()).into_owned(),
+                    message: String::from_utf8_lossy(tag.message_bytes().unwrap_or_default())
+                        .into_owned(),
                     author: who.clone(),
                     committer: who,
                     parents: 0,
@@ -69,13 +90,18 @@ pub fn outbound(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Result<O
             commit_tips.push(c.id());
         }
     }
-    Ok(Outbound { commits: range::commits(repo, &commit_tips, exclude)?, tags })
+    Ok(Outbound {
+        commits: range::commits(repo, &commit_tips, exclude)?,
+        tags,
+    })
 }
 
 /// Ids of `refs/remotes/<remote>/*`.
 fn tracking_refs(repo: &Repository, remote: &str) -> Vec<Oid> {
     let glob = format!("refs/remotes/{remote}/*");
-    let Ok(refs) = repo.references_glob(&glob) else { return Vec::new() };
+    let Ok(refs) = repo.references_glob(&glob) else {
+        return Vec::new();
+    };
     refs.filter_map(|r| r.ok()?.target()).collect()
 }
 
@@ -85,14 +111,27 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let policy = crate::cmd::client_policy(None, Some(&repo), repo.workdir(), None)?;
     let skip = Skip::from_env()?;
     let mut stdin = String::new();
-    std::io::stdin().read_to_string(&mut stdin).map_err(|e| Error::io("<stdin>", e))?;
-    let lines: Vec<PushLine> = parse_lines(&stdin)?.into_iter().filter(|l| !git::is_zero(&l.local)).collect();
+    std::io::stdin()
+        .read_to_string(&mut stdin)
+        .map_err(|e| Error::io("<stdin>", e))?;
+    let lines: Vec<PushLine> = parse_lines(&stdin)?
+        .into_iter()
+        .filter(|l| !git::is_zero(&l.local))
+        .collect();
     if lines.is_empty() {
         return Ok(crate::exit::OK);
     }
     let tracking = tracking_refs(&repo, remote);
-    let include: Vec<Oid> = lines.iter().map(|l| Oid::from_str(&l.local)).collect::<Result<_, _>>().map_err(|e| Error::git("pre-push ids", e))?;
-    let mut exclude: Vec<Oid> = lines.iter().filter(|l| !git::is_zero(&l.remote)).filter_map(|l| Oid::from_str(&l.remote).ok()).collect();
+    let include: Vec<Oid> = lines
+        .iter()
+        .map(|l| Oid::from_str(&l.local))
+        .collect::<Result<_, _>>()
+        .map_err(|e| Error::git("pre-push ids", e))?;
+    let mut exclude: Vec<Oid> = lines
+        .iter()
+        .filter(|l| !git::is_zero(&l.remote))
+        .filter_map(|l| Oid::from_str(&l.remote).ok())
+        .collect();
     exclude.extend(tracking.iter().copied());
     let out = outbound(&repo, &include, &exclude)?;
     let destination = git::normalise_remote(if url.is_empty() { remote } else { url });
@@ -103,7 +142,10 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     if let Some(tip) = out.commits.last() {
         engine.project = project_for(&policy, || crate::cmd::tip_project(&repo, *tip))?;
     }
-    if matches!((policy.dco_require(), external), (DcoRequire::Always, _) | (DcoRequire::External, true)) {
+    if matches!(
+        (policy.dco_require(), external),
+        (DcoRequire::Always, _) | (DcoRequire::External, true)
+    ) {
         engine.dco = Some(policy.dco_options());
     }
     let ids: Vec<String> = out.commits.iter().map(Oid::to_string).collect();
@@ -111,12 +153,21 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     if external && engine.checks.has(Check::Approval) {
         let has_refs = !tracking.is_empty() || lines.iter().any(|l| !git::is_zero(&l.remote));
         let push = push_summary(&repo, &destination, has_refs, &lines[0], &out.commits)?;
-        outcome.findings.extend(approval::check(&repo, &push, &approval_options(&policy)));
+        outcome
+            .findings
+            .extend(approval::check(&repo, &push, &approval_options(&policy)));
         finding::sort(&mut outcome.findings);
     }
     if !skip.is_empty() {
         let names: Vec<String> = skip.checks.iter().map(|c| c.name().to_string()).collect();
-        audit::record(repo.commondir(), "pre-push", &audit::user(Some(&repo)), &names, &skip.reason, &ids)?;
+        audit::record(
+            repo.commondir(),
+            "pre-push",
+            &audit::user(Some(&repo)),
+            &names,
+            &skip.reason,
+            &ids,
+        )?;
     }
     finish("pre-push", &outcome, std::io::stderr().is_terminal())
 }
@@ -126,32 +177,67 @@ pub fn approval_options(policy: &Policy) -> approval::ApprovalOptions {
     let a = policy.raw.approval.clone().unwrap_or_default();
     approval::ApprovalOptions {
         significant_lines: a.significant_lines,
-        restricted_paths: a.restricted_paths.unwrap_or_default().into_iter().map(|g| g.0).collect(),
+        restricted_paths: a
+            .restricted_paths
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| g.0)
+            .collect(),
         new_publication: a.new_publication.unwrap_or(false),
         corporate_identity: a.corporate_identity.unwrap_or(false),
-        email_domains: policy.raw.org.as_ref().and_then(|o| o.email_domains.clone()).unwrap_or_default(),
+        email_domains: policy
+            .raw
+            .org
+            .as_ref()
+            .and_then(|o| o.email_domains.clone())
+            .unwrap_or_default(),
         contact: a.contact,
         standing: a
             .standing
             .unwrap_or_default()
             .into_iter()
-            .map(|s| approval::Standing { remote: s.remote.0, max_lines: s.max_lines, expires: s.expires.0, reason: s.reason })
+            .map(|s| approval::Standing {
+                remote: s.remote.0,
+                max_lines: s.max_lines,
+                expires: s.expires.0,
+                reason: s.reason,
+            })
             .collect(),
         allowed_signers: a.allowed_signers.map(Into::into),
-        namespace: a.namespace.unwrap_or_else(|| approval::DEFAULT_NAMESPACE.to_string()),
+        namespace: a
+            .namespace
+            .unwrap_or_else(|| approval::DEFAULT_NAMESPACE.to_string()),
     }
 }
 
 /// The numbers the approval gate needs: lines added and deleted and paths, per commit.
-pub fn push_summary<'a>(repo: &Repository, destination: &'a str, has_refs: bool, line: &PushLine, commits: &[Oid]) -> Result<approval::Push<'a>, Error> {
+pub fn push_summary<'a>(
+    repo: &Repository,
+    destination: &'a str,
+    has_refs: bool,
+    line: &PushLine,
+    commits: &[Oid],
+) -> Result<approval::Push<'a>, Error> {
     let mut pushed = Vec::new();
     for id in commits {
-        let c = repo.find_commit(*id).map_err(|e| Error::git(format!("reading {id}"), e))?;
+        let c = repo
+            .find_commit(*id)
+            .map_err(|e| Error::git(format!("reading {id}"), e))?;
         let tree = c.tree().map_err(|e| Error::git("reading a tree", e))?;
         let parent = c.parent(0).ok().and_then(|p| p.tree().ok());
-        let diff = repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), None).map_err(|e| Error::git("diffing a commit", e))?;
+        let diff = repo
+            .diff_tree_to_tree(parent.as_ref(), Some(&tree), None)
+            .map_err(|e| Error::git("diffing a commit", e))?;
         let stats = diff.stats().map_err(|e| Error::git("counting lines", e))?;
-        let paths = diff.deltas().filter_map(|d| d.new_file().path().or(d.old_file().path()).map(|p| p.to_string_lossy().into_owned())).collect();
+        let paths = diff
+            .deltas()
+            .filter_map(|d| {
+                d.new_file()
+                    .path()
+                    .or(d.old_file().path())
+                    .map(|p| p.to_string_lossy().into_owned())
+            })
+            .collect();
         let author = c.author();
         pushed.push(approval::PushedCommit {
             id: id.to_string(),
@@ -174,7 +260,10 @@ pub fn push_summary<'a>(repo: &Repository, destination: &'a str, has_refs: bool,
 
 /// Today's date (UTC) as `YYYY-MM-DD`.
 pub fn today() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let days = (secs / 86_400) as i64;
     // Civil-from-days (Howard Hinnant's algorithm).
     let z = days + 719_468;
@@ -197,7 +286,8 @@ mod tests {
     fn every_stdin_line_is_read_and_bad_lines_refused() {
         let z = "0".repeat(40);
         let a = "a".repeat(40);
-        let text = format!("refs/heads/main {a} refs/heads/main {z}\nrefs/tags/v1 {a} refs/tags/v1 {z}\n");
+        let text =
+            format!("refs/heads/main {a} refs/heads/main {z}\nrefs/tags/v1 {a} refs/tags/v1 {z}\n");
         assert_eq!(parse_lines(&text).unwrap().len(), 2);
         assert!(parse_lines("refs/heads/main oops").is_err());
     }

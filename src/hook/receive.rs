@@ -28,10 +28,21 @@ use crate::source::range;
 /// `<old> <new> <ref>`.
 fn parse_lines(text: &str) -> Result<Vec<(String, String, String)>, Error> {
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() != 3 || !f[..2].iter().all(|id| id.bytes().all(|b| b.is_ascii_hexdigit())) {
-            return Err(Error::Usage(format!("pre-receive: line {} of stdin is not '<old> <new> <ref>': {line:?}", i + 1)));
+        if f.len() != 3
+            || !f[..2]
+                .iter()
+                .all(|id| id.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Err(Error::Usage(format!(
+                "pre-receive: line {} of stdin is not '<old> <new> <ref>': {line:?}",
+                i + 1
+            )));
         }
         out.push((f[0].to_string(), f[1].to_string(), f[2].to_string()));
     }
@@ -40,15 +51,22 @@ fn parse_lines(text: &str) -> Result<Vec<(String, String, String)>, Error> {
 
 /// The push options git hands the hook (`git push -o`), when the server accepts them.
 fn push_options() -> Vec<String> {
-    let n: usize = std::env::var("GIT_PUSH_OPTION_COUNT").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
-    (0..n).filter_map(|i| std::env::var(format!("GIT_PUSH_OPTION_{i}")).ok()).collect()
+    let n: usize = std::env::var("GIT_PUSH_OPTION_COUNT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    (0..n)
+        .filter_map(|i| std::env::var(format!("GIT_PUSH_OPTION_{i}")).ok())
+        .collect()
 }
 
 fn explicit_policy(args: &[String]) -> Result<Option<PathBuf>, Error> {
     match args {
         [] => Ok(None),
         [flag, file] if flag == "--policy" => Ok(Some(PathBuf::from(file))),
-        _ => Err(Error::Usage("pre-receive takes no arguments but an optional '--policy FILE'".into())),
+        _ => Err(Error::Usage(
+            "pre-receive takes no arguments but an optional '--policy FILE'".into(),
+        )),
     }
 }
 
@@ -56,27 +74,59 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
     let explicit = explicit_policy(args)?;
-    let policy = Policy::load(&Sources { explicit, git_config: crate::cmd::git_config_policy(Some(&repo)), repo_dir: None, overrides: None })?;
+    let policy = Policy::load(&Sources {
+        explicit,
+        git_config: crate::cmd::git_config_policy(Some(&repo)),
+        repo_dir: None,
+        overrides: None,
+    })?;
     let mut stdin = String::new();
-    std::io::stdin().read_to_string(&mut stdin).map_err(|e| Error::io("<stdin>", e))?;
+    std::io::stdin()
+        .read_to_string(&mut stdin)
+        .map_err(|e| Error::io("<stdin>", e))?;
     let lines = parse_lines(&stdin)?;
     let hooks = policy.raw.hooks.clone().unwrap_or_default();
-    if let Some(reason) = push_options().iter().find_map(|o| o.strip_prefix("outbound.bypass=").map(str::to_string)) {
+    if let Some(reason) = push_options()
+        .iter()
+        .find_map(|o| o.strip_prefix("outbound.bypass=").map(str::to_string))
+    {
         if hooks.allow_push_option_bypass.unwrap_or(false) && !reason.trim().is_empty() {
-            let refs: Vec<String> = lines.iter().map(|(_, new, r)| format!("{r} {new}")).collect();
-            audit::record(repo.commondir(), "pre-receive", &audit::user(None), &["all".to_string()], &reason, &refs)?;
-            eprintln_lines(&format!("git-outbound: bypass accepted and recorded: {reason}"));
+            let refs: Vec<String> = lines
+                .iter()
+                .map(|(_, new, r)| format!("{r} {new}"))
+                .collect();
+            audit::record(
+                repo.commondir(),
+                "pre-receive",
+                &audit::user(None),
+                &["all".to_string()],
+                &reason,
+                &refs,
+            )?;
+            eprintln_lines(&format!(
+                "git-outbound: bypass accepted and recorded: {reason}"
+            ));
             return Ok(crate::exit::OK);
         }
-        eprintln_lines("git-outbound: the push option outbound.bypass is not allowed on this server; checking as usual");
+        eprintln_lines(
+            "git-outbound: the push option outbound.bypass is not allowed on this server; checking as usual",
+        );
     }
-    let include: Vec<Oid> = lines.iter().filter(|(_, new, _)| !git::is_zero(new)).filter_map(|(_, new, _)| Oid::from_str(new).ok()).collect();
+    let include: Vec<Oid> = lines
+        .iter()
+        .filter(|(_, new, _)| !git::is_zero(new))
+        .filter_map(|(_, new, _)| Oid::from_str(new).ok())
+        .collect();
     if include.is_empty() {
         return Ok(crate::exit::OK);
     }
     // Everything the repository already has is not added by this push.
     let mut exclude = Vec::new();
-    for r in repo.references().map_err(|e| Error::git("listing refs", e))?.flatten() {
+    for r in repo
+        .references()
+        .map_err(|e| Error::git("listing refs", e))?
+        .flatten()
+    {
         if let Ok(c) = r.peel_to_commit() {
             exclude.push(c.id());
         }
@@ -114,11 +164,28 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
     };
     let _ = worker.join();
     if policy.severity(Check::Approval) != finding::Severity::Off {
-        let destination = repo.config().ok().and_then(|c| c.get_string("outbound.destination").ok()).unwrap_or_else(|| git::root(&repo).display().to_string());
+        let destination = repo
+            .config()
+            .ok()
+            .and_then(|c| c.get_string("outbound.destination").ok())
+            .unwrap_or_else(|| git::root(&repo).display().to_string());
         let first = &lines[0];
-        let line = super::push::PushLine { local_ref: first.2.clone(), local: first.1.clone(), remote_ref: first.2.clone(), remote: first.0.clone() };
-        let push = push_summary(&repo, &destination, !exclude.is_empty(), &line, &out.commits)?;
-        outcome.findings.extend(approval::check(&repo, &push, &approval_options(&policy)));
+        let line = super::push::PushLine {
+            local_ref: first.2.clone(),
+            local: first.1.clone(),
+            remote_ref: first.2.clone(),
+            remote: first.0.clone(),
+        };
+        let push = push_summary(
+            &repo,
+            &destination,
+            !exclude.is_empty(),
+            &line,
+            &out.commits,
+        )?;
+        outcome
+            .findings
+            .extend(approval::check(&repo, &push, &approval_options(&policy)));
         finding::sort(&mut outcome.findings);
     }
     finish("pre-receive", &outcome, false)

@@ -201,12 +201,25 @@ impl<'de> Deserialize<'de> for Date {
         let s = match v {
             toml::Value::String(s) => s,
             toml::Value::Datetime(dt) => dt.to_string(),
-            other => return Err(serde::de::Error::custom(format!("expected a date YYYY-MM-DD, found {}", other.type_str()))),
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "expected a date YYYY-MM-DD, found {}",
+                    other.type_str()
+                )));
+            }
         };
         let ok = s.len() == 10
-            && s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+            && s.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
         if !ok {
-            return Err(serde::de::Error::custom(format!("expected a date YYYY-MM-DD, found '{s}'")));
+            return Err(serde::de::Error::custom(format!(
+                "expected a date YYYY-MM-DD, found '{s}'"
+            )));
         }
         Ok(Date(s))
     }

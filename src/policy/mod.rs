@@ -22,8 +22,11 @@ const DEFAULTS: &str = include_str!("defaults.toml");
 const SYSTEM_POLICY: &str = "/etc/git-outbound/policy.toml";
 
 /// Keys whose values are paths, resolved against the directory of the file that sets them.
-const PATH_KEYS: &[(&str, &str)] =
-    &[("org", "confidential_terms_file"), ("approval", "allowed_signers"), ("", "baseline")];
+const PATH_KEYS: &[(&str, &str)] = &[
+    ("org", "confidential_terms_file"),
+    ("approval", "allowed_signers"),
+    ("", "baseline"),
+];
 
 /// Where to look for policy layers.
 #[derive(Debug, Default, Clone)]
@@ -63,8 +66,14 @@ impl Allow {
             (Some(_), None) => false,
             (None, _) => true,
         };
-        let rule_ok = self.rule.as_ref().is_none_or(|r| *r == f.rule || *r == f.code() || *r == f.check.name());
-        let fp_ok = self.fingerprint.as_ref().is_none_or(|fp| *fp == f.fingerprint());
+        let rule_ok = self
+            .rule
+            .as_ref()
+            .is_none_or(|r| *r == f.rule || *r == f.code() || *r == f.check.name());
+        let fp_ok = self
+            .fingerprint
+            .as_ref()
+            .is_none_or(|fp| *fp == f.fingerprint());
         path_ok && rule_ok && fp_ok
     }
 }
@@ -110,7 +119,10 @@ impl Policy {
 
     /// A policy from the built-in defaults plus one text, for tests and `rules --check`.
     pub fn from_text(name: &str, text: &str) -> Result<Policy, Error> {
-        build(vec![parse_layer("built-in defaults", DEFAULTS, None)?, parse_layer(name, text, None)?])
+        build(vec![
+            parse_layer("built-in defaults", DEFAULTS, None)?,
+            parse_layer(name, text, None)?,
+        ])
     }
 
     /// The severity a check's findings get (`Off` disables the check).
@@ -124,14 +136,22 @@ impl Policy {
                 _ => Some(Severity::Off),
             },
             Check::Dco => r.dco.as_ref().and_then(|s| s.severity),
-            Check::Approval => Some(if r.approval.is_some() { Severity::Block } else { Severity::Off }),
+            Check::Approval => Some(if r.approval.is_some() {
+                Severity::Block
+            } else {
+                Severity::Off
+            }),
             Check::Artifact => r.artifact.as_ref().and_then(|s| s.severity),
         };
         s.unwrap_or(Severity::Block)
     }
 
     pub fn dco_require(&self) -> DcoRequire {
-        self.raw.dco.as_ref().and_then(|d| d.require).unwrap_or(DcoRequire::Never)
+        self.raw
+            .dco
+            .as_ref()
+            .and_then(|d| d.require)
+            .unwrap_or(DcoRequire::Never)
     }
 
     /// The DCO options of `[dco]`.
@@ -153,14 +173,23 @@ impl Policy {
             max_file_size: a.max_file_size.unwrap_or(d.max_file_size),
             large_file_severity: a.large_file_severity.unwrap_or(d.large_file_severity),
             require_license: a.require_license.unwrap_or(false),
-            data_paths: a.data_paths.unwrap_or_default().into_iter().map(|g| g.0).collect(),
+            data_paths: a
+                .data_paths
+                .unwrap_or_default()
+                .into_iter()
+                .map(|g| g.0)
+                .collect(),
             pii_threshold: a.pii_threshold.unwrap_or(d.pii_threshold),
             ..d
         }
     }
 
     pub fn max_file_size(&self) -> u64 {
-        self.raw.scan.as_ref().and_then(|s| s.max_file_size).unwrap_or(10_000_000)
+        self.raw
+            .scan
+            .as_ref()
+            .and_then(|s| s.max_file_size)
+            .unwrap_or(10_000_000)
     }
 
     /// Whether `path` (relative, `/`-separated) is excluded from scanning.
@@ -172,14 +201,22 @@ impl Policy {
     pub fn remote_is_internal(&self, normalised: &str) -> bool {
         let host = normalised.split('/').next().unwrap_or(normalised);
         self.internal_remotes.iter().any(|g| {
-            if g.glob().glob().contains('/') { g.is_match(normalised) } else { g.is_match(host) }
+            if g.glob().glob().contains('/') {
+                g.is_match(normalised)
+            } else {
+                g.is_match(host)
+            }
         })
     }
 
     /// `org.domains`, lower-case.
     pub fn org_domains(&self) -> Vec<String> {
         let org = self.raw.org.as_ref();
-        org.and_then(|o| o.domains.clone()).unwrap_or_default().iter().map(|d| d.to_ascii_lowercase()).collect()
+        org.and_then(|o| o.domains.clone())
+            .unwrap_or_default()
+            .iter()
+            .map(|d| d.to_ascii_lowercase())
+            .collect()
     }
 }
 
@@ -187,7 +224,11 @@ fn org_policy_path(sources: &Sources) -> Result<Option<PathBuf>, Error> {
     let named = sources
         .explicit
         .clone()
-        .or_else(|| std::env::var_os("OUTBOUND_POLICY").filter(|v| !v.is_empty()).map(PathBuf::from))
+        .or_else(|| {
+            std::env::var_os("OUTBOUND_POLICY")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
         .or_else(|| sources.git_config.as_ref().map(PathBuf::from));
     match named {
         Some(p) if p.is_file() => Ok(Some(p)),
@@ -197,7 +238,9 @@ fn org_policy_path(sources: &Sources) -> Result<Option<PathBuf>, Error> {
             key: String::new(),
             message: "the org policy file does not exist".into(),
         }),
-        None => Ok(Path::new(SYSTEM_POLICY).is_file().then(|| PathBuf::from(SYSTEM_POLICY))),
+        None => Ok(Path::new(SYSTEM_POLICY)
+            .is_file()
+            .then(|| PathBuf::from(SYSTEM_POLICY))),
     }
 }
 
@@ -217,12 +260,19 @@ fn parse_layer(name: &str, text: &str, dir: Option<&Path>) -> Result<Layer, Erro
     if let Some(dir) = dir {
         resolve_paths(&mut table, dir);
     }
-    Ok(Layer { name: name.to_string(), table })
+    Ok(Layer {
+        name: name.to_string(),
+        table,
+    })
 }
 
 fn resolve_paths(table: &mut toml::Table, dir: &Path) {
     for (section, key) in PATH_KEYS {
-        let holder = if section.is_empty() { Some(&mut *table) } else { table.get_mut(*section).and_then(|v| v.as_table_mut()) };
+        let holder = if section.is_empty() {
+            Some(&mut *table)
+        } else {
+            table.get_mut(*section).and_then(|v| v.as_table_mut())
+        };
         if let Some(toml::Value::String(s)) = holder.and_then(|t| t.get_mut(*key)) {
             if Path::new(s.as_str()).is_relative() {
                 *s = dir.join(&*s).display().to_string();
@@ -239,15 +289,33 @@ fn build(layers: Vec<Layer>) -> Result<Policy, Error> {
     let mut warnings = Vec::new();
     let mut names = Vec::new();
     for layer in layers {
-        merge(&mut merged, layer.table.clone(), "", &layer.name, &locked, &mut origins, &mut warnings);
-        if let Some(keys) = layer.table.get("lock").and_then(|l| l.get("keys")).and_then(|k| k.as_array()) {
+        merge(
+            &mut merged,
+            layer.table.clone(),
+            "",
+            &layer.name,
+            &locked,
+            &mut origins,
+            &mut warnings,
+        );
+        if let Some(keys) = layer
+            .table
+            .get("lock")
+            .and_then(|l| l.get("keys"))
+            .and_then(|k| k.as_array())
+        {
             locked.extend(keys.iter().filter_map(|k| k.as_str().map(str::to_string)));
         }
         names.push(layer.name);
     }
     let raw: PolicyFile = merged
         .try_into()
-        .map_err(|e: toml::de::Error| Error::Config { file: "merged policy".into(), line: None, key: String::new(), message: e.message().to_string() })?;
+        .map_err(|e: toml::de::Error| Error::Config {
+            file: "merged policy".into(),
+            line: None,
+            key: String::new(),
+            message: e.message().to_string(),
+        })?;
     finish(raw, origins, warnings, names)
 }
 
@@ -261,14 +329,27 @@ fn merge(
     warnings: &mut Vec<String>,
 ) {
     for (k, v) in from {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-        if locked.iter().any(|l| key == *l || key.starts_with(&format!("{l}."))) {
-            warnings.push(format!("{layer}: '{key}' is locked by the org policy; this setting has no effect"));
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        if locked
+            .iter()
+            .any(|l| key == *l || key.starts_with(&format!("{l}.")))
+        {
+            warnings.push(format!(
+                "{layer}: '{key}' is locked by the org policy; this setting has no effect"
+            ));
             continue;
         }
         match (into.get_mut(&k), v) {
-            (Some(toml::Value::Table(dst)), toml::Value::Table(src)) => merge(dst, src, &key, layer, locked, origins, warnings),
-            (Some(toml::Value::Array(dst)), toml::Value::Array(src)) if src.iter().all(toml::Value::is_table) && !src.is_empty() => {
+            (Some(toml::Value::Table(dst)), toml::Value::Table(src)) => {
+                merge(dst, src, &key, layer, locked, origins, warnings)
+            }
+            (Some(toml::Value::Array(dst)), toml::Value::Array(src))
+                if src.iter().all(toml::Value::is_table) && !src.is_empty() =>
+            {
                 dst.extend(src);
                 origins.insert(key, layer.to_string());
             }
@@ -282,7 +363,9 @@ fn merge(
 
 fn record_origins(key: &str, v: &toml::Value, layer: &str, origins: &mut BTreeMap<String, String>) {
     match v {
-        toml::Value::Table(t) => t.iter().for_each(|(k, v)| record_origins(&format!("{key}.{k}"), v, layer, origins)),
+        toml::Value::Table(t) => t
+            .iter()
+            .for_each(|(k, v)| record_origins(&format!("{key}.{k}"), v, layer, origins)),
         _ => {
             origins.insert(key.to_string(), layer.to_string());
         }
@@ -294,22 +377,48 @@ fn glob(pattern: &str) -> Result<GlobMatcher, Error> {
         .literal_separator(true)
         .build()
         .map(|g| g.compile_matcher())
-        .map_err(|e| Error::Config { file: "policy".into(), line: None, key: String::new(), message: format!("bad glob '{pattern}': {e}") })
+        .map_err(|e| Error::Config {
+            file: "policy".into(),
+            line: None,
+            key: String::new(),
+            message: format!("bad glob '{pattern}': {e}"),
+        })
 }
 
-fn finish(raw: PolicyFile, origins: BTreeMap<String, String>, warnings: Vec<String>, layers: Vec<String>) -> Result<Policy, Error> {
+fn finish(
+    raw: PolicyFile,
+    origins: BTreeMap<String, String>,
+    warnings: Vec<String>,
+    layers: Vec<String>,
+) -> Result<Policy, Error> {
     let mut rule_list: Vec<Rule> = RuleSet::builtin()?;
     let secrets = raw.secrets.clone().unwrap_or_default();
-    let disabled: HashSet<String> = secrets.disable.clone().unwrap_or_default().into_iter().collect();
+    let disabled: HashSet<String> = secrets
+        .disable
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     rule_list.retain(|r| !disabled.contains(&r.id));
     for r in secrets.rules.clone().unwrap_or_default() {
         rule_list.push(rules::compile("policy", "", r)?);
     }
     let rules = RuleSet::new(rule_list)?;
     let mut allow = Vec::new();
-    for (i, a) in secrets.allow.clone().unwrap_or_default().into_iter().enumerate() {
+    for (i, a) in secrets
+        .allow
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
         if a.reason.trim().is_empty() {
-            return Err(Error::Config { file: "policy".into(), line: None, key: "secrets.allow.reason".into(), message: format!("exception {} has an empty reason", i + 1) });
+            return Err(Error::Config {
+                file: "policy".into(),
+                line: None,
+                key: "secrets.allow.reason".into(),
+                message: format!("exception {} has an empty reason", i + 1),
+            });
         }
         allow.push(Allow {
             path: a.path.as_ref().map(|g| glob(&g.0)).transpose()?,
@@ -319,7 +428,11 @@ fn finish(raw: PolicyFile, origins: BTreeMap<String, String>, warnings: Vec<Stri
             reason: a.reason,
         });
     }
-    let terms = match raw.org.as_ref().and_then(|o| o.confidential_terms_file.as_ref()) {
+    let terms = match raw
+        .org
+        .as_ref()
+        .and_then(|o| o.confidential_terms_file.as_ref())
+    {
         Some(f) => Terms::load(Path::new(f))?,
         None => Terms::default(),
     };
@@ -327,10 +440,36 @@ fn finish(raw: PolicyFile, origins: BTreeMap<String, String>, warnings: Vec<Stri
         Some(f) => crate::report::read_baseline(Path::new(f))?,
         None => HashSet::new(),
     };
-    let exclude = raw.scan.as_ref().and_then(|s| s.exclude.clone()).unwrap_or_default().iter().map(|g| glob(&g.0)).collect::<Result<_, _>>()?;
-    let internal_remotes = raw.remotes.as_ref().and_then(|r| r.internal.clone()).unwrap_or_default().iter().map(|g| glob(&g.0.to_ascii_lowercase())).collect::<Result<_, _>>()?;
+    let exclude = raw
+        .scan
+        .as_ref()
+        .and_then(|s| s.exclude.clone())
+        .unwrap_or_default()
+        .iter()
+        .map(|g| glob(&g.0))
+        .collect::<Result<_, _>>()?;
+    let internal_remotes = raw
+        .remotes
+        .as_ref()
+        .and_then(|r| r.internal.clone())
+        .unwrap_or_default()
+        .iter()
+        .map(|g| glob(&g.0.to_ascii_lowercase()))
+        .collect::<Result<_, _>>()?;
     let spdx = spdx_options(&raw)?;
-    Ok(Policy { raw, rules, allow, terms, baseline, origins, warnings, layers, spdx, exclude, internal_remotes })
+    Ok(Policy {
+        raw,
+        rules,
+        allow,
+        terms,
+        baseline,
+        origins,
+        warnings,
+        layers,
+        spdx,
+        exclude,
+        internal_remotes,
+    })
 }
 
 fn spdx_options(raw: &PolicyFile) -> Result<crate::check::spdx::SpdxOptions, Error> {
@@ -340,10 +479,24 @@ fn spdx_options(raw: &PolicyFile) -> Result<crate::check::spdx::SpdxOptions, Err
         .classes
         .unwrap_or_default()
         .into_iter()
-        .map(|c| LicenseClass { name: c.name, paths: c.paths.into_iter().map(|g| g.0).collect(), allow: c.allow })
+        .map(|c| LicenseClass {
+            name: c.name,
+            paths: c.paths.into_iter().map(|g| g.0).collect(),
+            allow: c.allow,
+        })
         .collect();
-    SpdxOptions::new(s.allow.unwrap_or_default(), s.deny.unwrap_or_default(), classes, s.require_binary.unwrap_or(false))
-        .map_err(|message| Error::Config { file: "policy".into(), line: None, key: "spdx".into(), message })
+    SpdxOptions::new(
+        s.allow.unwrap_or_default(),
+        s.deny.unwrap_or_default(),
+        classes,
+        s.require_binary.unwrap_or(false),
+    )
+    .map_err(|message| Error::Config {
+        file: "policy".into(),
+        line: None,
+        key: "spdx".into(),
+        message,
+    })
 }
 
 fn describe_allow(a: &file::AllowFile) -> String {

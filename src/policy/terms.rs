@@ -68,7 +68,11 @@ impl Terms {
                     .map_err(|e| Error::Internal(format!("confidential terms: {e}")))?,
             )
         };
-        Ok(Terms { plain, hashed, count })
+        Ok(Terms {
+            plain,
+            hashed,
+            count,
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -81,7 +85,10 @@ impl Terms {
         if let Some(ac) = &self.plain {
             for m in ac.find_iter(content) {
                 if whole_word(content, m.start(), m.end()) {
-                    out.push(TermMatch { start: m.start(), end: m.end() });
+                    out.push(TermMatch {
+                        start: m.start(),
+                        end: m.end(),
+                    });
                 }
             }
         }
@@ -102,7 +109,8 @@ impl Terms {
                 if n > 1 && content[words[i + n - 2].1..words[i + n - 1].0] != *b" " {
                     break;
                 }
-                let digest: [u8; 32] = Sha256::digest(content[start..end].to_ascii_lowercase()).into();
+                let digest: [u8; 32] =
+                    Sha256::digest(content[start..end].to_ascii_lowercase()).into();
                 if self.hashed.contains(&digest) {
                     out.push(TermMatch { start, end });
                 }
@@ -158,20 +166,32 @@ mod tests {
     use super::*;
 
     fn hex(term: &str) -> String {
-        Sha256::digest(term.to_lowercase().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        Sha256::digest(term.to_lowercase().as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     #[test]
     fn plain_terms_match_whole_words_in_any_case() {
         let t = Terms::parse("t", "Bluefin\n# comment\nProject Nimbus\n").unwrap();
         let text = b"we ship BLUEFIN soon; bluefinch is a bird; project nimbus next";
-        let found: Vec<_> = t.find(text).iter().map(|m| &text[m.start..m.end]).map(|s| String::from_utf8_lossy(s).to_string()).collect();
+        let found: Vec<_> = t
+            .find(text)
+            .iter()
+            .map(|m| &text[m.start..m.end])
+            .map(|s| String::from_utf8_lossy(s).to_string())
+            .collect();
         assert_eq!(found, vec!["BLUEFIN", "project nimbus"]);
     }
 
     #[test]
     fn hashed_terms_match_without_revealing_the_list() {
-        let list = format!("sha256:{}\nsha256:{}\n", hex("bluefin"), hex("project nimbus"));
+        let list = format!(
+            "sha256:{}\nsha256:{}\n",
+            hex("bluefin"),
+            hex("project nimbus")
+        );
         let t = Terms::parse("t", &list).unwrap();
         let text = b"the Bluefin rollout and Project Nimbus; bluefinch";
         assert_eq!(t.find(text).len(), 2);
@@ -179,7 +199,9 @@ mod tests {
 
     #[test]
     fn a_bad_hash_line_names_the_line() {
-        let err = Terms::parse("terms.txt", "ok\nsha256:abc\n").unwrap_err().to_string();
+        let err = Terms::parse("terms.txt", "ok\nsha256:abc\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 2"), "{err}");
     }
 }

@@ -23,7 +23,11 @@ fn defaults_block_secrets_and_leave_spdx_and_dco_off() {
 
 #[test]
 fn later_layers_win_and_origins_say_which() {
-    let p = layers(&[("org.toml", "[secrets]\nseverity = \"warn\"\n"), (".outbound.toml", "[dco]\nrequire = \"always\"\n")]).unwrap();
+    let p = layers(&[
+        ("org.toml", "[secrets]\nseverity = \"warn\"\n"),
+        (".outbound.toml", "[dco]\nrequire = \"always\"\n"),
+    ])
+    .unwrap();
     assert_eq!(p.severity(Check::Secret), Severity::Warn);
     assert_eq!(p.dco_require(), DcoRequire::Always);
     assert_eq!(p.origins["secrets.severity"], "org.toml");
@@ -34,10 +38,18 @@ fn later_layers_win_and_origins_say_which() {
 #[test]
 fn a_locked_key_cannot_be_weakened_and_says_so() {
     let org = "[secrets]\nseverity = \"block\"\n[lock]\nkeys = [\"secrets.severity\"]\n";
-    let p = layers(&[("org.toml", org), (".outbound.toml", "[secrets]\nseverity = \"off\"\n")]).unwrap();
+    let p = layers(&[
+        ("org.toml", org),
+        (".outbound.toml", "[secrets]\nseverity = \"off\"\n"),
+    ])
+    .unwrap();
     assert_eq!(p.severity(Check::Secret), Severity::Block);
     assert_eq!(p.warnings.len(), 1);
-    assert!(p.warnings[0].contains("secrets.severity") && p.warnings[0].contains("locked"), "{:?}", p.warnings);
+    assert!(
+        p.warnings[0].contains("secrets.severity") && p.warnings[0].contains("locked"),
+        "{:?}",
+        p.warnings
+    );
 }
 
 #[test]
@@ -54,13 +66,27 @@ fn mistakes_name_file_line_and_key() {
         ("[secrets]\nserverity = \"block\"\n", "line 2", "serverity"),
         ("[secrets]\nseverity = \"blok\"\n", "line 2", "blok"),
         ("[dco]\nrequire = \"sometimes\"\n", "line 2", "sometimes"),
-        ("[[secrets.allow]]\npath = \"a/[\"\nreason = \"r\"\n", "line 2", "bad glob"),
-        ("[[approval.standing]]\nremote = \"x\"\nexpires = \"soon\"\nreason = \"r\"\n", "line 3", "YYYY-MM-DD"),
-        ("[[secrets.rules]]\nid = \"mine\"\ndescription = \"d\"\nregex = \"(\"\n", "line 4", "regex"),
+        (
+            "[[secrets.allow]]\npath = \"a/[\"\nreason = \"r\"\n",
+            "line 2",
+            "bad glob",
+        ),
+        (
+            "[[approval.standing]]\nremote = \"x\"\nexpires = \"soon\"\nreason = \"r\"\n",
+            "line 3",
+            "YYYY-MM-DD",
+        ),
+        (
+            "[[secrets.rules]]\nid = \"mine\"\ndescription = \"d\"\nregex = \"(\"\n",
+            "line 4",
+            "regex",
+        ),
         ("[secrets\n", "line 1", ""),
     ];
     for (text, line, word) in cases {
-        let err = layers(&[("repo/.outbound.toml", text)]).unwrap_err().to_string();
+        let err = layers(&[("repo/.outbound.toml", text)])
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("'repo/.outbound.toml' "), "{err}");
         assert!(err.contains(line) && err.contains(word), "{text:?} → {err}");
     }
@@ -82,12 +108,20 @@ fn relative_paths_are_relative_to_the_policy_file() {
     std::fs::write(dir.path().join("terms.txt"), "Bluefin\n").unwrap();
     let policy = dir.path().join("org.toml");
     std::fs::write(&policy, "[org]\nconfidential_terms_file = \"terms.txt\"\n").unwrap();
-    let p = Policy::load(&Sources { explicit: Some(policy), ..Sources::default() }).unwrap();
+    let p = Policy::load(&Sources {
+        explicit: Some(policy),
+        ..Sources::default()
+    })
+    .unwrap();
     assert_eq!(p.terms.count, 1);
 }
 
 #[test]
 fn a_missing_explicit_policy_is_an_error() {
-    let err = Policy::load(&Sources { explicit: Some("/nonexistent/p.toml".into()), ..Sources::default() }).unwrap_err();
+    let err = Policy::load(&Sources {
+        explicit: Some("/nonexistent/p.toml".into()),
+        ..Sources::default()
+    })
+    .unwrap_err();
     assert!(err.to_string().contains("does not exist"));
 }

@@ -23,7 +23,11 @@ impl Paint {
         self.wrap("1", s)
     }
     fn wrap(&self, code: &str, s: &str) -> String {
-        if self.0 { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
 }
 
@@ -49,7 +53,13 @@ pub fn write(out: &mut dyn Write, o: &Outcome, style: Style) -> std::io::Result<
             Severity::Block => p.red("error"),
             _ => p.yellow("warning"),
         };
-        writeln!(out, "{}: {tag}[{}]: {}", p.bold(&location(f)), f.code(), f.message)?;
+        writeln!(
+            out,
+            "{}: {tag}[{}]: {}",
+            p.bold(&location(f)),
+            f.code(),
+            f.message
+        )?;
         let excerpt = f.excerpt(style.show_secrets);
         if !excerpt.is_empty() {
             writeln!(out, "    {}", p.dim(excerpt.trim()))?;
@@ -60,7 +70,13 @@ pub fn write(out: &mut dyn Write, o: &Outcome, style: Style) -> std::io::Result<
     }
     if !style.quiet {
         for a in &o.allowed {
-            writeln!(out, "{}: allowed[{}]: {}", location(&a.finding), a.finding.code(), a.reason)?;
+            writeln!(
+                out,
+                "{}: allowed[{}]: {}",
+                location(&a.finding),
+                a.finding.code(),
+                a.reason
+            )?;
         }
         for s in &o.skipped {
             writeln!(out, "{}: not scanned: {}", s.path, s.reason)?;

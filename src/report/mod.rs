@@ -30,7 +30,12 @@ pub struct Style {
 }
 
 /// Writes the outcome in `format` to `out`.
-pub fn write(out: &mut dyn Write, format: Format, outcome: &Outcome, style: Style) -> std::io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    format: Format,
+    outcome: &Outcome,
+    style: Style,
+) -> std::io::Result<()> {
     match format {
         Format::Human => human::write(out, outcome, style),
         Format::Json => json::write(out, outcome, style),
@@ -51,11 +56,20 @@ pub fn read_baseline(path: &Path) -> Result<HashSet<String>, Error> {
 
 /// Writes the fingerprints of `outcome`'s findings: never a secret in clear.
 pub fn write_baseline(path: &Path, outcome: &Outcome) -> Result<(), Error> {
-    let mut text = String::from("# git-outbound baseline: fingerprints of accepted findings (rule, value, path; one-way hashes)\n");
+    let mut text = String::from(
+        "# git-outbound baseline: fingerprints of accepted findings (rule, value, path; one-way hashes)\n",
+    );
     let mut lines: Vec<String> = outcome
         .findings
         .iter()
-        .map(|f| format!("{}  # {} {}", f.fingerprint(), f.code(), f.path.as_deref().unwrap_or("(commit message)")))
+        .map(|f| {
+            format!(
+                "{}  # {} {}",
+                f.fingerprint(),
+                f.code(),
+                f.path.as_deref().unwrap_or("(commit message)")
+            )
+        })
         .collect();
     lines.sort();
     lines.dedup();

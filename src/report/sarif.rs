@@ -87,7 +87,11 @@ pub fn write(out: &mut dyn Write, o: &Outcome, style: Style) -> std::io::Result<
             })
         })
         .collect();
-    let results: Vec<Value> = o.findings.iter().map(|f| result(f, rules[&f.code()].0, style)).collect();
+    let results: Vec<Value> = o
+        .findings
+        .iter()
+        .map(|f| result(f, rules[&f.code()].0, style))
+        .collect();
     let doc = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",

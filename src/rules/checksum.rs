@@ -66,7 +66,10 @@ mod tests {
 
     /// Builds a token with a valid checksum at test time.
     pub fn github_token(prefix: &str, random: &str) -> String {
-        format!("{prefix}_{random}{}", base62(u64::from(crc32fast::hash(random.as_bytes())), 6))
+        format!(
+            "{prefix}_{random}{}",
+            base62(u64::from(crc32fast::hash(random.as_bytes())), 6)
+        )
     }
 
     #[test]

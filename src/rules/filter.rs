@@ -54,10 +54,37 @@ pub fn entropy(s: &[u8]) -> f64 {
 
 /// Words that mark a value as a stand-in, in any case.
 const PLACEHOLDER_WORDS: &[&str] = &[
-    "xxxx", "****", "....", "changeme", "change_me", "change-me", "changethis", "your_", "your-",
-    "yourkey", "yourtoken", "yoursecret", "placeholder", "redacted", "example", "dummy", "sample",
-    "insert_", "insert-", "replace_", "replace-", "replaceme", "notasecret", "not-a-secret",
-    "not_a_secret", "fixme", "todo", "0000000000", "1234567890", "abcdefghij", "lorem",
+    "xxxx",
+    "****",
+    "....",
+    "changeme",
+    "change_me",
+    "change-me",
+    "changethis",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "yoursecret",
+    "placeholder",
+    "redacted",
+    "example",
+    "dummy",
+    "sample",
+    "insert_",
+    "insert-",
+    "replace_",
+    "replace-",
+    "replaceme",
+    "notasecret",
+    "not-a-secret",
+    "not_a_secret",
+    "fixme",
+    "todo",
+    "0000000000",
+    "1234567890",
+    "abcdefghij",
+    "lorem",
 ];
 
 /// Templates and stand-ins: `${X}`, `{{ .Values.x }}`, `<token>`, `%(x)s`, `xxxx`, `changeme`…
@@ -97,8 +124,12 @@ fn plausible_literal(secret: &[u8], line: &[u8]) -> bool {
     let is_ident_char = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
     // An environment variable name or a dotted identifier: `DB_PASSWORD`, `config.secret`,
     // `process.env.TOKEN`, a function call.
-    let upper_ident = s.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_');
-    let dotted = s.split(|&b| b == b'.').all(|p| !p.is_empty() && p.iter().all(is_ident_char))
+    let upper_ident = s
+        .iter()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_');
+    let dotted = s
+        .split(|&b| b == b'.')
+        .all(|p| !p.is_empty() && p.iter().all(is_ident_char))
         && s.contains(&b'.')
         && !s.iter().any(u8::is_ascii_digit);
     if upper_ident || dotted || s.contains(&b'(') {
@@ -110,10 +141,17 @@ fn plausible_literal(secret: &[u8], line: &[u8]) -> bool {
     }
     // Hashes that are not secrets: git ids, lockfile integrity values, UUIDs.
     let hex = s.iter().all(u8::is_ascii_hexdigit);
-    if hex && s.len() == 40 && (contains_ci(line, b"commit") || contains_ci(line, b"sha") || contains_ci(line, b"rev")) {
+    if hex
+        && s.len() == 40
+        && (contains_ci(line, b"commit") || contains_ci(line, b"sha") || contains_ci(line, b"rev"))
+    {
         return false;
     }
-    if s.starts_with(b"sha512-") || s.starts_with(b"sha384-") || s.starts_with(b"sha256-") || s.starts_with(b"sha1-") {
+    if s.starts_with(b"sha512-")
+        || s.starts_with(b"sha384-")
+        || s.starts_with(b"sha256-")
+        || s.starts_with(b"sha1-")
+    {
         return false;
     }
     !is_uuid(s)
@@ -124,7 +162,8 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// `8-4-4-4-12` hex digits.
@@ -142,7 +181,17 @@ mod tests {
 
     #[test]
     fn placeholders_are_recognised() {
-        for p in ["${API_TOKEN}", "{{ .Values.token }}", "<your-token>", "xxxxxxxxxxxx", "changeme", "your-api-key", "%(token)s", "aaaaaaaaaaaa", "AKIAIOSFODNN7EXAMPLE"] {
+        for p in [
+            "${API_TOKEN}",
+            "{{ .Values.token }}",
+            "<your-token>",
+            "xxxxxxxxxxxx",
+            "changeme",
+            "your-api-key",
+            "%(token)s",
+            "aaaaaaaaaaaa",
+            "AKIAIOSFODNN7EXAMPLE",
+        ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
         for s in ["Zq3kT9vLm2Xw8Rb4Nc6Yd1Hf5Jg7Ps", "hR8#kq2!Lw9z"] {
@@ -159,7 +208,14 @@ mod tests {
     #[test]
     fn generic_values_that_are_not_literals_are_dropped() {
         let line = b"password = x";
-        for v in ["DB_PASSWORD", "config.secret", "os.getenv(\"X\")", "/etc/secret", "123e4567-e89b-12d3-a456-426614174000", "sha512-abc"] {
+        for v in [
+            "DB_PASSWORD",
+            "config.secret",
+            "os.getenv(\"X\")",
+            "/etc/secret",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "sha512-abc",
+        ] {
             assert!(!plausible_literal(v.as_bytes(), line), "{v}");
         }
         assert!(plausible_literal(b"hR8kq2Lw9zPq", line));

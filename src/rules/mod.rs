@@ -19,16 +19,43 @@ use crate::finding::Severity;
 
 /// The built-in packs, in a fixed order.
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[
-    ("patterns/cloud.toml", include_str!("../../patterns/cloud.toml")),
-    ("patterns/code-hosting.toml", include_str!("../../patterns/code-hosting.toml")),
-    ("patterns/registries.toml", include_str!("../../patterns/registries.toml")),
+    (
+        "patterns/cloud.toml",
+        include_str!("../../patterns/cloud.toml"),
+    ),
+    (
+        "patterns/code-hosting.toml",
+        include_str!("../../patterns/code-hosting.toml"),
+    ),
+    (
+        "patterns/registries.toml",
+        include_str!("../../patterns/registries.toml"),
+    ),
     ("patterns/ai.toml", include_str!("../../patterns/ai.toml")),
-    ("patterns/payments.toml", include_str!("../../patterns/payments.toml")),
-    ("patterns/messaging.toml", include_str!("../../patterns/messaging.toml")),
-    ("patterns/saas.toml", include_str!("../../patterns/saas.toml")),
-    ("patterns/keys.toml", include_str!("../../patterns/keys.toml")),
-    ("patterns/databases.toml", include_str!("../../patterns/databases.toml")),
-    ("patterns/generic.toml", include_str!("../../patterns/generic.toml")),
+    (
+        "patterns/payments.toml",
+        include_str!("../../patterns/payments.toml"),
+    ),
+    (
+        "patterns/messaging.toml",
+        include_str!("../../patterns/messaging.toml"),
+    ),
+    (
+        "patterns/saas.toml",
+        include_str!("../../patterns/saas.toml"),
+    ),
+    (
+        "patterns/keys.toml",
+        include_str!("../../patterns/keys.toml"),
+    ),
+    (
+        "patterns/databases.toml",
+        include_str!("../../patterns/databases.toml"),
+    ),
+    (
+        "patterns/generic.toml",
+        include_str!("../../patterns/generic.toml"),
+    ),
 ];
 
 /// A rule pack as written in TOML.
@@ -107,7 +134,10 @@ pub struct RuleSet {
 /// Parses one pack; errors name the file, the line and the key.
 pub fn parse_pack(origin: &str, text: &str) -> Result<Vec<Rule>, Error> {
     let pack: PackFile = toml::from_str(text).map_err(|e| Error::toml(origin, text, &e))?;
-    pack.rule.into_iter().map(|r| compile(origin, text, r)).collect()
+    pack.rule
+        .into_iter()
+        .map(|r| compile(origin, text, r))
+        .collect()
 }
 
 /// Compiles one rule written in a pack or a policy file.
@@ -119,8 +149,16 @@ pub fn compile(origin: &str, text: &str, raw: RuleFile) -> Result<Rule, Error> {
         message,
     };
     let id = raw.id.get_ref().clone();
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(at(raw.id.span(), "id", format!("rule id '{id}' must be kebab-case")));
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(at(
+            raw.id.span(),
+            "id",
+            format!("rule id '{id}' must be kebab-case"),
+        ));
     }
     let regex = RegexBuilder::new(raw.regex.get_ref())
         .unicode(false)
@@ -140,14 +178,22 @@ pub fn compile(origin: &str, text: &str, raw: RuleFile) -> Result<Rule, Error> {
             at(
                 name.span(),
                 "checksum",
-                format!("rule '{id}': unknown checksum '{}' (known: {})", name.get_ref(), checksum::Kind::NAMES.join(", ")),
+                format!(
+                    "rule '{id}': unknown checksum '{}' (known: {})",
+                    name.get_ref(),
+                    checksum::Kind::NAMES.join(", ")
+                ),
             )
         })?),
     };
     Ok(Rule {
         id,
         description: raw.description,
-        keywords: raw.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
+        keywords: raw
+            .keywords
+            .iter()
+            .map(|k| k.to_ascii_lowercase())
+            .collect(),
         regex,
         secret_group,
         entropy: raw.entropy,
@@ -163,7 +209,11 @@ pub fn compile(origin: &str, text: &str, raw: RuleFile) -> Result<Rule, Error> {
 
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 impl RuleSet {
@@ -211,7 +261,12 @@ impl RuleSet {
             .match_kind(MatchKind::Standard)
             .build(&keywords)
             .map_err(|e| Error::Internal(format!("keyword prefilter: {e}")))?;
-        Ok(RuleSet { rules, prefilter, pattern_rules, always })
+        Ok(RuleSet {
+            rules,
+            prefilter,
+            pattern_rules,
+            always,
+        })
     }
 
     /// The rules whose keywords occur in `content` (one pass), plus those without keywords.
@@ -225,7 +280,11 @@ impl RuleSet {
                 on[i] = true;
             }
         }
-        on.iter().enumerate().filter(|(_, o)| **o).map(|(i, _)| i).collect()
+        on.iter()
+            .enumerate()
+            .filter(|(_, o)| **o)
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// Every credential in `content`, in order of position.
@@ -245,7 +304,12 @@ impl RuleSet {
                 continue;
             };
             if let Some(validated) = filter::accept(rule, content, m.start(), m.end()) {
-                out.push(Match { rule: i, start: m.start(), end: m.end(), validated });
+                out.push(Match {
+                    rule: i,
+                    start: m.start(),
+                    end: m.end(),
+                    validated,
+                });
             }
         }
     }

@@ -17,11 +17,19 @@ fn every_rule_finds_its_examples() {
         }
         for ex in &rule.examples {
             if !set.find(ex.as_bytes()).iter().any(|m| m.rule == i) {
-                failures.push(format!("{} ({}): missed example {ex:?}", rule.id, rule.origin));
+                failures.push(format!(
+                    "{} ({}): missed example {ex:?}",
+                    rule.id, rule.origin
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -41,7 +49,12 @@ fn no_rule_fires_on_negative_examples() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -53,8 +66,13 @@ fn rule_ids_are_unique_and_there_are_enough() {
 #[test]
 fn a_bad_regex_names_file_line_and_key() {
     let text = "[[rule]]\nid = \"x\"\ndescription = \"d\"\nregex = '(unclosed'\n";
-    let err = parse_pack("patterns/bad.toml", text).unwrap_err().to_string();
-    assert!(err.starts_with("'patterns/bad.toml' line 4, key 'regex'"), "{err}");
+    let err = parse_pack("patterns/bad.toml", text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("'patterns/bad.toml' line 4, key 'regex'"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -67,7 +67,10 @@ pub struct Items {
 
 impl Identity {
     pub fn from_signature(s: &git2::Signature) -> Identity {
-        Identity { name: String::from_utf8_lossy(s.name_bytes()).into_owned(), email: String::from_utf8_lossy(s.email_bytes()).into_owned() }
+        Identity {
+            name: String::from_utf8_lossy(s.name_bytes()).into_owned(),
+            email: String::from_utf8_lossy(s.email_bytes()).into_owned(),
+        }
     }
 }
 

@@ -14,12 +14,22 @@ use crate::error::Error;
 /// Parses `A..B` (or `A` alone, meaning `A..HEAD`) into (exclude, include) ids.
 pub fn parse_range(repo: &Repository, spec: &str) -> Result<(Option<Oid>, Oid), Error> {
     let resolve = |s: &str| -> Result<Oid, Error> {
-        let obj = repo.revparse_single(s).map_err(|e| Error::Git { action: format!("unknown revision '{s}'"), message: e.message().to_string() })?;
-        Ok(obj.peel_to_commit().map_err(|e| Error::git(format!("'{s}' is not a commit"), e))?.id())
+        let obj = repo.revparse_single(s).map_err(|e| Error::Git {
+            action: format!("unknown revision '{s}'"),
+            message: e.message().to_string(),
+        })?;
+        Ok(obj
+            .peel_to_commit()
+            .map_err(|e| Error::git(format!("'{s}' is not a commit"), e))?
+            .id())
     };
     match spec.split_once("..") {
         Some((a, b)) => {
-            let a = if a.is_empty() { None } else { Some(resolve(a)?) };
+            let a = if a.is_empty() {
+                None
+            } else {
+                Some(resolve(a)?)
+            };
             Ok((a, resolve(if b.is_empty() { "HEAD" } else { b })?))
         }
         None => Ok((Some(resolve(spec)?), resolve("HEAD")?)),
@@ -28,25 +38,33 @@ pub fn parse_range(repo: &Repository, spec: &str) -> Result<(Option<Oid>, Oid), 
 
 /// The commits reachable from `include` and from none of `exclude`, oldest first.
 pub fn commits(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Result<Vec<Oid>, Error> {
-    let mut walk = repo.revwalk().map_err(|e| Error::git("walking commits", e))?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(|e| Error::git("walking commits", e))?;
+    let mut walk = repo
+        .revwalk()
+        .map_err(|e| Error::git("walking commits", e))?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+        .map_err(|e| Error::git("walking commits", e))?;
     for id in include {
-        walk.push(*id).map_err(|e| Error::git(format!("walking from {id}"), e))?;
+        walk.push(*id)
+            .map_err(|e| Error::git(format!("walking from {id}"), e))?;
     }
     for id in exclude {
         // An id the repository does not have (a remote id never fetched) hides nothing.
         if repo.find_commit(*id).is_ok() {
-            walk.hide(*id).map_err(|e| Error::git(format!("hiding {id}"), e))?;
+            walk.hide(*id)
+                .map_err(|e| Error::git(format!("hiding {id}"), e))?;
         }
     }
-    walk.map(|r| r.map_err(|e| Error::git("walking commits", e))).collect()
+    walk.map(|r| r.map_err(|e| Error::git("walking commits", e)))
+        .collect()
 }
 
 /// Items for a list of commits (oldest first): their added files and their messages.
 pub fn items(repo: &Repository, ids: &[Oid]) -> Result<Items, Error> {
     let mut items = Items::default();
     for (order, id) in ids.iter().enumerate() {
-        let commit = repo.find_commit(*id).map_err(|e| Error::git(format!("reading commit {id}"), e))?;
+        let commit = repo
+            .find_commit(*id)
+            .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
         items.files.extend(commit_files(repo, &commit, order)?);
         items.commits.push(CommitItem::from_commit(&commit, order));
     }
@@ -57,7 +75,10 @@ pub fn items(repo: &Repository, ids: &[Oid]) -> Result<Items, Error> {
 /// many commits carry it, and attributed to the first commit that introduced it.
 pub fn history(repo: &Repository) -> Result<Items, Error> {
     let mut tips = Vec::new();
-    for r in repo.references().map_err(|e| Error::git("listing refs", e))? {
+    for r in repo
+        .references()
+        .map_err(|e| Error::git("listing refs", e))?
+    {
         let r = r.map_err(|e| Error::git("listing refs", e))?;
         if let Ok(c) = r.peel_to_commit() {
             tips.push(c.id());
@@ -81,19 +102,35 @@ pub fn history(repo: &Repository) -> Result<Items, Error> {
 }
 
 /// What one commit adds relative to its parents.
-pub fn commit_files(repo: &Repository, commit: &Commit, order: usize) -> Result<Vec<FileItem>, Error> {
-    let tree = commit.tree().map_err(|e| Error::git(format!("reading the tree of {}", commit.id()), e))?;
-    let parents: Vec<Tree> = commit.parents().map(|p| p.tree()).collect::<Result<_, _>>().map_err(|e| Error::git(format!("reading the parents of {}", commit.id()), e))?;
+pub fn commit_files(
+    repo: &Repository,
+    commit: &Commit,
+    order: usize,
+) -> Result<Vec<FileItem>, Error> {
+    let tree = commit
+        .tree()
+        .map_err(|e| Error::git(format!("reading the tree of {}", commit.id()), e))?;
+    let parents: Vec<Tree> = commit
+        .parents()
+        .map(|p| p.tree())
+        .collect::<Result<_, _>>()
+        .map_err(|e| Error::git(format!("reading the parents of {}", commit.id()), e))?;
     let id = commit.id().to_string();
     let mut opts = DiffOptions::new();
     opts.ignore_submodules(true);
     let first = parents.first();
-    let diff = repo.diff_tree_to_tree(first, Some(&tree), Some(&mut opts)).map_err(|e| Error::git(format!("comparing {id} with its parent"), e))?;
+    let diff = repo
+        .diff_tree_to_tree(first, Some(&tree), Some(&mut opts))
+        .map_err(|e| Error::git(format!("comparing {id} with its parent"), e))?;
     let mut files = changed_files(&diff, Some(&id), order);
     if parents.len() > 1 {
         files.retain_mut(|f| {
-            let Some(others) = other_parent_blobs(&parents[1..], &f.path) else { return true };
-            let super::Bytes::Blob(new) = f.bytes else { return true };
+            let Some(others) = other_parent_blobs(&parents[1..], &f.path) else {
+                return true;
+            };
+            let super::Bytes::Blob(new) = f.bytes else {
+                return true;
+            };
             if others.contains(&new) {
                 return false; // identical to one parent: the merge adds nothing here
             }
@@ -105,6 +142,10 @@ pub fn commit_files(repo: &Repository, commit: &Commit, order: usize) -> Result<
 }
 
 fn other_parent_blobs(parents: &[Tree], path: &str) -> Option<Vec<Oid>> {
-    let blobs: Vec<Oid> = parents.iter().filter_map(|t| t.get_path(std::path::Path::new(path)).ok()).map(|e| e.id()).collect();
+    let blobs: Vec<Oid> = parents
+        .iter()
+        .filter_map(|t| t.get_path(std::path::Path::new(path)).ok())
+        .map(|e| e.id())
+        .collect();
     Some(blobs)
 }

@@ -19,12 +19,20 @@ fn project(files: Vec<(String, Vec<u8>)>) -> Result<Project, Error> {
     let mut sidecars = Vec::new();
     for (path, bytes) in files {
         if let Some(dir) = path.strip_suffix("REUSE.toml") {
-            reuse.push((dir.trim_end_matches('/').to_string(), String::from_utf8_lossy(&bytes).into_owned()));
+            reuse.push((
+                dir.trim_end_matches('/').to_string(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
         } else {
             sidecars.push((path, bytes));
         }
     }
-    Project::new(reuse, sidecars).map_err(|message| Error::Config { file: "REUSE.toml".into(), line: None, key: String::new(), message })
+    Project::new(reuse, sidecars).map_err(|message| Error::Config {
+        file: "REUSE.toml".into(),
+        line: None,
+        key: String::new(),
+        message,
+    })
 }
 
 /// From the files of a directory scan.
@@ -32,7 +40,10 @@ pub fn from_disk(files: &[FileItem], root: &Path) -> Result<Project, Error> {
     let mut found = Vec::new();
     for f in files.iter().filter(|f| wanted(&f.path)) {
         let p = root.join(&f.path);
-        found.push((f.path.clone(), std::fs::read(&p).map_err(|e| Error::io(&p, e))?));
+        found.push((
+            f.path.clone(),
+            std::fs::read(&p).map_err(|e| Error::io(&p, e))?,
+        ));
     }
     project(found)
 }

@@ -19,7 +19,12 @@ pub fn items(root: &Path, paths: &[PathBuf], policy: &Policy) -> Result<Items, E
     for p in &paths[1..] {
         walk.add(p);
     }
-    walk.hidden(false).git_ignore(true).git_exclude(true).git_global(false).require_git(false).parents(true);
+    walk.hidden(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .parents(true);
     walk.filter_entry(|e| e.file_name() != ".git");
     for entry in walk.build() {
         let entry = match entry {
@@ -36,7 +41,13 @@ pub fn items(root: &Path, paths: &[PathBuf], policy: &Policy) -> Result<Items, E
         if policy.excluded(&path) {
             continue;
         }
-        items.files.push(FileItem { path, bytes: Bytes::Disk(entry.into_path()), previous: Vec::new(), commit: None, order: 0 });
+        items.files.push(FileItem {
+            path,
+            bytes: Bytes::Disk(entry.into_path()),
+            previous: Vec::new(),
+            commit: None,
+            order: 0,
+        });
     }
     Ok(items)
 }
@@ -45,5 +56,8 @@ pub fn items(root: &Path, paths: &[PathBuf], policy: &Policy) -> Result<Items, E
 pub fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let rel = rel.strip_prefix("./").unwrap_or(rel);
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }

@@ -32,8 +32,15 @@ impl TestRepo {
     }
 
     fn empty() -> TestRepo {
-        let t = TestRepo { dir: tempfile::tempdir().expect("temp dir"), home: tempfile::tempdir().expect("temp home") };
-        std::fs::write(t.home.path().join(".gitconfig"), "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n").expect("write gitconfig");
+        let t = TestRepo {
+            dir: tempfile::tempdir().expect("temp dir"),
+            home: tempfile::tempdir().expect("temp home"),
+        };
+        std::fs::write(
+            t.home.path().join(".gitconfig"),
+            "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
+        )
+        .expect("write gitconfig");
         t
     }
 
@@ -46,7 +53,11 @@ impl TestRepo {
     pub fn command(&self, program: &str) -> Command {
         let mut c = Command::new(program);
         let bin_dir = Path::new(BIN).parent().expect("binary has a folder");
-        let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+        let path = format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
         c.current_dir(self.path())
             .env("PATH", path)
             .env("HOME", self.home.path())
@@ -82,7 +93,10 @@ impl TestRepo {
 
     /// Runs git-outbound.
     pub fn outbound(&self, args: &[&str]) -> Output {
-        self.command(BIN).args(args).output().expect("run git-outbound")
+        self.command(BIN)
+            .args(args)
+            .output()
+            .expect("run git-outbound")
     }
 
     pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
@@ -102,7 +116,9 @@ impl TestRepo {
     }
 
     pub fn head(&self) -> String {
-        String::from_utf8_lossy(&self.git(&["rev-parse", "HEAD"]).stdout).trim().to_string()
+        String::from_utf8_lossy(&self.git(&["rev-parse", "HEAD"]).stdout)
+            .trim()
+            .to_string()
     }
 
     /// Runs git-outbound with JSON output and parses it.
@@ -110,14 +126,19 @@ impl TestRepo {
         let mut all = args.to_vec();
         all.extend(["--format", "json"]);
         let out = self.outbound(&all);
-        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(&out)));
+        let v = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(&out)));
         (out.status.code().unwrap_or(-1), v)
     }
 }
 
 /// stdout and stderr together, for assertion messages.
 pub fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 pub fn stderr(out: &Output) -> String {
@@ -128,7 +149,8 @@ static SEED: AtomicU64 = AtomicU64::new(0x9E37_79B9_7F4A_7C15);
 
 /// `n` random characters from `alphabet` (xorshift; different on every call).
 pub fn random(alphabet: &[u8], n: usize) -> String {
-    let mut x = SEED.fetch_add(0x2545_F491_4F6C_DD1D, Ordering::Relaxed) ^ std::process::id() as u64;
+    let mut x =
+        SEED.fetch_add(0x2545_F491_4F6C_DD1D, Ordering::Relaxed) ^ std::process::id() as u64;
     (0..n)
         .map(|_| {
             x ^= x << 13;
@@ -144,7 +166,10 @@ const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 /// A GitHub classic token with a valid CRC32 checksum, made now.
 pub fn github_token() -> String {
     let body = random(ALNUM, 30);
-    format!("ghp_{body}{}", git_outbound::rules::checksum::base62(u64::from(crc32fast::hash(body.as_bytes())), 6))
+    format!(
+        "ghp_{body}{}",
+        git_outbound::rules::checksum::base62(u64::from(crc32fast::hash(body.as_bytes())), 6)
+    )
 }
 
 /// An AWS access key id, made now.
@@ -154,9 +179,54 @@ pub fn aws_key_id() -> String {
 
 /// Where a finding list holds a rule: (path, line) pairs.
 pub fn rules_of(v: &serde_json::Value) -> Vec<String> {
-    v["findings"].as_array().expect("findings").iter().map(|f| format!("{}/{}", f["check"].as_str().unwrap_or(""), f["rule"].as_str().unwrap_or(""))).collect()
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}/{}",
+                f["check"].as_str().unwrap_or(""),
+                f["rule"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
 }
 
 pub fn home_file(t: &TestRepo, rel: &str) -> PathBuf {
     t.home.path().join(rel)
+}
+
+/// A bare repository at `<t's home>/<name>`, so that its path ends in a known name (for
+/// `remotes.internal` globs); returns the path.
+pub fn bare_in(t: &TestRepo, name: &str) -> PathBuf {
+    let p = t.home.path().join(name);
+    t.git(&["init", "-q", "--bare", "-b", "main", &p.display().to_string()]);
+    p
+}
+
+/// A new ed25519 key pair in `dir` (no passphrase): the private key's path and the public key
+/// line (`ssh-ed25519 AAAA… comment`).
+pub fn ssh_key(dir: &Path, name: &str) -> (PathBuf, String) {
+    let key = dir.join(name);
+    let out = Command::new("ssh-keygen").args(["-t", "ed25519", "-N", "", "-C", name, "-q", "-f"]).arg(&key).output().expect("run ssh-keygen");
+    assert!(out.status.success(), "ssh-keygen failed:\n{}", text(&out));
+    let public = std::fs::read_to_string(key.with_extension("pub")).expect("read public key");
+    (key, public.trim().to_string())
+}
+
+/// A 16-digit Visa-style card number with a valid Luhn check digit, made now.
+pub fn card_number() -> String {
+    let body = format!("4{}", random(b"0123456789", 14));
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            // The check digit will sit to the right, so the rightmost body digit is doubled.
+            if i % 2 == 0 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d }
+        })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
 }

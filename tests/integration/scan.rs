@@ -10,7 +10,10 @@ fn findings(v: &serde_json::Value) -> &Vec<serde_json::Value> {
 fn directory_scan_reports_the_json_contract_and_redacts() {
     let t = TestRepo::new();
     let token = github_token();
-    t.write("src/settings.py", format!("# settings\nDEBUG = True\nTOKEN = \"{token}\"\n"));
+    t.write(
+        "src/settings.py",
+        format!("# settings\nDEBUG = True\nTOKEN = \"{token}\"\n"),
+    );
     let (code, v) = t.json(&["scan", "."]);
     assert_eq!(code, 1);
     assert_eq!(v["version"], 1);
@@ -27,7 +30,10 @@ fn directory_scan_reports_the_json_contract_and_redacts() {
     assert_eq!(v["summary"]["blocking"], 1);
     assert_eq!(v["summary"]["files"], 1);
     let all = serde_json::to_string(&v).unwrap();
-    assert!(!all.contains(&token[4..]), "the secret leaked into the report");
+    assert!(
+        !all.contains(&token[4..]),
+        "the secret leaked into the report"
+    );
 }
 
 #[test]
@@ -49,14 +55,20 @@ fn directory_scan_honours_gitignore_and_reads_hidden_files() {
     t.write(".env", format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id()));
     let (code, v) = t.json(&["scan", "."]);
     assert_eq!(code, 1);
-    let paths: Vec<&str> = findings(&v).iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
     assert_eq!(paths, vec![".env"]);
 }
 
 #[test]
 fn a_clean_directory_exits_zero_and_a_missing_path_exits_two() {
     let t = TestRepo::new();
-    t.write("README.md", "hello, see https://example.com and 192.0.2.1\n");
+    t.write(
+        "README.md",
+        "hello, see https://example.com and 192.0.2.1\n",
+    );
     let out = t.outbound(&["scan", "."]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let missing = t.outbound(&["scan", "no-such-dir", "--format", "json"]);
@@ -68,11 +80,19 @@ fn a_clean_directory_exits_zero_and_a_missing_path_exits_two() {
 #[test]
 fn a_bad_policy_is_exit_two_naming_file_line_and_key() {
     let t = TestRepo::new();
-    t.write(".outbound.toml", "[secrets]\nseverity = \"block\"\nallow_everything = true\n");
+    t.write(
+        ".outbound.toml",
+        "[secrets]\nseverity = \"block\"\nallow_everything = true\n",
+    );
     let out = t.outbound(&["scan", "."]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains(".outbound.toml") && err.contains("line 3") && err.contains("allow_everything"), "{err}");
+    assert!(
+        err.contains(".outbound.toml")
+            && err.contains("line 3")
+            && err.contains("allow_everything"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -85,7 +105,10 @@ fn binary_files_are_skipped_and_non_utf8_text_is_scanned() {
     latin1.extend(format!("key = \"{}\"\n", github_token()).as_bytes());
     t.write("latin1.txt", latin1);
     let (_, v) = t.json(&["scan", "."]);
-    let paths: Vec<&str> = findings(&v).iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
     assert_eq!(paths, vec!["latin1.txt"]);
     assert_eq!(findings(&v)[0]["line"], 2);
 }
@@ -93,7 +116,10 @@ fn binary_files_are_skipped_and_non_utf8_text_is_scanned() {
 #[test]
 fn file_names_with_spaces_and_non_ascii_are_reported_as_is() {
     let t = TestRepo::new();
-    t.write("docs/my notes/clé été.md", format!("token {}\n", github_token()));
+    t.write(
+        "docs/my notes/clé été.md",
+        format!("token {}\n", github_token()),
+    );
     let (_, v) = t.json(&["scan", "."]);
     assert_eq!(findings(&v)[0]["path"], "docs/my notes/clé été.md");
     t.git(&["add", "."]);
@@ -129,7 +155,10 @@ fn partial_staging_scans_the_index_not_the_worktree() {
 #[test]
 fn staged_scan_works_on_an_unborn_branch() {
     let t = TestRepo::new();
-    t.write("first.txt", format!("AWS_ACCESS_KEY_ID = \"{}\"\n", aws_key_id()));
+    t.write(
+        "first.txt",
+        format!("AWS_ACCESS_KEY_ID = \"{}\"\n", aws_key_id()),
+    );
     t.git(&["add", "first.txt"]);
     let (code, v) = t.json(&["scan", "--staged"]);
     assert_eq!(code, 1);
@@ -140,7 +169,11 @@ fn staged_scan_works_on_an_unborn_branch() {
 fn staged_scan_reports_only_what_the_change_adds() {
     let t = TestRepo::new();
     let old = github_token();
-    t.commit_file("conf.txt", format!("old = {old}\n"), "old secret already committed");
+    t.commit_file(
+        "conf.txt",
+        format!("old = {old}\n"),
+        "old secret already committed",
+    );
     t.write("conf.txt", format!("old = {old}\nnote = hello\n"));
     t.git(&["add", "conf.txt"]);
     let (code, v) = t.json(&["scan", "--staged"]);
@@ -153,7 +186,14 @@ fn range_reports_added_lines_with_the_commit_that_added_them() {
     let base = t.commit_file("a.txt", format!("old = {}\n", github_token()), "base");
     t.commit_file("a.txt", "clean\n", "remove it");
     let c2 = t.commit_file("b.txt", format!("new = {}\n", github_token()), "add b");
-    t.commit_file("b.txt", format!("{}\nmore\n", std::fs::read_to_string(t.path().join("b.txt")).unwrap()), "edit b");
+    t.commit_file(
+        "b.txt",
+        format!(
+            "{}\nmore\n",
+            std::fs::read_to_string(t.path().join("b.txt")).unwrap()
+        ),
+        "edit b",
+    );
     let (code, v) = t.json(&["scan", "--range", &format!("{base}..HEAD")]);
     assert_eq!(code, 1);
     let f = findings(&v);
@@ -171,7 +211,13 @@ fn range_finds_secrets_in_commit_messages() {
     let base = t.commit_file("a.txt", "a\n", "base");
     t.write("a.txt", "b\n");
     t.git(&["add", "a.txt"]);
-    t.git(&["commit", "-q", "--no-verify", "-m", &format!("deploy with {}", github_token())]);
+    t.git(&[
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        &format!("deploy with {}", github_token()),
+    ]);
     let (code, v) = t.json(&["scan", "--range", &format!("{base}..HEAD")]);
     assert_eq!(code, 1);
     assert_eq!(findings(&v)[0]["path"], serde_json::Value::Null);
@@ -200,7 +246,11 @@ fn history_finds_a_secret_added_then_deleted_once_at_its_first_commit() {
     t.git(&["rm", "-q", "cfg.txt"]);
     t.git(&["commit", "-q", "--no-verify", "-m", "delete"]);
     t.git(&["checkout", "-q", "-b", "side", "HEAD~3"]);
-    t.commit_file("side.txt", format!("aws = \"{}\"\n", aws_key_id()), "side branch");
+    t.commit_file(
+        "side.txt",
+        format!("aws = \"{}\"\n", aws_key_id()),
+        "side branch",
+    );
     let (code, v) = t.json(&["scan", "--history"]);
     assert_eq!(code, 1);
     let f = findings(&v);
@@ -215,7 +265,11 @@ fn merges_add_only_what_differs_from_every_parent() {
     let t = TestRepo::new();
     let base = t.commit_file("a.txt", "a\n", "base");
     t.git(&["checkout", "-q", "-b", "feature"]);
-    t.commit_file("f.txt", format!("k = {}\n", github_token()), "feature secret");
+    t.commit_file(
+        "f.txt",
+        format!("k = {}\n", github_token()),
+        "feature secret",
+    );
     t.git(&["checkout", "-q", "main"]);
     t.commit_file("m.txt", "main\n", "main work");
     t.git(&["merge", "-q", "--no-edit", "--no-verify", "feature"]);
@@ -248,7 +302,10 @@ fn policy_exceptions_need_a_reason_and_unused_ones_are_reported() {
     let (code, v) = t.json(&["scan", "."]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["allowed"][0]["reason"], "fake keys for parser tests");
-    assert!(v["warnings"][0].as_str().unwrap().contains("nowhere/**"), "{v}");
+    assert!(
+        v["warnings"][0].as_str().unwrap().contains("nowhere/**"),
+        "{v}"
+    );
     t.write(".outbound.toml", "[[secrets.allow]]\npath = \"x\"\n");
     assert_eq!(t.outbound(&["scan", "."]).status.code(), Some(2));
 }
@@ -262,7 +319,10 @@ fn a_baseline_hides_known_findings_but_not_new_ones_and_holds_no_secret() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let base = std::fs::read_to_string(t.path().join("base.txt")).unwrap();
     assert!(!base.contains(&old[4..]));
-    t.write("a.txt", format!("moved down\n\na = {old}\nb = {}\n", github_token()));
+    t.write(
+        "a.txt",
+        format!("moved down\n\na = {old}\nb = {}\n", github_token()),
+    );
     let (code, v) = t.json(&["scan", "a.txt", "--baseline", "base.txt"]);
     assert_eq!(code, 1);
     assert_eq!(findings(&v).len(), 1);
@@ -281,20 +341,32 @@ fn sarif_output_is_sarif_2_1_0_with_rules_under_the_driver() {
     let r = &run["results"][0];
     assert_eq!(r["ruleId"], "secret/github-pat");
     assert_eq!(r["level"], "error");
-    assert_eq!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "dir%20with%20space/a.txt");
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("ghp_") || !text(&out).contains(&github_token()));
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "dir%20with%20space/a.txt"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("ghp_")
+            || !text(&out).contains(&github_token())
+    );
 }
 
 #[test]
 fn internal_urls_need_the_org_policy_for_org_domains() {
     let t = TestRepo::new();
-    t.write("deploy.yaml", "url: https://jira.acme-corp.com/browse/X-1\nhost: 10.20.30.40\n");
+    t.write(
+        "deploy.yaml",
+        "url: https://jira.acme-corp.com/browse/X-1\nhost: 10.20.30.40\n",
+    );
     let (_, v) = t.json(&["scan", "."]);
     assert_eq!(rules_of(&v), vec!["internal-url/private-ip"]);
     let org = t.home.path().join("org.toml");
     std::fs::write(&org, "[org]\ndomains = [\"acme-corp.com\"]\n").unwrap();
     let (_, v) = t.json(&["scan", ".", "--policy", org.to_str().unwrap()]);
-    assert_eq!(rules_of(&v), vec!["internal-url/internal-host", "internal-url/private-ip"]);
+    assert_eq!(
+        rules_of(&v),
+        vec!["internal-url/internal-host", "internal-url/private-ip"]
+    );
 }
 
 #[test]
@@ -303,7 +375,12 @@ fn checks_flag_limits_the_checks_and_rejects_unknown_names() {
     t.write("a.txt", format!("{}\nhost 10.1.1.1\n", github_token()));
     let (_, v) = t.json(&["scan", ".", "--checks", "internal-url"]);
     assert_eq!(rules_of(&v), vec!["internal-url/private-ip"]);
-    assert_eq!(t.outbound(&["scan", ".", "--checks", "secrets"]).status.code(), Some(2));
+    assert_eq!(
+        t.outbound(&["scan", ".", "--checks", "secrets"])
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]

@@ -14,30 +14,82 @@ fn found(text: &str) -> Vec<(String, String)> {
     let policy = Policy::from_text("org.toml", ORG).unwrap();
     let urls = InternalUrls::new(&policy);
     let content = text.as_bytes();
-    urls.check(content, &LineIndex::new(content), &policy.terms).into_iter().map(|f| (f.rule, f.value.unwrap())).collect()
+    urls.check(content, &LineIndex::new(content), &policy.terms)
+        .into_iter()
+        .map(|f| (f.rule, f.value.unwrap()))
+        .collect()
 }
 
 #[test]
 fn internal_names_are_flagged() {
     let cases = [
-        ("url = \"https://jira.acme-corp.com/browse/OPS-1\"", "internal-host", "jira.acme-corp.com"),
-        ("DB_HOST=orders-db.acme.internal", "internal-host", "orders-db.acme.internal"),
-        ("ssh bastion.prod.corp", "internal-suffix", "bastion.prod.corp"),
-        ("printer: printer-3f4.lan", "internal-suffix", "printer-3f4.lan"),
-        ("gitea5.home.arpa is down.", "internal-suffix", "gitea5.home.arpa"),
+        (
+            "url = \"https://jira.acme-corp.com/browse/OPS-1\"",
+            "internal-host",
+            "jira.acme-corp.com",
+        ),
+        (
+            "DB_HOST=orders-db.acme.internal",
+            "internal-host",
+            "orders-db.acme.internal",
+        ),
+        (
+            "ssh bastion.prod.corp",
+            "internal-suffix",
+            "bastion.prod.corp",
+        ),
+        (
+            "printer: printer-3f4.lan",
+            "internal-suffix",
+            "printer-3f4.lan",
+        ),
+        (
+            "gitea5.home.arpa is down.",
+            "internal-suffix",
+            "gitea5.home.arpa",
+        ),
         ("host = \"10.141.214.209\"", "private-ip", "10.141.214.209"),
         ("http://192.168.1.20:8080/", "private-ip", "192.168.1.20"),
         ("addr: 172.24.219.233", "private-ip", "172.24.219.233"),
         ("cgnat 100.64.3.4 peer", "private-ip", "100.64.3.4"),
         ("meta 169.254.52.144", "private-ip", "169.254.52.144"),
-        ("v6: fd67:1f80:51b1::f1c", "private-ip", "fd67:1f80:51b1::f1c"),
-        ("ll: [fe80::1ff:fe23:4567:890a]:22", "private-ip", "fe80::1ff:fe23:4567:890a"),
-        ("s3://acme-prod-terraform-state/x", "org-bucket", "acme-prod-terraform-state"),
-        ("arn:aws:s3:::acme-dev-exports/*", "org-bucket", "acme-dev-exports"),
-        ("https://acme-data.s3.amazonaws.com/x", "org-bucket", "acme-data"),
+        (
+            "v6: fd67:1f80:51b1::f1c",
+            "private-ip",
+            "fd67:1f80:51b1::f1c",
+        ),
+        (
+            "ll: [fe80::1ff:fe23:4567:890a]:22",
+            "private-ip",
+            "fe80::1ff:fe23:4567:890a",
+        ),
+        (
+            "s3://acme-prod-terraform-state/x",
+            "org-bucket",
+            "acme-prod-terraform-state",
+        ),
+        (
+            "arn:aws:s3:::acme-dev-exports/*",
+            "org-bucket",
+            "acme-dev-exports",
+        ),
+        (
+            "https://acme-data.s3.amazonaws.com/x",
+            "org-bucket",
+            "acme-data",
+        ),
+        (
+            "rediss://default:pw@pihole7.lan:6380",
+            "internal-suffix",
+            "pihole7.lan",
+        ),
     ];
     for (text, rule, value) in cases {
-        assert_eq!(found(text), vec![(rule.to_string(), value.to_string())], "{text}");
+        assert_eq!(
+            found(text),
+            vec![(rule.to_string(), value.to_string())],
+            "{text}"
+        );
     }
 }
 
@@ -55,6 +107,7 @@ fn public_reserved_and_look_alike_names_are_not_flagged() {
         "host.docker.internal metadata.google.internal gateway.docker.internal",
         "value: \"logback.corp.xml\" profile: \".env.local\" org.acme.internal.util.Retry",
         "kotlinx.coroutines.internal",
+        "configFile: \"settings.local\"",
         "color: #fe80aa",
         "user@mail.corp wrote",
         "my-service.default.svc.cluster.local",

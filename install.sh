@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs git-outbound from this checkout, then its hooks: for the current repository (default),
+# for every repository of the user (--global) or of the machine (--system). Safe to run twice.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+scope=""
+case "${1:-}" in
+  "") ;;
+  --global|--system) scope=$1 ;;
+  *) echo "usage: install.sh [--global|--system]" >&2; exit 2 ;;
+esac
+command -v cargo >/dev/null 2>&1 || { echo "install.sh: cargo is needed (https://rustup.rs)" >&2; exit 2; }
+cargo install --locked --path "$here"
+command -v git-outbound >/dev/null 2>&1 || {
+  echo "install.sh: git-outbound was installed into cargo's bin folder, which is not on PATH; add \$HOME/.cargo/bin to PATH" >&2
+  exit 2
+}
+if [ -n "$scope" ]; then
+  git-outbound install "$scope"
+elif git rev-parse --git-dir >/dev/null 2>&1; then
+  git-outbound install
+else
+  echo "install.sh: not in a git repository; run it inside one, or with --global or --system"
+fi
