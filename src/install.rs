@@ -14,6 +14,8 @@ use crate::error::Error;
 pub const MARKER: &str = "# git-outbound hook shim";
 /// The suffix under which a hook that was there before is kept.
 pub const CHAINED: &str = ".outbound-chained";
+/// Where the `--global` and `--system` shims find each repository's own hooks.
+const REPOSITORY_HOOKS: &str = "$(git rev-parse --git-common-dir 2>/dev/null)/hooks/$hook";
 /// Hooks a client repository gets.
 pub const CLIENT_HOOKS: &[&str] = &["pre-commit", "commit-msg", "pre-push"];
 
@@ -46,7 +48,7 @@ pub fn shim(hook: &str, scope: Scope, previous_global: Option<&Path>) -> String 
     let mut chained = vec![format!("\"$here/$hook{CHAINED}\"")];
     if scope != Scope::Repository {
         // The repository's own hooks, which a global core.hooksPath would otherwise hide.
-        chained.push("\"$(git rev-parse --git-common-dir 2>/dev/null)/hooks/$hook\"".into());
+        chained.push(format!("\"{REPOSITORY_HOOKS}\""));
         if let Some(prev) = previous_global {
             chained.push(format!("\"{}/$hook\"", prev.display()));
         }
@@ -97,12 +99,30 @@ pub fn install_repo(repo: &git2::Repository) -> Result<Report, Error> {
     if let Some(how) = other_manager(&dir, repo.workdir()) {
         return Err(Error::Usage(format!("not installed: {how}")));
     }
+    if !repo.is_bare() && holds_scope_shims(&dir) {
+        // Repository shims there would stop running every other repository's own hooks.
+        let line = "nothing to do: these are the shims of `git outbound install --global` (or --system), \
+                    which already run git-outbound and this repository's own hooks";
+        return Ok(Report {
+            dir,
+            lines: vec![line.into()],
+        });
+    }
     let hooks: &[&str] = if repo.is_bare() {
         &["pre-receive"]
     } else {
         CLIENT_HOOKS
     };
     write_shims(&dir, hooks, Scope::Repository, None)
+}
+
+/// Whether `dir` holds the shims of `install --global` or `--system` (the ones that also run
+/// each repository's own hooks), which a user's or machine's `core.hooksPath` points at.
+fn holds_scope_shims(dir: &Path) -> bool {
+    CLIENT_HOOKS.iter().any(|h| {
+        std::fs::read_to_string(dir.join(h))
+            .is_ok_and(|t| t.contains(MARKER) && t.contains(REPOSITORY_HOOKS))
+    })
 }
 
 /// Writes shims into `dir`, keeping hooks that were there.
@@ -170,12 +190,20 @@ pub fn remove_shims(dir: &Path, hooks: &[&str]) -> Result<Report, Error> {
 
 /// Uninstalls from `repo`.
 pub fn uninstall_repo(repo: &git2::Repository) -> Result<Report, Error> {
+    let dir = hooks_dir(repo)?;
+    if !repo.is_bare() && holds_scope_shims(&dir) {
+        return Err(Error::Usage(format!(
+            "not uninstalled: the hooks in force here are those of `git outbound install --global` (or --system) in {}, \
+             shared by every repository; `git outbound uninstall --global` removes them",
+            dir.display()
+        )));
+    }
     let hooks: &[&str] = if repo.is_bare() {
         &["pre-receive"]
     } else {
         CLIENT_HOOKS
     };
-    remove_shims(&hooks_dir(repo)?, hooks)
+    remove_shims(&dir, hooks)
 }
 
 /// The folder of shims for `--global` (per user) or `--system` (per machine).

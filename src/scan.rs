@@ -159,6 +159,12 @@ impl<'p> Engine<'p> {
     }
 
     fn file(&self, repo: Option<&git2::Repository>, item: &FileItem) -> FileResult {
+        if let Bytes::Disk(p) = &item.bytes {
+            let len = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+            if len > self.policy.max_file_size() {
+                return self.large_file(p, item, len);
+            }
+        }
         let content = match load(repo, &item.bytes) {
             Ok(c) => c,
             Err(e) => {
@@ -225,6 +231,49 @@ impl<'p> Engine<'p> {
             .map(|f| (item.order, with_place(f, item)))
             .collect();
         res.inline_allowed = allowed.into_iter().map(|f| with_place(f, item)).collect();
+        res
+    }
+
+    /// A file on disk above `scan.max_file_size`: not read by the text checks; the artifact
+    /// check streams it.
+    fn large_file(&self, path: &Path, item: &FileItem, len: u64) -> FileResult {
+        let mut res = FileResult {
+            bytes: 0,
+            skipped: Some(Skipped {
+                path: item.path.clone(),
+                reason: format!(
+                    "{len} bytes, above scan.max_file_size ({})",
+                    self.policy.max_file_size()
+                ),
+            }),
+            ..FileResult::default()
+        };
+        if self.checks.has(Check::Artifact) {
+            let licensed = self.project.sidecar(&item.path).is_some()
+                || self.project.annotation(&item.path).is_some();
+            let cap = self.policy.severity(Check::Artifact);
+            let found = std::fs::File::open(path).and_then(|f| {
+                artifact::check_reader(
+                    &item.path,
+                    std::io::BufReader::new(f),
+                    len,
+                    licensed,
+                    &self.artifact,
+                )
+            });
+            match found {
+                Ok(fs) => {
+                    res.findings = fs
+                        .into_iter()
+                        .map(|mut f| {
+                            f.severity = f.severity.min(cap);
+                            (item.order, with_place(f, item))
+                        })
+                        .collect();
+                }
+                Err(e) => res.error = Some(format!("{}: {e}", item.path)),
+            }
+        }
         res
     }
 

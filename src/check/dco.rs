@@ -784,6 +784,30 @@ mod tests {
     }
 
     #[test]
+    fn at_commit_msg_the_remedy_is_to_commit_again_not_to_amend() {
+        let (a, c) = (
+            id("Jane Doe", "jane@example.com"),
+            id("Jane Doe", "jane@example.com"),
+        );
+        let being_made = CommitInfo {
+            id: "",
+            message: "Fix\n",
+            author: &a,
+            committer: &c,
+            parents: 1,
+        };
+        let f = check(&being_made, &DcoOptions::default());
+        assert!(f[0].help.starts_with("commit again with `git commit -s`"));
+        let misplaced = CommitInfo {
+            message: "Fix\n\nSigned-off-by: Jane Doe <jane@example.com>\n\nmore\n",
+            ..being_made
+        };
+        let f = check(&misplaced, &DcoOptions::default());
+        assert!(f[0].help.contains("commit again"), "{}", f[0].help);
+        assert!(!f[0].help.contains("--amend"), "{}", f[0].help);
+    }
+
+    #[test]
     fn author_only_policy_suggests_the_author_trailer() {
         let strict = DcoOptions {
             require_author: true,

@@ -1,11 +1,13 @@
 //! `request` and `approve`: the push as pre-push will see it (destination, base, tip,
 //! commits, lines), turned into a request for approvers, or signed by one.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 
 use git2::{Oid, Repository};
 
 use crate::check::approval::{self, Approver};
+use crate::check::spdx;
 use crate::cli::{ApproveArgs, RequestArgs};
 use crate::error::Error;
 use crate::exit;
@@ -69,13 +71,7 @@ pub fn request(args: &RequestArgs) -> Result<u8, Error> {
     let (destination, line, commits, has_refs) = planned(&repo, &args.remote, &args.tip)?;
     let push = push_summary(&repo, &destination, has_refs, &line, &commits)?;
     let fired = approval::triggers(&push, &approval_options(&policy)).map_err(Error::Usage)?;
-    let licenses: Vec<String> = policy
-        .raw
-        .spdx
-        .as_ref()
-        .and_then(|s| s.default_license.clone())
-        .into_iter()
-        .collect();
+    let licenses = outbound_licenses(&repo, &push)?;
     let text = if args.json {
         approval::request_json(&push, &fired, &licenses)
     } else {
@@ -86,6 +82,28 @@ pub fn request(args: &RequestArgs) -> Result<u8, Error> {
         .write_all(text.as_bytes())
         .map_err(|e| Error::io("<stdout>", e))?;
     Ok(exit::OK)
+}
+
+/// The SPDX expressions of the files the push changes, as they are at its tip (headers,
+/// sidecars, REUSE.toml): what an approver needs to know about licensing.
+fn outbound_licenses(repo: &Repository, push: &approval::Push) -> Result<Vec<String>, Error> {
+    let tip = Oid::from_str(&push.tip).map_err(|e| Error::git("reading the tip", e))?;
+    let tree = repo
+        .find_commit(tip)
+        .and_then(|c| c.tree())
+        .map_err(|e| Error::git(format!("reading the tree of {tip}"), e))?;
+    let project = super::tip_project(repo, tip)?;
+    let paths: BTreeSet<&String> = push.commits.iter().flat_map(|c| &c.paths).collect();
+    let mut found = BTreeSet::new();
+    for path in paths {
+        let Ok(entry) = tree.get_path(std::path::Path::new(path)) else {
+            continue;
+        };
+        if let Ok(blob) = repo.find_blob(entry.id()) {
+            found.extend(spdx::licenses(path, blob.content(), &project));
+        }
+    }
+    Ok(found.into_iter().collect())
 }
 
 pub fn approve(args: &ApproveArgs) -> Result<u8, Error> {

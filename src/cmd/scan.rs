@@ -252,7 +252,7 @@ pub fn rules(args: &RulesArgs) -> Result<u8, Error> {
         ));
         if args.check {
             for ex in &r.examples {
-                if !set.find(ex.as_bytes()).iter().any(|m| m.rule == i) {
+                if set.find_by(i, ex.as_bytes()).is_empty() {
                     failures += 1;
                     out.push_str(&format!("    FAIL: example not found: {ex}\n"));
                 }

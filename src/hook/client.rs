@@ -50,8 +50,7 @@ pub fn commit_msg(file: &str) -> Result<u8, Error> {
     let config = repo
         .config()
         .map_err(|e| Error::git("reading git config", e))?;
-    let comment = comment_prefix(&config);
-    let text = message::clean(&String::from_utf8_lossy(&raw), &comment);
+    let text = cleaned(&String::from_utf8_lossy(&raw), &config);
     let item = CommitItem {
         id: String::new(),
         message: text,
@@ -97,6 +96,33 @@ fn log_skip(
         &skip.reason,
         commits,
     )
+}
+
+/// The message as git will record it (`get_cleanup_mode` in builtin/commit.c). git runs the
+/// hook with `GIT_EDITOR=:` when no editor was opened (githooks(5)); then the default cleanup
+/// only trims whitespace and a line starting with `#` stays in the commit, so it is scanned.
+/// After an editor, comment lines and everything below the scissors line go, unless
+/// `commit.cleanup` keeps them. (A `--cleanup` flag on the command line is invisible to hooks.)
+fn cleaned(raw: &str, config: &git2::Config) -> String {
+    let editor = std::env::var("GIT_EDITOR").as_deref() != Ok(":");
+    let mode = config.get_string("commit.cleanup").unwrap_or_default();
+    let comment = comment_prefix(config);
+    match (mode.as_str(), editor) {
+        ("verbatim" | "whitespace", _) | ("scissors" | "default" | "", false) => {
+            message::clean(raw, "")
+        }
+        ("scissors", true) => message::clean(cut_at_scissors(raw, &comment), ""),
+        _ => message::clean(raw, &comment),
+    }
+}
+
+/// `raw` up to the scissors line that git writes above the template (`wt_status_locate_end`).
+fn cut_at_scissors<'a>(raw: &'a str, comment: &str) -> &'a str {
+    let line = format!("{comment} ------------------------ >8 ------------------------\n");
+    if raw.starts_with(&line) {
+        return "";
+    }
+    raw.find(&format!("\n{line}")).map_or(raw, |i| &raw[..=i])
 }
 
 /// `core.commentString` / `core.commentChar` (default `#`; `auto` is treated as `#`).

@@ -89,11 +89,17 @@ fn finish(hook: &str, outcome: &Outcome, color: bool) -> Result<u8, Error> {
         } else {
             "commit"
         };
+        // The server reads neither the pushed .outbound.toml nor OUTBOUND_SKIP.
+        let how = if hook == "pre-receive" {
+            "(`outbound:allow <rule>` on the line, or an exception in the server's policy); \
+             where the server allows it, `git push -o outbound.bypass=\"why\"` lets the push through and is logged."
+        } else {
+            "(`outbound:allow <rule>` on the line, or a [[secrets.allow]] entry in .outbound.toml); \
+             OUTBOUND_SKIP=<check> OUTBOUND_REASON=\"why\" skips a check and is logged."
+        };
         let _ = writeln!(
             out,
-            "git-outbound: {hook}: {what} refused. Fix the findings above, or record an exception with a reason \
-             (`outbound:allow <rule>` on the line, or a [[secrets.allow]] entry in .outbound.toml); \
-             OUTBOUND_SKIP=<check> OUTBOUND_REASON=\"why\" skips a check and is logged."
+            "git-outbound: {hook}: {what} refused. Fix the findings above, or record an exception with a reason {how}"
         );
     }
     Ok(code)

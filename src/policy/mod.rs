@@ -254,7 +254,7 @@ fn read_layer(path: &Path) -> Result<Layer, Error> {
 fn parse_layer(name: &str, text: &str, dir: Option<&Path>) -> Result<Layer, Error> {
     let typed: PolicyFile = toml::from_str(text).map_err(|e| Error::toml(name, text, &e))?;
     for raw in typed.secrets.iter().flat_map(|s| s.rules.iter().flatten()) {
-        rules::compile(name, text, raw.clone())?;
+        rules::compile_checked(name, text, raw.clone())?;
     }
     let mut table: toml::Table = toml::from_str(text).map_err(|e| Error::toml(name, text, &e))?;
     if let Some(dir) = dir {

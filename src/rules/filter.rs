@@ -109,11 +109,15 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
 
 /// The line that holds `offset`.
 fn line_around(content: &[u8], offset: usize) -> &[u8] {
-    let start = memchr::memrchr(b'\n', &content[..offset]).map_or(0, |i| i + 1);
-    let end = memchr::memchr(b'\n', &content[offset..]).map_or(content.len(), |i| offset + i);
+    // At most WINDOW bytes each way: a minified one-line file must not cost a full scan per
+    // candidate.
+    const WINDOW: usize = 1200;
+    let from = offset.saturating_sub(WINDOW);
+    let to = (offset + WINDOW).min(content.len());
+    let start = memchr::memrchr(b'\n', &content[from..offset]).map_or(from, |i| from + i + 1);
+    let end = memchr::memchr(b'\n', &content[offset..to]).map_or(to, |i| offset + i);
     &content[start..end]
 }
-
 /// For generic assignment rules: is the value a literal that could be a credential?
 fn plausible_literal(secret: &[u8], line: &[u8]) -> bool {
     // Minified code and data URIs: one long line is not a config assignment.
@@ -136,7 +140,12 @@ fn plausible_literal(secret: &[u8], line: &[u8]) -> bool {
         return false;
     }
     // Paths and URLs without credentials.
-    if s.starts_with(b"/") || s.starts_with(b"./") || s.starts_with(b"~/") || contains(s, b"://") {
+    let path_chars = s
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(b));
+    if (s.starts_with(b"/") || s.starts_with(b"./") || s.starts_with(b"~/")) && path_chars
+        || contains(s, b"://")
+    {
         return false;
     }
     // Hashes that are not secrets: git ids, lockfile integrity values, UUIDs.

@@ -13,6 +13,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use crate::error::Error;
 use crate::finding::Severity;
@@ -98,8 +99,11 @@ pub struct Rule {
     pub id: String,
     pub description: String,
     pub keywords: Vec<String>,
-    pub regex: Regex,
-    secret_group: usize,
+    /// The regex as written; compiled on first use, so that a small scan pays only for the
+    /// rules whose keywords occur (built-in patterns are checked by the test suite; policy
+    /// rules when the policy is read).
+    pub pattern: String,
+    compiled: OnceLock<Option<(Regex, usize)>>,
     pub entropy: Option<f64>,
     pub checksum: Option<checksum::Kind>,
     pub generic: bool,
@@ -160,18 +164,6 @@ pub fn compile(origin: &str, text: &str, raw: RuleFile) -> Result<Rule, Error> {
             format!("rule id '{id}' must be kebab-case"),
         ));
     }
-    let regex = RegexBuilder::new(raw.regex.get_ref())
-        .unicode(false)
-        .size_limit(32 << 20)
-        .build()
-        .map_err(|e| at(raw.regex.span(), "regex", format!("rule '{id}': {e}")))?;
-    let secret_group = if let Some(i) = regex.capture_names().position(|n| n == Some("secret")) {
-        i
-    } else if regex.captures_len() > 1 {
-        1
-    } else {
-        0
-    };
     let checksum = match &raw.checksum {
         None => None,
         Some(name) => Some(checksum::Kind::parse(name.get_ref()).ok_or_else(|| {
@@ -194,8 +186,8 @@ pub fn compile(origin: &str, text: &str, raw: RuleFile) -> Result<Rule, Error> {
             .iter()
             .map(|k| k.to_ascii_lowercase())
             .collect(),
-        regex,
-        secret_group,
+        pattern: raw.regex.get_ref().clone(),
+        compiled: OnceLock::new(),
         entropy: raw.entropy,
         checksum,
         generic: raw.generic,
@@ -205,6 +197,44 @@ pub fn compile(origin: &str, text: &str, raw: RuleFile) -> Result<Rule, Error> {
         negative_examples: raw.negative_examples,
         origin: origin.to_string(),
     })
+}
+
+/// Compiles a rule now, so that a mistake names the file, the line and the key.
+pub fn compile_checked(origin: &str, text: &str, raw: RuleFile) -> Result<Rule, Error> {
+    let span = raw.regex.span();
+    let rule = compile(origin, text, raw)?;
+    build_regex(&rule.pattern).map_err(|e| Error::Config {
+        file: origin.to_string(),
+        line: Some(line_of(text, span.start)),
+        key: "regex".into(),
+        message: format!("rule '{}': {e}", rule.id),
+    })?;
+    Ok(rule)
+}
+
+fn build_regex(pattern: &str) -> Result<(Regex, usize), regex::Error> {
+    let regex = RegexBuilder::new(pattern)
+        .unicode(false)
+        .size_limit(32 << 20)
+        .build()?;
+    let group = if let Some(i) = regex.capture_names().position(|n| n == Some("secret")) {
+        i
+    } else if regex.captures_len() > 1 {
+        1
+    } else {
+        0
+    };
+    Ok((regex, group))
+}
+
+impl Rule {
+    /// The compiled regex and the index of the secret's group; `None` when the pattern does
+    /// not compile (impossible for rules that passed `compile_checked` or the test suite).
+    pub fn regex(&self) -> Option<&(Regex, usize)> {
+        self.compiled
+            .get_or_init(|| build_regex(&self.pattern).ok())
+            .as_ref()
+    }
 }
 
 /// 1-based line of a byte offset.
@@ -293,14 +323,35 @@ impl RuleSet {
         for i in self.candidates(content) {
             self.find_rule(i, content, &mut out);
         }
-        out.sort_by_key(|m| (m.start, m.end, m.rule));
+        // Outermost matches only: a private key inside a service-account JSON is one secret.
+        out.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end), m.rule));
+        let mut kept: Vec<Match> = Vec::with_capacity(out.len());
+        for m in out {
+            if !kept
+                .last()
+                .is_some_and(|k| m.start >= k.start && m.end <= k.end)
+            {
+                kept.push(m);
+            }
+        }
+        kept
+    }
+
+    /// What one rule alone finds (for its examples: another rule may report an enclosing
+    /// match instead).
+    pub fn find_by(&self, rule: usize, content: &[u8]) -> Vec<Match> {
+        let mut out = Vec::new();
+        self.find_rule(rule, content, &mut out);
         out
     }
 
     fn find_rule(&self, i: usize, content: &[u8], out: &mut Vec<Match>) {
         let rule = &self.rules[i];
-        for caps in rule.regex.captures_iter(content) {
-            let Some(m) = caps.get(rule.secret_group).or_else(|| caps.get(0)) else {
+        let Some((regex, group)) = rule.regex() else {
+            return;
+        };
+        for caps in regex.captures_iter(content) {
+            let Some(m) = caps.get(*group).or_else(|| caps.get(0)) else {
                 continue;
             };
             if let Some(validated) = filter::accept(rule, content, m.start(), m.end()) {

@@ -16,7 +16,7 @@ fn every_rule_finds_its_examples() {
             failures.push(format!("{}: no examples", rule.id));
         }
         for ex in &rule.examples {
-            if !set.find(ex.as_bytes()).iter().any(|m| m.rule == i) {
+            if set.find_by(i, ex.as_bytes()).is_empty() {
                 failures.push(format!(
                     "{} ({}): missed example {ex:?}",
                     rule.id, rule.origin
@@ -58,6 +58,16 @@ fn no_rule_fires_on_negative_examples() {
 }
 
 #[test]
+fn every_builtin_regex_compiles() {
+    for (origin, text) in BUILTIN_PACKS {
+        let pack: PackFile = toml::from_str(text).expect("pack parses");
+        for raw in pack.rule {
+            compile_checked(origin, text, raw).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
+
+#[test]
 fn rule_ids_are_unique_and_there_are_enough() {
     let set = builtin();
     assert!(set.rules.len() >= 150, "only {} rules", set.rules.len());
@@ -66,7 +76,9 @@ fn rule_ids_are_unique_and_there_are_enough() {
 #[test]
 fn a_bad_regex_names_file_line_and_key() {
     let text = "[[rule]]\nid = \"x\"\ndescription = \"d\"\nregex = '(unclosed'\n";
-    let err = parse_pack("patterns/bad.toml", text)
+    let pack: PackFile = toml::from_str(text).unwrap();
+    let raw = pack.rule.into_iter().next().unwrap();
+    let err = compile_checked("patterns/bad.toml", text, raw)
         .unwrap_err()
         .to_string();
     assert!(

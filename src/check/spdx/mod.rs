@@ -88,6 +88,21 @@ pub fn check_file(
     out
 }
 
+/// The license expressions that apply to a file as REUSE reads them: its header or sidecar,
+/// combined with a REUSE.toml annotation (for `git outbound request`). Empty when none is found.
+pub fn licenses(path: &str, content: &[u8], project: &Project) -> Vec<String> {
+    if is_exempt(path) {
+        return Vec::new();
+    }
+    let kind = comment::kind(path);
+    let binary = kind == Kind::Binary || comment::looks_binary(content);
+    let (own, _) = own_claims(path, content, kind, binary, project, &mut Vec::new());
+    combine(own, project.annotation(path))
+        .into_iter()
+        .map(|c| c.value)
+        .collect()
+}
+
 /// The file's own claims: the sidecar when there is one (it wins over the content), else the
 /// header of a text file. Binaries are never searched.
 fn own_claims(
