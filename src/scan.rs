@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::check::artifact::{self, ArtifactOptions};
 use crate::check::dco::{self, CommitInfo, DcoOptions};
-use crate::check::internal_url::InternalUrls;
+use crate::check::internal_url::{InternalUrls, Syntax};
 use crate::check::spdx::{self, Project};
 use crate::check::{CheckSet, LineIndex, inline_allow, secret};
 use crate::error::Error;
@@ -209,7 +209,7 @@ impl<'p> Engine<'p> {
         let binary = memchr::memchr(0, &content[..content.len().min(BINARY_SNIFF)]).is_some();
         let (mut findings, mut allowed) = (Vec::new(), Vec::new());
         if !binary {
-            (findings, allowed) = self.text(&content);
+            (findings, allowed) = self.text(&content, Syntax::of(&item.path));
             if !findings.is_empty() && !item.previous.is_empty() {
                 findings = not_in_previous(repo, &item.previous, findings);
             }
@@ -279,7 +279,7 @@ impl<'p> Engine<'p> {
 
     /// `secret` and `internal-url` over text: the findings, and those that an inline
     /// `outbound:allow` exempts.
-    fn text(&self, content: &[u8]) -> (Vec<Finding>, Vec<Finding>) {
+    fn text(&self, content: &[u8], syntax: Syntax) -> (Vec<Finding>, Vec<Finding>) {
         let index = LineIndex::new(content);
         let mut out = Vec::new();
         if self.checks.has(Check::Secret) {
@@ -291,7 +291,7 @@ impl<'p> Engine<'p> {
             ));
         }
         if self.checks.has(Check::InternalUrl) {
-            out.extend(self.urls.check(content, &index, &self.policy.terms));
+            out.extend(self.urls.check(content, &index, &self.policy.terms, syntax));
         }
         out.into_iter().partition(|f| {
             f.line
@@ -301,7 +301,7 @@ impl<'p> Engine<'p> {
 
     /// A commit's message (secret, internal-url).
     fn commit(&self, c: &CommitItem) -> (Vec<Finding>, Vec<Finding>) {
-        let (mut found, mut allowed) = self.text(c.message.as_bytes());
+        let (mut found, mut allowed) = self.text(c.message.as_bytes(), Syntax::Text);
         for f in found.iter_mut().chain(allowed.iter_mut()) {
             f.commit = (!c.id.is_empty()).then(|| c.id.clone());
         }

@@ -130,14 +130,24 @@ impl InternalUrls {
     }
 
     /// Every internal name in `content` (path and commit are added by the caller).
-    pub fn check(&self, content: &[u8], index: &LineIndex, terms: &Terms) -> Vec<Finding> {
+    pub fn check(
+        &self,
+        content: &[u8],
+        index: &LineIndex,
+        terms: &Terms,
+        syntax: Syntax,
+    ) -> Vec<Finding> {
         let mut hits: Vec<(usize, usize, &'static str, String)> = Vec::new();
         if let Some(ac) = &self.ac {
             for m in ac.find_overlapping_iter(content) {
                 let kind = self.kinds[m.pattern().as_usize()];
                 let hit = match kind {
                     Kind::Bucket => bucket(content, m.start()),
-                    _ => self.host(content, m.start(), m.end(), kind),
+                    _ => self.host(content, m.start(), m.end(), kind).filter(|h| {
+                        kind == Kind::Domain
+                            || syntax == Syntax::Text
+                            || !code_identifier(content, h.0, h.1)
+                    }),
                 };
                 hits.extend(hit);
             }
@@ -255,6 +265,91 @@ impl InternalUrls {
             }
         })
     }
+}
+
+/// What kind of file the content is, as far as telling hosts from identifiers goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// Source code: `self.internal` and `line.local` are member accesses.
+    Code,
+    /// Configuration, documentation, messages.
+    Text,
+}
+
+impl Syntax {
+    /// By the file's extension.
+    pub fn of(path: &str) -> Syntax {
+        const CODE: &[&str] = &[
+            "rs", "py", "js", "mjs", "cjs", "ts", "tsx", "jsx", "go", "java", "kt", "kts", "scala",
+            "c", "h", "cc", "cpp", "cxx", "hpp", "cs", "rb", "php", "swift", "m", "mm", "dart",
+            "lua", "pl", "ex", "exs", "erl", "hs", "jl", "r",
+        ];
+        let ext = path
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        if CODE.contains(&ext.as_str()) {
+            Syntax::Code
+        } else {
+            Syntax::Text
+        }
+    }
+}
+
+/// In source code, whether a name under an internal suffix reads as a member access
+/// (`l.local`, `self.internal`) rather than a host: not in a URL, not in a string literal or
+/// comment, and on a line of code rather than prose.
+fn code_identifier(content: &[u8], start: usize, end: usize) -> bool {
+    let line_start = memchr::memrchr(b'\n', &content[..start]).map_or(0, |i| i + 1);
+    let line_end = memchr::memchr(b'\n', &content[end..]).map_or(content.len(), |i| end + i);
+    let (before, after) = (&content[line_start..start], &content[end..line_end]);
+    let url = before.ends_with(b"//")
+        || before.ends_with(b"@")
+        || after.first() == Some(&b'/')
+        || after.len() > 1 && after[0] == b':' && after[1].is_ascii_digit();
+    if url || in_string_or_comment(before) {
+        return false;
+    }
+    let line = &content[line_start..line_end];
+    let trimmed = line.trim_ascii_end();
+    let code = line.iter().any(|b| b"(){};=&|<>[]".contains(b))
+        || trimmed.ends_with(b",")
+        || trimmed.ends_with(b";");
+    code
+}
+
+/// Whether the end of `before` (a line up to some point) is inside a string literal or a
+/// comment, by counting quotes and looking for comment starts.
+fn in_string_or_comment(before: &[u8]) -> bool {
+    let trimmed = before.trim_ascii_start();
+    if trimmed.starts_with(b"*") || trimmed.starts_with(b"#") || trimmed.starts_with(b"--") {
+        return true;
+    }
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < before.len() {
+        let b = before[i];
+        match quote {
+            Some(_) if b == b'\\' => i += 1,
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"'
+                || b == b'`'
+                || b == b'\'' && i + 2 < before.len() && before[i + 2] != b'\'' =>
+            {
+                quote = Some(b)
+            }
+            None if b == b'#'
+                || before[i..].starts_with(b"//")
+                || before[i..].starts_with(b"/*") =>
+            {
+                return true;
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    quote.is_some()
 }
 
 /// Whether the `@` at `at` separates credentials from the host of a URL (`scheme://user:pw@`).

@@ -106,6 +106,16 @@ fn tracking_refs(repo: &Repository, remote: &str) -> Vec<Oid> {
 }
 
 pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
+    let from_env = |k: &str| std::env::var(k).unwrap_or_default();
+    let (remote, url) = if remote.is_empty() {
+        (
+            from_env("PRE_COMMIT_REMOTE_NAME"),
+            from_env("PRE_COMMIT_REMOTE_URL"),
+        )
+    } else {
+        (remote.to_string(), url.to_string())
+    };
+    let (remote, url) = (remote.as_str(), url.as_str());
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
     let policy = crate::cmd::client_policy(None, Some(&repo), repo.workdir(), None)?;
@@ -114,12 +124,18 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     std::io::stdin()
         .read_to_string(&mut stdin)
         .map_err(|e| Error::io("<stdin>", e))?;
-    let lines: Vec<PushLine> = parse_lines(&stdin)?
+    if stdin.trim().is_empty() {
+        stdin = pre_commit_framework_line().unwrap_or_default();
+    }
+    // Notes (approvals travel as refs/notes/outbound-approvals) are text, not contributions:
+    // they get the text checks only, never DCO or the approval gate.
+    let (notes, lines): (Vec<PushLine>, Vec<PushLine>) = parse_lines(&stdin)?
         .into_iter()
         .filter(|l| !git::is_zero(&l.local))
-        .collect();
+        .partition(|l| l.local_ref.starts_with("refs/notes/"));
+    let note_outcome = check_notes(&repo, &policy, &notes, remote)?;
     if lines.is_empty() {
-        return Ok(crate::exit::OK);
+        return finish("pre-push", &note_outcome, std::io::stderr().is_terminal());
     }
     let tracking = tracking_refs(&repo, remote);
     let include: Vec<Oid> = lines
@@ -150,6 +166,8 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     }
     let ids: Vec<String> = out.commits.iter().map(Oid::to_string).collect();
     let mut outcome = engine.run(items, Some(repo.path()))?;
+    outcome.findings.extend(note_outcome.findings);
+    outcome.errors.extend(note_outcome.errors);
     if external && engine.checks.has(Check::Approval) {
         let has_refs = !tracking.is_empty() || lines.iter().any(|l| !git::is_zero(&l.remote));
         let push = push_summary(&repo, &destination, has_refs, &lines[0], &out.commits)?;
@@ -170,6 +188,46 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
         )?;
     }
     finish("pre-push", &outcome, std::io::stderr().is_terminal())
+}
+
+/// The text checks over pushed notes commits.
+fn check_notes(
+    repo: &Repository,
+    policy: &Policy,
+    notes: &[PushLine],
+    remote: &str,
+) -> Result<crate::scan::Outcome, Error> {
+    if notes.is_empty() {
+        return Ok(crate::scan::Outcome::default());
+    }
+    let include: Vec<Oid> = notes
+        .iter()
+        .filter_map(|l| Oid::from_str(&l.local).ok())
+        .collect();
+    let mut exclude: Vec<Oid> = notes
+        .iter()
+        .filter(|l| !git::is_zero(&l.remote))
+        .filter_map(|l| Oid::from_str(&l.remote).ok())
+        .collect();
+    exclude.extend(tracking_refs(repo, remote));
+    let out = outbound(repo, &include, &exclude)?;
+    let items = range::items(repo, &out.commits)?;
+    Engine::new(
+        policy,
+        crate::check::CheckSet::of(&[Check::Secret, Check::InternalUrl]),
+    )
+    .run(items, Some(repo.path()))
+}
+
+/// The pre-commit framework runs pre-push hooks without git's stdin and describes the push
+/// in `PRE_COMMIT_*` variables instead; this rebuilds git's line from them.
+fn pre_commit_framework_line() -> Option<String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let to = var("PRE_COMMIT_TO_REF")?;
+    let from = var("PRE_COMMIT_FROM_REF").unwrap_or_else(|| "0".repeat(40));
+    let local = var("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_else(|| "HEAD".into());
+    let remote = var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_else(|| local.clone());
+    Some(format!("{local} {to} {remote} {from}\n"))
 }
 
 /// The approval options of `[approval]` and `org.email_domains`.

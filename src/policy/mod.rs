@@ -385,6 +385,22 @@ fn glob(pattern: &str) -> Result<GlobMatcher, Error> {
         })
 }
 
+/// Remote patterns compare case-insensitively: hosts have no case, and a path written with
+/// other capitals still names the same remote on the hosts people use.
+fn remote_glob(pattern: &str) -> Result<GlobMatcher, Error> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .case_insensitive(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| Error::Config {
+            file: "policy".into(),
+            line: None,
+            key: "remotes.internal".into(),
+            message: format!("bad glob '{pattern}': {e}"),
+        })
+}
+
 fn finish(
     raw: PolicyFile,
     origins: BTreeMap<String, String>,
@@ -454,7 +470,7 @@ fn finish(
         .and_then(|r| r.internal.clone())
         .unwrap_or_default()
         .iter()
-        .map(|g| glob(&g.0.to_ascii_lowercase()))
+        .map(|g| remote_glob(&g.0))
         .collect::<Result<_, _>>()?;
     let spdx = spdx_options(&raw)?;
     Ok(Policy {

@@ -38,7 +38,12 @@ pub fn location(f: &Finding) -> String {
         (Some(p), Some(l), None) => format!("{p}:{l}"),
         (Some(p), None, _) => p.clone(),
         (None, Some(l), _) => format!("commit message line {l}"),
-        (None, None, _) => "commit".to_string(),
+        (None, None, _) => {
+            return match &f.commit {
+                Some(c) => format!("commit {}", &c[..c.len().min(12)]),
+                None => "the commit being made".to_string(),
+            };
+        }
     };
     if let Some(c) = &f.commit {
         loc.push_str(&format!(" (commit {})", &c[..c.len().min(12)]));

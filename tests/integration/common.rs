@@ -201,7 +201,14 @@ pub fn home_file(t: &TestRepo, rel: &str) -> PathBuf {
 /// `remotes.internal` globs); returns the path.
 pub fn bare_in(t: &TestRepo, name: &str) -> PathBuf {
     let p = t.home.path().join(name);
-    t.git(&["init", "-q", "--bare", "-b", "main", &p.display().to_string()]);
+    t.git(&[
+        "init",
+        "-q",
+        "--bare",
+        "-b",
+        "main",
+        &p.display().to_string(),
+    ]);
     p
 }
 
@@ -209,7 +216,11 @@ pub fn bare_in(t: &TestRepo, name: &str) -> PathBuf {
 /// line (`ssh-ed25519 AAAA… comment`).
 pub fn ssh_key(dir: &Path, name: &str) -> (PathBuf, String) {
     let key = dir.join(name);
-    let out = Command::new("ssh-keygen").args(["-t", "ed25519", "-N", "", "-C", name, "-q", "-f"]).arg(&key).output().expect("run ssh-keygen");
+    let out = Command::new("ssh-keygen")
+        .args(["-t", "ed25519", "-N", "", "-C", name, "-q", "-f"])
+        .arg(&key)
+        .output()
+        .expect("run ssh-keygen");
     assert!(out.status.success(), "ssh-keygen failed:\n{}", text(&out));
     let public = std::fs::read_to_string(key.with_extension("pub")).expect("read public key");
     (key, public.trim().to_string())
@@ -225,7 +236,11 @@ pub fn card_number() -> String {
         .map(|(i, b)| {
             let d = u32::from(b - b'0');
             // The check digit will sit to the right, so the rightmost body digit is doubled.
-            if i % 2 == 0 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d }
+            if i % 2 == 0 {
+                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+            } else {
+                d
+            }
         })
         .sum();
     format!("{body}{}", (10 - sum % 10) % 10)

@@ -1,4 +1,6 @@
 //! Integration tests: real temporary repositories, the real binary, run the way git runs it.
 
+mod checks;
 mod common;
+mod hooks;
 mod scan;

@@ -14,10 +14,15 @@ fn found(text: &str) -> Vec<(String, String)> {
     let policy = Policy::from_text("org.toml", ORG).unwrap();
     let urls = InternalUrls::new(&policy);
     let content = text.as_bytes();
-    urls.check(content, &LineIndex::new(content), &policy.terms)
-        .into_iter()
-        .map(|f| (f.rule, f.value.unwrap()))
-        .collect()
+    urls.check(
+        content,
+        &LineIndex::new(content),
+        &policy.terms,
+        Syntax::Text,
+    )
+    .into_iter()
+    .map(|f| (f.rule, f.value.unwrap()))
+    .collect()
 }
 
 #[test]
@@ -117,4 +122,25 @@ fn public_reserved_and_look_alike_names_are_not_flagged() {
     for text in cases {
         assert_eq!(found(text), Vec::<(String, String)>::new(), "{text}");
     }
+}
+
+#[test]
+fn member_accesses_in_code_are_not_hosts_but_strings_urls_and_comments_are() {
+    let policy = Policy::from_text("org.toml", ORG).unwrap();
+    let urls = InternalUrls::new(&policy);
+    let found = |text: &str| {
+        let c = text.as_bytes();
+        urls.check(c, &LineIndex::new(c), &policy.terms, Syntax::Code)
+            .len()
+    };
+    assert_eq!(found("    .filter(|l| !git::is_zero(&l.local))\n"), 0);
+    assert_eq!(found("        line.local,\n"), 0);
+    assert_eq!(found("x = self.internal\n"), 0);
+    assert_eq!(found("client = Client(\"pihole7.lan\")\n"), 1);
+    assert_eq!(
+        found("url = f(\"redis://:pw@kafka.bw.internal:6379/0\")\n"),
+        1
+    );
+    assert_eq!(found("    # talks to bastion.internal first\n"), 1);
+    assert_eq!(found("    Connects to gitea5.home.arpa at start.\n"), 1);
 }

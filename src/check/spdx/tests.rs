@@ -371,3 +371,29 @@ fn odd_inputs_never_panic() {
         }
     }
 }
+
+#[test]
+fn licenses_come_from_header_sidecar_and_reuse_toml() {
+    let toml =
+        "version = 1\n[[annotations]]\npath = \"gen/**\"\nSPDX-License-Identifier = \"MIT\"\n";
+    let sidecar = b"SPDX-License-Identifier: CC-BY-4.0\n".to_vec();
+    let project = Project::new(
+        vec![(String::new(), toml.to_string())],
+        vec![("img.png.license".to_string(), sidecar)],
+    )
+    .unwrap();
+    let cases: [(&str, &[u8], &[&str]); 5] = [
+        (
+            "a.rs",
+            b"// SPDX-License-Identifier: Apache-2.0\nfn a() {}\n",
+            &["Apache-2.0"],
+        ),
+        ("gen/t.rs", b"fn t() {}\n", &["MIT"]),
+        ("img.png", b"\x89PNG\r\n\x1a\n\0\0", &["CC-BY-4.0"]),
+        ("b.rs", b"fn b() {}\n", &[]),
+        ("LICENSE", b"SPDX-License-Identifier: MIT\n", &[]),
+    ];
+    for (path, content, want) in cases {
+        assert_eq!(licenses(path, content, &project), want, "{path}");
+    }
+}
