@@ -312,10 +312,9 @@ fn code_identifier(content: &[u8], start: usize, end: usize) -> bool {
     }
     let line = &content[line_start..line_end];
     let trimmed = line.trim_ascii_end();
-    let code = line.iter().any(|b| b"(){};=&|<>[]".contains(b))
+    line.iter().any(|b| b"(){};=&|<>[]".contains(b))
         || trimmed.ends_with(b",")
-        || trimmed.ends_with(b";");
-    code
+        || trimmed.ends_with(b";")
 }
 
 /// Whether the end of `before` (a line up to some point) is inside a string literal or a
