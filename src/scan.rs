@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::finding::{self, Check, Finding, Severity};
 use crate::git;
 use crate::policy::Policy;
+use crate::report::progress::Progress;
 use crate::source::{Bytes, CommitItem, FileItem, Items};
 
 /// Bytes looked at to decide whether a file is binary (as git does).
@@ -103,6 +104,7 @@ impl<'p> Engine<'p> {
     /// Runs every check on every item. `git_dir` is where blob items are read from.
     pub fn run(&self, items: Items, git_dir: Option<&Path>) -> Result<Outcome, Error> {
         let git_dir: Option<PathBuf> = git_dir.map(Path::to_path_buf);
+        let progress = Progress::for_terminal(items.files.len());
         let results: Vec<FileResult> = items
             .files
             .par_iter()
@@ -119,10 +121,17 @@ impl<'p> Engine<'p> {
                         }
                         None => None,
                     };
-                    self.file(repo, item)
+                    let r = self.file(repo, item);
+                    if let Some(p) = &progress {
+                        p.tick();
+                    }
+                    r
                 },
             )
             .collect();
+        if let Some(p) = &progress {
+            p.finish();
+        }
         let mut out = Outcome {
             files: items.files.len(),
             commits: items.commits.iter().filter(|c| !c.is_tag).count(),

@@ -23,10 +23,17 @@ pub struct Skip {
 
 impl Skip {
     /// Reads `OUTBOUND_SKIP` and `OUTBOUND_REASON`; a skip without a reason is an error.
-    pub fn from_env() -> Result<Skip, Error> {
+    /// `hooks.allow_skip = false` in the policy turns skipping off (locked by the org, it
+    /// cannot be turned back on by a repository).
+    pub fn from_env(policy: &crate::policy::Policy) -> Result<Skip, Error> {
         let list = std::env::var("OUTBOUND_SKIP").unwrap_or_default();
         if list.trim().is_empty() {
             return Ok(Skip::default());
+        }
+        if policy.raw.hooks.as_ref().and_then(|h| h.allow_skip) == Some(false) {
+            return Err(Error::Usage(format!(
+                "OUTBOUND_SKIP={list} is not allowed by the policy (hooks.allow_skip = false)"
+            )));
         }
         let reason = std::env::var("OUTBOUND_REASON").unwrap_or_default();
         if reason.trim().is_empty() {

@@ -18,7 +18,7 @@ pub fn pre_commit() -> Result<u8, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
     let policy = crate::cmd::client_policy(None, Some(&repo), repo.workdir(), None)?;
-    let skip = Skip::from_env()?;
+    let skip = Skip::from_env(&policy)?;
     let items = source::staged::items(&repo)?;
     let mut engine = Engine::new(
         &policy,
@@ -45,7 +45,7 @@ pub fn commit_msg(file: &str) -> Result<u8, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
     let policy = crate::cmd::client_policy(None, Some(&repo), repo.workdir(), None)?;
-    let skip = Skip::from_env()?;
+    let skip = Skip::from_env(&policy)?;
     let raw = std::fs::read(file).map_err(|e| Error::io(file, e))?;
     let config = repo
         .config()

@@ -119,7 +119,7 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
     let policy = crate::cmd::client_policy(None, Some(&repo), repo.workdir(), None)?;
-    let skip = Skip::from_env()?;
+    let skip = Skip::from_env(&policy)?;
     let mut stdin = String::new();
     std::io::stdin()
         .read_to_string(&mut stdin)

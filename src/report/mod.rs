@@ -3,6 +3,7 @@
 
 mod human;
 mod json;
+pub mod progress;
 mod sarif;
 
 use std::collections::HashSet;

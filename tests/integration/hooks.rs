@@ -882,6 +882,27 @@ fn skip_without_reason_refuses() {
 }
 
 #[test]
+fn skip_is_refused_when_policy_turns_it_off() {
+    let t = installed();
+    t.write(".outbound.toml", "[hooks]\nallow_skip = false\n");
+    t.write("settings.py", settings(&common::github_token()));
+    t.git(&["add", "settings.py", ".outbound.toml"]);
+    let out = t
+        .command("git")
+        .args(["commit", "-q", "-m", "Add settings"])
+        .env("OUTBOUND_SKIP", "secret")
+        .env("OUTBOUND_REASON", "trying anyway")
+        .output()
+        .expect("run git");
+    assert!(
+        !out.status.success(),
+        "the commit went through:\n{}",
+        text(&out)
+    );
+    assert!(stderr(&out).contains("hooks.allow_skip"), "{}", text(&out));
+}
+
+#[test]
 fn skip_with_reason_passes_and_is_audited() {
     let t = installed();
     t.write("settings.py", settings(&common::github_token()));
