@@ -307,7 +307,7 @@ fn code_identifier(content: &[u8], start: usize, end: usize) -> bool {
         || before.ends_with(b"@")
         || after.first() == Some(&b'/')
         || after.len() > 1 && after[0] == b':' && after[1].is_ascii_digit();
-    if url || in_string_or_comment(before) {
+    if url || in_string_or_comment(before) || in_multiline_string(&content[..line_start]) {
         return false;
     }
     let line = &content[line_start..line_end];
@@ -315,6 +315,13 @@ fn code_identifier(content: &[u8], start: usize, end: usize) -> bool {
     line.iter().any(|b| b"(){};=&|<>[]".contains(b))
         || trimmed.ends_with(b",")
         || trimmed.ends_with(b";")
+}
+
+/// Whether a line starting after `before` lies inside a multi-line string (Python's triple
+/// quotes, JavaScript's template literals): an odd number of openers so far.
+fn in_multiline_string(before: &[u8]) -> bool {
+    let odd = |needle: &[u8]| memchr::memmem::find_iter(before, needle).count() % 2 == 1;
+    odd(b"\"\"\"") || odd(b"'''") || memchr::memchr_iter(b'`', before).count() % 2 == 1
 }
 
 /// Whether the end of `before` (a line up to some point) is inside a string literal or a

@@ -9,7 +9,7 @@
 pub mod checksum;
 mod filter;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -76,6 +76,10 @@ pub struct RuleFile {
     #[serde(default)]
     pub keywords: Vec<String>,
     pub regex: toml::Spanned<String>,
+    /// Match the keywords case-sensitively (for short prefixes such as `SK` whose lower-case
+    /// form is in every other word).
+    #[serde(default)]
+    pub case_sensitive: bool,
     /// Minimum Shannon entropy (bits per character) of the captured secret.
     pub entropy: Option<f64>,
     /// Name of an offline checksum validator in `checksum.rs`.
@@ -99,6 +103,7 @@ pub struct Rule {
     pub id: String,
     pub description: String,
     pub keywords: Vec<String>,
+    pub case_sensitive: bool,
     /// The regex as written; compiled on first use, so that a small scan pays only for the
     /// rules whose keywords occur (built-in patterns are checked by the test suite; policy
     /// rules when the policy is read).
@@ -128,11 +133,50 @@ pub struct Match {
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
-    prefilter: AhoCorasick,
-    /// For each prefilter pattern, the rules it enables.
-    pattern_rules: Vec<Vec<usize>>,
+    /// Keywords matched in any case.
+    folded: Keywords,
+    /// Keywords of `case_sensitive` rules, matched as written.
+    exact: Option<Keywords>,
     /// Rules without keywords run on every input.
     always: Vec<usize>,
+}
+
+/// One keyword automaton and, for each of its patterns, the rules it enables.
+#[derive(Debug, Clone)]
+struct Keywords {
+    ac: AhoCorasick,
+    rules: Vec<Vec<usize>>,
+}
+
+impl Keywords {
+    /// The keywords of the rules whose `case_sensitive` equals `exact`.
+    fn build(rules: &[Rule], exact: bool) -> Result<Keywords, Error> {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut enables: Vec<Vec<usize>> = Vec::new();
+        for (i, r) in rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.case_sensitive == exact)
+        {
+            for k in &r.keywords {
+                match keywords.iter().position(|x| x == k) {
+                    Some(p) => enables[p].push(i),
+                    None => {
+                        keywords.push(k.clone());
+                        enables.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(!exact)
+            .match_kind(MatchKind::Standard)
+            // A full DFA: a few hundred keywords fit, and every input byte costs one lookup.
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&keywords)
+            .map_err(|e| Error::Internal(format!("keyword prefilter: {e}")))?;
+        Ok(Keywords { ac, rules: enables })
+    }
 }
 
 /// Parses one pack; errors name the file, the line and the key.
@@ -181,11 +225,15 @@ pub fn compile(origin: &str, text: &str, raw: RuleFile) -> Result<Rule, Error> {
     Ok(Rule {
         id,
         description: raw.description,
-        keywords: raw
-            .keywords
-            .iter()
-            .map(|k| k.to_ascii_lowercase())
-            .collect(),
+        keywords: if raw.case_sensitive {
+            raw.keywords.clone()
+        } else {
+            raw.keywords
+                .iter()
+                .map(|k| k.to_ascii_lowercase())
+                .collect()
+        },
+        case_sensitive: raw.case_sensitive,
         pattern: raw.regex.get_ref().clone(),
         compiled: OnceLock::new(),
         entropy: raw.entropy,
@@ -237,6 +285,23 @@ impl Rule {
     }
 }
 
+/// The lines holding `hits` (sorted offsets), merged: `(start, end)` byte ranges.
+fn line_windows(content: &[u8], hits: &[usize]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for &h in hits {
+        if out.last().is_some_and(|&(_, e)| h < e) {
+            continue;
+        }
+        let start = memchr::memrchr(b'\n', &content[..h]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &content[h..]).map_or(content.len(), |i| h + i);
+        match out.last_mut() {
+            Some(last) if start <= last.1 + 1 => last.1 = end,
+            _ => out.push((start, end)),
+        }
+    }
+    out
+}
+
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())]
@@ -269,47 +334,50 @@ impl RuleSet {
                 });
             }
         }
-        let mut keywords: Vec<String> = Vec::new();
-        let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
-        let mut always = Vec::new();
-        for (i, r) in rules.iter().enumerate() {
-            if r.keywords.is_empty() {
-                always.push(i);
-            }
-            for k in &r.keywords {
-                match keywords.iter().position(|x| x == k) {
-                    Some(p) => pattern_rules[p].push(i),
-                    None => {
-                        keywords.push(k.clone());
-                        pattern_rules.push(vec![i]);
-                    }
-                }
-            }
-        }
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&keywords)
-            .map_err(|e| Error::Internal(format!("keyword prefilter: {e}")))?;
+        let always = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.keywords.is_empty())
+            .map(|(i, _)| i)
+            .collect();
+        let folded = Keywords::build(&rules, false)?;
+        let exact = if rules.iter().any(|r| r.case_sensitive) {
+            Some(Keywords::build(&rules, true)?)
+        } else {
+            None
+        };
         Ok(RuleSet {
             rules,
-            prefilter,
-            pattern_rules,
+            folded,
+            exact,
             always,
         })
     }
 
-    /// The rules whose keywords occur in `content` (one pass), plus those without keywords.
-    pub fn candidates(&self, content: &[u8]) -> Vec<usize> {
+    /// The rules whose keywords occur in `content` (one pass), plus those without keywords;
+    /// for generic rules also where their keywords occur.
+    fn triggered(&self, content: &[u8]) -> (Vec<bool>, Vec<Vec<usize>>) {
         let mut on = vec![false; self.rules.len()];
+        let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.rules.len()];
         for &i in &self.always {
             on[i] = true;
         }
-        for m in self.prefilter.find_overlapping_iter(content) {
-            for &i in &self.pattern_rules[m.pattern().as_usize()] {
-                on[i] = true;
+        for kw in std::iter::once(&self.folded).chain(self.exact.as_ref()) {
+            for m in kw.ac.find_overlapping_iter(content) {
+                for &i in &kw.rules[m.pattern().as_usize()] {
+                    on[i] = true;
+                    if self.rules[i].generic {
+                        hits[i].push(m.start());
+                    }
+                }
             }
         }
+        (on, hits)
+    }
+
+    /// The rules whose keywords occur in `content`, plus those without keywords.
+    pub fn candidates(&self, content: &[u8]) -> Vec<usize> {
+        let (on, _) = self.triggered(content);
         on.iter()
             .enumerate()
             .filter(|(_, o)| **o)
@@ -317,11 +385,21 @@ impl RuleSet {
             .collect()
     }
 
-    /// Every credential in `content`, in order of position.
+    /// Every credential in `content`, in order of position. Specific rules run over the whole
+    /// input; generic rules (whose keywords, like `key` or `pass`, are everywhere in code) run
+    /// only over the lines that hold one of their keywords, since a generic assignment names
+    /// its secret on the same line.
     pub fn find(&self, content: &[u8]) -> Vec<Match> {
         let mut out = Vec::new();
-        for i in self.candidates(content) {
-            self.find_rule(i, content, &mut out);
+        let (on, hits) = self.triggered(content);
+        for (i, hits) in hits.iter().enumerate().filter(|(i, _)| on[*i]) {
+            if self.rules[i].generic && !hits.is_empty() {
+                for (start, end) in line_windows(content, hits) {
+                    self.find_rule_in(i, content, start, end, &mut out);
+                }
+            } else {
+                self.find_rule(i, content, &mut out);
+            }
         }
         // Outermost matches only: a private key inside a service-account JSON is one secret.
         out.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end), m.rule));
@@ -346,19 +424,25 @@ impl RuleSet {
     }
 
     fn find_rule(&self, i: usize, content: &[u8], out: &mut Vec<Match>) {
+        self.find_rule_in(i, content, 0, content.len(), out);
+    }
+
+    /// Runs rule `i` over `content[from..to]`; offsets stay relative to `content`.
+    fn find_rule_in(&self, i: usize, content: &[u8], from: usize, to: usize, out: &mut Vec<Match>) {
         let rule = &self.rules[i];
         let Some((regex, group)) = rule.regex() else {
             return;
         };
-        for caps in regex.captures_iter(content) {
+        for caps in regex.captures_iter(&content[from..to]) {
             let Some(m) = caps.get(*group).or_else(|| caps.get(0)) else {
                 continue;
             };
-            if let Some(validated) = filter::accept(rule, content, m.start(), m.end()) {
+            let (start, end) = (from + m.start(), from + m.end());
+            if let Some(validated) = filter::accept(rule, content, start, end) {
                 out.push(Match {
                     rule: i,
-                    start: m.start(),
-                    end: m.end(),
+                    start,
+                    end,
                     validated,
                 });
             }

@@ -1,5 +1,7 @@
-//! `scan [PATH...]`: files on disk, walked with the `ignore` crate. `.gitignore` is honoured
-//! (inside a repository or not); hidden files such as `.env` are scanned; `.git` is not.
+//! `scan [PATH...]`: files on disk, walked with the `ignore` crate. Inside a git repository
+//! `.gitignore` and `.git/info/exclude` are honoured, as git honours them; outside one they mean
+//! nothing to git and are not applied (an unpacked source tree may carry a `.gitignore` of
+//! its packaging). Hidden files such as `.env` are scanned; `.git` is not.
 
 use std::path::{Path, PathBuf};
 
@@ -23,7 +25,7 @@ pub fn items(root: &Path, paths: &[PathBuf], policy: &Policy) -> Result<Items, E
         .git_ignore(true)
         .git_exclude(true)
         .git_global(false)
-        .require_git(false)
+        .require_git(true)
         .parents(true);
     walk.filter_entry(|e| e.file_name() != ".git");
     for entry in walk.build() {

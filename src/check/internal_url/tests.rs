@@ -143,4 +143,8 @@ fn member_accesses_in_code_are_not_hosts_but_strings_urls_and_comments_are() {
     );
     assert_eq!(found("    # talks to bastion.internal first\n"), 1);
     assert_eq!(found("    Connects to gitea5.home.arpa at start.\n"), 1);
+    assert_eq!(
+        found("CONF = \"\"\"\n[mail]\nsmtp_host = bastion.internal\n\"\"\"\n"),
+        1
+    );
 }
