@@ -55,12 +55,14 @@ const BUCKET_AFTER: &[&str] = &[
     ".dfs.core.windows.net",
 ];
 
+// Both regexes open with literals so that the regex engine skips ahead with a literal search;
+// the boundaries around a match are checked by hand.
 static IPV4: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u)(?:^|[^0-9A-Za-z.])((?:10|172|192|100|169)\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})(?:$|[^0-9A-Za-z.]|\.[^0-9])")
+    Regex::new(r"(?-u)(?:10|172|192|100|169)\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
         .expect("static regex compiles")
 });
 static IPV6: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i-u)(?:^|[^0-9a-z:])((?:f[cd][0-9a-f]{2}|fe[89ab][0-9a-f]):[0-9a-f:]{2,40})")
+    Regex::new(r"(?i-u)(?:f[cd][0-9a-f]{2}|fe[89ab][0-9a-f]):[0-9a-f:]{2,40}")
         .expect("static regex compiles")
 });
 
@@ -426,8 +428,15 @@ fn bucket(content: &[u8], start: usize) -> Option<(usize, usize, &'static str, S
 }
 
 fn private_addresses(content: &[u8], hits: &mut Vec<(usize, usize, &'static str, String)>) {
-    for caps in IPV4.captures_iter(content) {
-        let Some(m) = caps.get(1) else { continue };
+    for m in IPV4.find_iter(content) {
+        let before = m.start().checked_sub(1).map(|i| content[i]);
+        let after = content.get(m.end()..).unwrap_or(&[]);
+        let bad_before = before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'.');
+        let bad_after = after.first().is_some_and(|b| b.is_ascii_alphanumeric())
+            || after.first() == Some(&b'.') && after.get(1).is_some_and(u8::is_ascii_digit);
+        if bad_before || bad_after {
+            continue;
+        }
         let Ok(ip) = std::str::from_utf8(m.as_bytes())
             .unwrap_or("")
             .parse::<Ipv4Addr>()
@@ -449,8 +458,11 @@ fn private_addresses(content: &[u8], hits: &mut Vec<(usize, usize, &'static str,
         };
         hits.push((m.start(), m.end(), "private-ip", what.to_string()));
     }
-    for caps in IPV6.captures_iter(content) {
-        let Some(m) = caps.get(1) else { continue };
+    for m in IPV6.find_iter(content) {
+        let before = m.start().checked_sub(1).map(|i| content[i]);
+        if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b':') {
+            continue;
+        }
         let text = std::str::from_utf8(m.as_bytes())
             .unwrap_or("")
             .trim_end_matches(':');

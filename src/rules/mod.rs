@@ -80,6 +80,10 @@ pub struct RuleFile {
     /// form is in every other word).
     #[serde(default)]
     pub case_sensitive: bool,
+    /// The secret may span lines (PEM blocks, JSON documents): the regex runs over the whole
+    /// input. Other rules run only over the lines that hold one of their keywords.
+    #[serde(default)]
+    pub multiline: bool,
     /// Minimum Shannon entropy (bits per character) of the captured secret.
     pub entropy: Option<f64>,
     /// Name of an offline checksum validator in `checksum.rs`.
@@ -104,6 +108,7 @@ pub struct Rule {
     pub description: String,
     pub keywords: Vec<String>,
     pub case_sensitive: bool,
+    pub multiline: bool,
     /// The regex as written; compiled on first use, so that a small scan pays only for the
     /// rules whose keywords occur (built-in patterns are checked by the test suite; policy
     /// rules when the policy is read).
@@ -234,6 +239,7 @@ pub fn compile(origin: &str, text: &str, raw: RuleFile) -> Result<Rule, Error> {
                 .collect()
         },
         case_sensitive: raw.case_sensitive,
+        multiline: raw.multiline,
         pattern: raw.regex.get_ref().clone(),
         compiled: OnceLock::new(),
         entropy: raw.entropy,
@@ -285,15 +291,25 @@ impl Rule {
     }
 }
 
-/// The lines holding `hits` (sorted offsets), merged: `(start, end)` byte ranges.
-fn line_windows(content: &[u8], hits: &[usize]) -> Vec<(usize, usize)> {
+/// Lines after a keyword that a generic multi-line rule looks at.
+const GENERIC_EXTRA_LINES: usize = 4;
+
+/// The lines holding `hits` (sorted offsets), each with `extra` following lines, merged:
+/// `(start, end)` byte ranges.
+fn line_windows(content: &[u8], hits: &[usize], extra: usize) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     for &h in hits {
         if out.last().is_some_and(|&(_, e)| h < e) {
             continue;
         }
         let start = memchr::memrchr(b'\n', &content[..h]).map_or(0, |i| i + 1);
-        let end = memchr::memchr(b'\n', &content[h..]).map_or(content.len(), |i| h + i);
+        let mut end = memchr::memchr(b'\n', &content[h..]).map_or(content.len(), |i| h + i);
+        for _ in 0..extra {
+            if end >= content.len() {
+                break;
+            }
+            end = memchr::memchr(b'\n', &content[end + 1..]).map_or(content.len(), |i| end + 1 + i);
+        }
         match out.last_mut() {
             Some(last) if start <= last.1 + 1 => last.1 = end,
             _ => out.push((start, end)),
@@ -366,7 +382,7 @@ impl RuleSet {
             for m in kw.ac.find_overlapping_iter(content) {
                 for &i in &kw.rules[m.pattern().as_usize()] {
                     on[i] = true;
-                    if self.rules[i].generic {
+                    if !self.rules[i].multiline || self.rules[i].generic {
                         hits[i].push(m.start());
                     }
                 }
@@ -385,21 +401,15 @@ impl RuleSet {
             .collect()
     }
 
-    /// Every credential in `content`, in order of position. Specific rules run over the whole
-    /// input; generic rules (whose keywords, like `key` or `pass`, are everywhere in code) run
-    /// only over the lines that hold one of their keywords, since a generic assignment names
-    /// its secret on the same line.
+    /// Every credential in `content`, in order of position. A rule runs only over the lines
+    /// that hold one of its keywords (a token carries its prefix, an assignment names its
+    /// secret on the same line); `multiline` rules and rules without keywords run over the
+    /// whole input.
     pub fn find(&self, content: &[u8]) -> Vec<Match> {
         let mut out = Vec::new();
         let (on, hits) = self.triggered(content);
         for (i, hits) in hits.iter().enumerate().filter(|(i, _)| on[*i]) {
-            if self.rules[i].generic && !hits.is_empty() {
-                for (start, end) in line_windows(content, hits) {
-                    self.find_rule_in(i, content, start, end, &mut out);
-                }
-            } else {
-                self.find_rule(i, content, &mut out);
-            }
+            self.find_in_windows(i, content, hits, &mut out);
         }
         // Outermost matches only: a private key inside a service-account JSON is one secret.
         out.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end), m.rule));
@@ -415,12 +425,32 @@ impl RuleSet {
         kept
     }
 
-    /// What one rule alone finds (for its examples: another rule may report an enclosing
-    /// match instead).
+    /// What one rule alone finds, exactly as `find` runs it (for its examples: another rule
+    /// may report an enclosing match instead); nothing when its keywords are absent.
     pub fn find_by(&self, rule: usize, content: &[u8]) -> Vec<Match> {
+        let (on, hits) = self.triggered(content);
         let mut out = Vec::new();
-        self.find_rule(rule, content, &mut out);
+        if on[rule] {
+            self.find_in_windows(rule, content, &hits[rule], &mut out);
+        }
         out
+    }
+
+    fn find_in_windows(&self, i: usize, content: &[u8], hits: &[usize], out: &mut Vec<Match>) {
+        if hits.is_empty() {
+            self.find_rule(i, content, out);
+            return;
+        }
+        // A generic multi-line rule (a YAML `name:` then `value:`, a Terraform variable block)
+        // finds its value within a few lines of the keyword.
+        let extra = if self.rules[i].multiline {
+            GENERIC_EXTRA_LINES
+        } else {
+            0
+        };
+        for (start, end) in line_windows(content, hits, extra) {
+            self.find_rule_in(i, content, start, end, out);
+        }
     }
 
     fn find_rule(&self, i: usize, content: &[u8], out: &mut Vec<Match>) {

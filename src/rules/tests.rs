@@ -16,7 +16,7 @@ fn every_rule_finds_its_examples() {
             failures.push(format!("{}: no examples", rule.id));
         }
         for ex in &rule.examples {
-            if set.find_by(i, ex.as_bytes()).is_empty() || !set.candidates(ex.as_bytes()).contains(&i) {
+            if set.find_by(i, ex.as_bytes()).is_empty() {
                 failures.push(format!(
                     "{} ({}): missed example {ex:?}",
                     rule.id, rule.origin
