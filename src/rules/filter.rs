@@ -29,7 +29,11 @@ pub fn accept(rule: &Rule, content: &[u8], start: usize, end: usize) -> Option<b
     if rule.placeholder && !validated && is_placeholder(secret) {
         return None;
     }
-    if rule.generic && !plausible_literal(secret, line_around(content, start)) {
+    if rule.generic
+        && (!plausible_literal(secret, line_around(content, start))
+            || code_reference(content, start, end)
+            || is_slug(secret))
+    {
         return None;
     }
     Some(validated)
@@ -118,6 +122,48 @@ fn line_around(content: &[u8], offset: usize) -> &[u8] {
     let end = memchr::memchr(b'\n', &content[offset..to]).map_or(to, |i| offset + i);
     &content[start..end]
 }
+/// An unquoted value that is an identifier and ends a code expression (`.set_secret =
+/// curve25519_set_secret,`, `war_pass = K_SYS_REV;`) names a function or constant; it is not
+/// a literal. Configuration files put unquoted values at the end of their line instead.
+fn code_reference(content: &[u8], start: usize, end: usize) -> bool {
+    let quoted = start > 0 && matches!(content[start - 1], b'"' | b'\'' | b'`');
+    let value = &content[start..end];
+    // The value as matched may carry the punctuation that ends the expression.
+    let core_len = value
+        .iter()
+        .rposition(|b| !matches!(b, b',' | b';' | b')'))
+        .map_or(0, |i| i + 1);
+    let core = &value[..core_len];
+    let identifier = !core.is_empty()
+        && core
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"_[]".contains(b));
+    if quoted || !identifier {
+        return false;
+    }
+    let next = value[core_len..].first().or_else(|| {
+        content[end..]
+            .iter()
+            .take(200)
+            .find(|b| !matches!(b, b' ' | b'\t'))
+    });
+    matches!(next, Some(b',' | b';' | b')' | b'{' | b'('))
+}
+
+/// A name made of lower-case words (`ibm,read-slot-reset-state2`, `power-controller@23b700000`):
+/// words joined by separators, not a random string.
+fn is_slug(value: &[u8]) -> bool {
+    let allowed = value
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b",._-@".contains(b));
+    let words = value
+        .split(|b| !b.is_ascii_lowercase())
+        .filter(|w| w.len() >= 3)
+        .count();
+    let separators = value.iter().filter(|b| b",._-@".contains(b)).count();
+    allowed && words >= 2 && separators >= 1
+}
+
 /// For generic assignment rules: is the value a literal that could be a credential?
 fn plausible_literal(secret: &[u8], line: &[u8]) -> bool {
     // Minified code and data URIs: one long line is not a config assignment.
@@ -212,6 +258,30 @@ mod tests {
     fn entropy_of_uniform_and_random_values() {
         assert_eq!(entropy(b"aaaa"), 0.0);
         assert!(entropy(b"Zq3kT9vLm2Xw8Rb4Nc6Yd1Hf5Jg7Ps") > 4.0);
+    }
+
+    #[test]
+    fn word_slugs_are_names() {
+        assert!(is_slug(b"ibm,read-slot-reset-state2"));
+        assert!(is_slug(b"power-controller@23b700000"));
+        assert!(!is_slug(b"hr8kq2lw9zpq"));
+        assert!(!is_slug(b"J530GbtSPh4lpGzYw3BOh0dh"));
+    }
+
+    #[test]
+    fn identifiers_that_end_a_code_expression_are_references() {
+        let text = b".set_secret\t\t= curve25519_set_secret,\nPASSWORD=hR8kq2Lw9zPq\n";
+        let at = |needle: &[u8]| {
+            text.windows(needle.len())
+                .position(|w| w == needle)
+                .unwrap()
+        };
+        let s = at(b"curve25519_set_secret");
+        assert!(code_reference(text, s, s + 21));
+        let p = at(b"hR8kq2Lw9zPq");
+        assert!(!code_reference(text, p, p + 12));
+        let quoted = b"password = \"hunter2abcd\";";
+        assert!(!code_reference(quoted, 12, 23));
     }
 
     #[test]
