@@ -104,3 +104,35 @@ fn finish(hook: &str, outcome: &Outcome, color: bool) -> Result<u8, Error> {
     }
     Ok(code)
 }
+
+/// Splits hook stdin into lines of whitespace-separated fields, shaped as `shape` says
+/// (`"<old> <new> <ref>"`); the fields at `ids` must be hex object ids. A malformed line is an
+/// error naming the hook and the line (the hook then refuses: fail closed).
+fn stdin_lines<'t>(
+    text: &'t str,
+    hook: &str,
+    shape: &str,
+    ids: &[usize],
+) -> Result<Vec<Vec<&'t str>>, Error> {
+    let width = shape.matches('<').count();
+    let mut out = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() != width
+            || !ids
+                .iter()
+                .all(|&k| f[k].bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Err(Error::Usage(format!(
+                "{hook}: line {} of stdin is not '{shape}': {line:?}",
+                i + 1
+            )));
+        }
+        out.push(f);
+    }
+    Ok(out)
+}

@@ -28,30 +28,16 @@ pub struct PushLine {
 
 /// Parses every line of pre-push stdin; a malformed line is an error (fail closed).
 pub fn parse_lines(text: &str) -> Result<Vec<PushLine>, Error> {
-    let mut out = Vec::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() != 4
-            || !f[1].bytes().all(|b| b.is_ascii_hexdigit())
-            || !f[3].bytes().all(|b| b.is_ascii_hexdigit())
-        {
-            return Err(Error::Usage(format!(
-                "pre-push: line {} of stdin is not '<local ref> <local id> <remote ref> <remote id>': {line:?}",
-                i + 1
-            )));
-        }
-        out.push(PushLine {
+    let shape = "<local ref> <local id> <remote ref> <remote id>";
+    Ok(super::stdin_lines(text, "pre-push", shape, &[1, 3])?
+        .into_iter()
+        .map(|f| PushLine {
             local_ref: f[0].into(),
             local: f[1].into(),
             remote_ref: f[2].into(),
             remote: f[3].into(),
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// What a push sends: the commits (oldest first) and annotated tags.

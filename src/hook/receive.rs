@@ -27,26 +27,12 @@ use crate::source::range;
 
 /// `<old> <new> <ref>`.
 fn parse_lines(text: &str) -> Result<Vec<(String, String, String)>, Error> {
-    let mut out = Vec::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() != 3
-            || !f[..2]
-                .iter()
-                .all(|id| id.bytes().all(|b| b.is_ascii_hexdigit()))
-        {
-            return Err(Error::Usage(format!(
-                "pre-receive: line {} of stdin is not '<old> <new> <ref>': {line:?}",
-                i + 1
-            )));
-        }
-        out.push((f[0].to_string(), f[1].to_string(), f[2].to_string()));
-    }
-    Ok(out)
+    Ok(
+        super::stdin_lines(text, "pre-receive", "<old> <new> <ref>", &[0, 1])?
+            .into_iter()
+            .map(|f| (f[0].to_string(), f[1].to_string(), f[2].to_string()))
+            .collect(),
+    )
 }
 
 /// The push options git hands the hook (`git push -o`), when the server accepts them.
