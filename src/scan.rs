@@ -174,15 +174,30 @@ impl<'p> Engine<'p> {
                 return self.large_file(p, item, len);
             }
         }
-        let content = match load(repo, &item.bytes) {
-            Ok(c) => c,
-            Err(e) => {
-                return FileResult {
-                    error: Some(format!("{}: {e}", item.path)),
-                    ..FileResult::default()
-                };
-            }
+        let failed = |e: Error| FileResult {
+            error: Some(format!("{}: {e}", item.path)),
+            ..FileResult::default()
         };
+        // A blob is checked where libgit2 holds it, without a copy.
+        if let (Bytes::Blob(id), Some(r)) = (&item.bytes, repo) {
+            return match r.find_blob(*id) {
+                Ok(blob) => self.content(repo, item, blob.content()),
+                Err(e) => failed(Error::git(format!("reading blob {id}"), e)),
+            };
+        }
+        match load(repo, &item.bytes) {
+            Ok(c) => self.content(repo, item, &c),
+            Err(e) => failed(e),
+        }
+    }
+
+    /// Every check that applies to one file's bytes.
+    fn content(
+        &self,
+        repo: Option<&git2::Repository>,
+        item: &FileItem,
+        content: &[u8],
+    ) -> FileResult {
         let mut res = FileResult {
             bytes: content.len() as u64,
             ..FileResult::default()
@@ -218,7 +233,7 @@ impl<'p> Engine<'p> {
         let binary = memchr::memchr(0, &content[..content.len().min(BINARY_SNIFF)]).is_some();
         let (mut findings, mut allowed) = (Vec::new(), Vec::new());
         if !binary {
-            (findings, allowed) = self.text(&content, Syntax::of(&item.path));
+            (findings, allowed) = self.text(content, Syntax::of(&item.path));
             if !findings.is_empty() && !item.previous.is_empty() {
                 findings = not_in_previous(repo, &item.previous, findings);
             }
