@@ -204,13 +204,13 @@ impl<'p> Engine<'p> {
         };
         let mut artifacts = Vec::new();
         if self.checks.has(Check::Artifact)
-            && (artifact::is_artifact(&item.path, &content)
+            && (artifact::is_artifact(&item.path, content)
                 || content.len() as u64 > self.artifact.max_file_size)
         {
             let licensed = self.project.sidecar(&item.path).is_some()
                 || self.project.annotation(&item.path).is_some();
             let cap = self.policy.severity(Check::Artifact);
-            artifacts = artifact::check_file(&item.path, &content, licensed, &self.artifact);
+            artifacts = artifact::check_file(&item.path, content, licensed, &self.artifact);
             artifacts
                 .iter_mut()
                 .for_each(|f| f.severity = f.severity.min(cap));
@@ -242,7 +242,7 @@ impl<'p> Engine<'p> {
         if self.checks.has(Check::Spdx) && !spdx::is_exempt(&item.path) {
             let cap = self.policy.severity(Check::Spdx);
             findings.extend(
-                spdx::check_file(&item.path, &content, &self.project, &self.policy.spdx)
+                spdx::check_file(&item.path, content, &self.project, &self.policy.spdx)
                     .into_iter()
                     .map(|mut f| {
                         f.severity = f.severity.min(cap);
