@@ -68,6 +68,9 @@ pub fn items(repo: &Repository, ids: &[Oid]) -> Result<Items, Error> {
         items.files.extend(commit_files(repo, &commit, order)?);
         items.commits.push(CommitItem::from_commit(&commit, order));
     }
+    // Versions of one file are deltas of each other in the pack: reading them on the same
+    // worker, one after the other, keeps their delta bases in that worker's cache.
+    items.files.sort_by(|a, b| (&a.path, a.order).cmp(&(&b.path, b.order)));
     Ok(items)
 }
 
