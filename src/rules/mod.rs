@@ -13,7 +13,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use crate::error::Error;
 use crate::finding::Severity;
@@ -149,9 +150,19 @@ pub struct RuleSet {
 /// One keyword automaton and, for each of its patterns, the rules it enables.
 #[derive(Debug, Clone)]
 struct Keywords {
-    ac: AhoCorasick,
+    /// Cheap to build: what a hook that reads a few kilobytes uses.
+    nfa: AhoCorasick,
+    /// One lookup per byte, but a few milliseconds to build: made once a run has read
+    /// `DFA_AFTER` bytes.
+    dfa: Arc<OnceLock<Option<AhoCorasick>>>,
+    keywords: Vec<String>,
+    exact: bool,
     rules: Vec<Vec<usize>>,
+    scanned: Arc<AtomicU64>,
 }
+
+/// Bytes a run reads before the keyword DFA pays for its construction.
+const DFA_AFTER: u64 = 4 << 20;
 
 impl Keywords {
     /// The keywords of the rules whose `case_sensitive` equals `exact`.
@@ -173,15 +184,45 @@ impl Keywords {
                 }
             }
         }
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(!exact)
-            .match_kind(MatchKind::Standard)
-            // A full DFA: a few hundred keywords fit, and every input byte costs one lookup.
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&keywords)
-            .map_err(|e| Error::Internal(format!("keyword prefilter: {e}")))?;
-        Ok(Keywords { ac, rules: enables })
+        let nfa = automaton(&keywords, exact, AhoCorasickKind::ContiguousNFA)?;
+        Ok(Keywords {
+            nfa,
+            dfa: Arc::new(OnceLock::new()),
+            keywords,
+            exact,
+            rules: enables,
+            scanned: Arc::new(AtomicU64::new(0)),
+        })
     }
+
+    /// The automaton for `content`: the DFA once the run has read enough to pay for it.
+    fn automaton(&self, content: &[u8]) -> &AhoCorasick {
+        let seen = self
+            .scanned
+            .fetch_add(content.len() as u64, Ordering::Relaxed);
+        if seen + content.len() as u64 >= DFA_AFTER {
+            let dfa = self
+                .dfa
+                .get_or_init(|| automaton(&self.keywords, self.exact, AhoCorasickKind::DFA).ok());
+            if let Some(dfa) = dfa {
+                return dfa;
+            }
+        }
+        &self.nfa
+    }
+}
+
+fn automaton(
+    keywords: &[String],
+    exact: bool,
+    kind: AhoCorasickKind,
+) -> Result<AhoCorasick, Error> {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(!exact)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(kind))
+        .build(keywords)
+        .map_err(|e| Error::Internal(format!("keyword prefilter: {e}")))
 }
 
 /// Parses one pack; errors name the file, the line and the key.
@@ -379,7 +420,7 @@ impl RuleSet {
             on[i] = true;
         }
         for kw in std::iter::once(&self.folded).chain(self.exact.as_ref()) {
-            for m in kw.ac.find_overlapping_iter(content) {
+            for m in kw.automaton(content).find_overlapping_iter(content) {
                 for &i in &kw.rules[m.pattern().as_usize()] {
                     on[i] = true;
                     if !self.rules[i].multiline || self.rules[i].generic {

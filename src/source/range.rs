@@ -70,7 +70,9 @@ pub fn items(repo: &Repository, ids: &[Oid]) -> Result<Items, Error> {
     }
     // Versions of one file are deltas of each other in the pack: reading them on the same
     // worker, one after the other, keeps their delta bases in that worker's cache.
-    items.files.sort_by(|a, b| (&a.path, a.order).cmp(&(&b.path, b.order)));
+    items
+        .files
+        .sort_by(|a, b| (&a.path, a.order).cmp(&(&b.path, b.order)));
     Ok(items)
 }
 
