@@ -9,7 +9,7 @@
 pub mod checksum;
 mod filter;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -158,6 +158,9 @@ struct Keywords {
     keywords: Vec<String>,
     exact: bool,
     rules: Vec<Vec<usize>>,
+    /// For each keyword, the keywords that are prefixes of it (itself included): a
+    /// leftmost-longest match stands for all of them.
+    prefixes: Vec<Vec<usize>>,
     scanned: Arc<AtomicU64>,
 }
 
@@ -185,12 +188,27 @@ impl Keywords {
             }
         }
         let nfa = automaton(&keywords, exact, AhoCorasickKind::ContiguousNFA)?;
+        let prefixes = keywords
+            .iter()
+            .map(|k| {
+                let k = k.as_bytes();
+                keywords
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, q)| {
+                        q.len() <= k.len() && k[..q.len()].eq_ignore_ascii_case(q.as_bytes())
+                    })
+                    .map(|(j, _)| j)
+                    .collect()
+            })
+            .collect();
         Ok(Keywords {
             nfa,
             dfa: Arc::new(OnceLock::new()),
             keywords,
             exact,
             rules: enables,
+            prefixes,
             scanned: Arc::new(AtomicU64::new(0)),
         })
     }
@@ -219,7 +237,7 @@ fn automaton(
 ) -> Result<AhoCorasick, Error> {
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(!exact)
-        .match_kind(MatchKind::Standard)
+        .match_kind(MatchKind::LeftmostLongest)
         .kind(Some(kind))
         .build(keywords)
         .map_err(|e| Error::Internal(format!("keyword prefilter: {e}")))
@@ -419,14 +437,22 @@ impl RuleSet {
         for &i in &self.always {
             on[i] = true;
         }
+        // Every start position that holds a keyword: the longest keyword there stands for
+        // the shorter ones it begins with, and the search resumes one byte further on, so
+        // keywords that overlap are all seen.
         for kw in std::iter::once(&self.folded).chain(self.exact.as_ref()) {
-            for m in kw.automaton(content).find_overlapping_iter(content) {
-                for &i in &kw.rules[m.pattern().as_usize()] {
-                    on[i] = true;
-                    if !self.rules[i].multiline || self.rules[i].generic {
-                        hits[i].push(m.start());
+            let ac = kw.automaton(content);
+            let mut pos = 0;
+            while let Some(m) = ac.find(Input::new(content).span(pos..content.len())) {
+                for &p in &kw.prefixes[m.pattern().as_usize()] {
+                    for &i in &kw.rules[p] {
+                        on[i] = true;
+                        if !self.rules[i].multiline || self.rules[i].generic {
+                            hits[i].push(m.start());
+                        }
                     }
                 }
+                pos = m.start() + 1;
             }
         }
         (on, hits)

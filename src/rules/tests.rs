@@ -93,3 +93,15 @@ fn an_unknown_key_is_an_error() {
     let err = parse_pack("p.toml", text).unwrap_err().to_string();
     assert!(err.contains("line 5") && err.contains("keywrods"), "{err}");
 }
+
+#[test]
+fn overlapping_and_nested_keywords_all_trigger_their_rules() {
+    let text = "[[rule]]\nid = \"a\"\ndescription = \"d\"\nkeywords = [\"abcd\"]\nregex = 'x'\n\
+                [[rule]]\nid = \"b\"\ndescription = \"d\"\nkeywords = [\"bcde\"]\nregex = 'x'\n\
+                [[rule]]\nid = \"c\"\ndescription = \"d\"\nkeywords = [\"pass\"]\nregex = 'x'\n\
+                [[rule]]\nid = \"e\"\ndescription = \"d\"\nkeywords = [\"password\"]\nregex = 'x'\n";
+    let set = RuleSet::new(parse_pack("t.toml", text).unwrap()).unwrap();
+    assert_eq!(set.candidates(b"..ABCDE.."), vec![0, 1]);
+    assert_eq!(set.candidates(b"my_Password = 1"), vec![2, 3]);
+    assert_eq!(set.candidates(b"passport"), vec![2]);
+}
