@@ -27,7 +27,6 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
         .map(|b| format!("baseline = {}\n", toml_string(&absolute(&cwd, b))));
     if git_mode {
         let repo = git::open(&cwd)?;
-        let root = git::root(&repo);
         let policy = super::client_policy(
             args.policy.policy.as_deref(),
             Some(&repo),
@@ -58,7 +57,6 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
             };
             (source::range::history(&repo)?, project)
         };
-        let _ = root;
         // Sign-offs are checked on ranges (the CI backstop) whenever policy requires them.
         let dco = args.range.is_some() && policy.dco_require() != crate::policy::DcoRequire::Never;
         return engine_run(
@@ -222,8 +220,6 @@ pub fn show_policy(args: &PolicyArgs) -> Result<u8, Error> {
         "# layers, first to last: {}\n",
         policy.layers.join(" → ")
     ));
-    let merged = toml::Value::try_from(&policy.origins).ok();
-    let _ = merged;
     for (key, origin) in &policy.origins {
         out.push_str(&format!("{key:<40} # from {origin}\n"));
     }

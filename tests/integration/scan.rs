@@ -263,7 +263,7 @@ fn history_finds_a_secret_added_then_deleted_once_at_its_first_commit() {
 #[test]
 fn merges_add_only_what_differs_from_every_parent() {
     let t = TestRepo::new();
-    let base = t.commit_file("a.txt", "a\n", "base");
+    t.commit_file("a.txt", "a\n", "base");
     t.git(&["checkout", "-q", "-b", "feature"]);
     t.commit_file(
         "f.txt",
@@ -279,7 +279,6 @@ fn merges_add_only_what_differs_from_every_parent() {
     let f = findings(&v);
     assert_eq!(f.len(), 1, "{v}");
     assert_ne!(f[0]["commit"], merge.as_str());
-    let _ = base;
 }
 
 #[test]
