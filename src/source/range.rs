@@ -4,7 +4,7 @@
 //! versions of that path. A merge adds only what differs from every parent, so a clean merge
 //! adds nothing.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use git2::{Commit, DiffOptions, Oid, Repository, Sort, Tree};
 
@@ -92,16 +92,26 @@ pub fn history(repo: &Repository) -> Result<Items, Error> {
     tips.sort();
     tips.dedup();
     let ids = commits(repo, &tips, &[])?;
-    let mut all = items(repo, &ids)?;
-    let mut seen: HashMap<Oid, ()> = HashMap::new();
-    all.files.retain(|f| match f.bytes {
-        super::Bytes::Blob(id) => seen.insert(id, ()).is_none(),
-        _ => true,
-    });
-    // Blob-once: a value already in the parent's version was reported at an earlier commit.
-    for f in &mut all.files {
-        f.previous.clear();
+    // Blob-once, decided while listing so that the list holds each blob once: a value already
+    // in the parent's version was reported at an earlier commit, so `previous` stays empty.
+    let mut all = Items::default();
+    let mut seen: HashSet<Oid> = HashSet::new();
+    for (order, id) in ids.iter().enumerate() {
+        let commit = repo
+            .find_commit(*id)
+            .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
+        for mut f in commit_files(repo, &commit, order)? {
+            if let super::Bytes::Blob(blob) = f.bytes {
+                if seen.insert(blob) {
+                    f.previous.clear();
+                    all.files.push(f);
+                }
+            }
+        }
+        all.commits.push(CommitItem::from_commit(&commit, order));
     }
+    all.files
+        .sort_by(|a, b| (&a.path, a.order).cmp(&(&b.path, b.order)));
     all.first_only = true;
     Ok(all)
 }
