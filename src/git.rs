@@ -73,6 +73,37 @@ pub fn root(repo: &Repository) -> PathBuf {
         .map_or_else(|| repo.path().to_path_buf(), Path::to_path_buf)
 }
 
+/// A `remotes.internal` or `[[approval.standing]]` pattern: a glob matched, without regard
+/// to case, against a normalised remote (`host/path`); a pattern with no `/` matches the host
+/// alone.
+#[derive(Debug, Clone)]
+pub struct RemotePattern {
+    glob: globset::GlobMatcher,
+    host_only: bool,
+}
+
+impl RemotePattern {
+    pub fn new(pattern: &str) -> Result<RemotePattern, globset::Error> {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .case_insensitive(true)
+            .build()?;
+        Ok(RemotePattern {
+            glob: glob.compile_matcher(),
+            host_only: !pattern.contains('/'),
+        })
+    }
+
+    pub fn matches(&self, normalised: &str) -> bool {
+        let target = if self.host_only {
+            normalised.split('/').next().unwrap_or(normalised)
+        } else {
+            normalised
+        };
+        self.glob.is_match(target)
+    }
+}
+
 /// Normalises a remote URL to `host/path` (lower-case host, no user, port or `.git`); local
 /// paths and `file://` URLs stay paths.
 pub fn normalise_remote(url: &str) -> String {

@@ -207,23 +207,16 @@ impl<'p> Engine<'p> {
             && (artifact::is_artifact(&item.path, content)
                 || content.len() as u64 > self.artifact.max_file_size)
         {
-            let licensed = self.project.sidecar(&item.path).is_some()
-                || self.project.annotation(&item.path).is_some();
-            let cap = self.policy.severity(Check::Artifact);
-            artifacts = artifact::check_file(&item.path, content, licensed, &self.artifact);
-            artifacts
-                .iter_mut()
-                .for_each(|f| f.severity = f.severity.min(cap));
+            let found = artifact::check_file(
+                &item.path,
+                content,
+                self.licensed(&item.path),
+                &self.artifact,
+            );
+            artifacts = self.capped(Check::Artifact, found);
         }
         if content.len() as u64 > self.policy.max_file_size() {
-            res.skipped = Some(Skipped {
-                path: item.path.clone(),
-                reason: format!(
-                    "{} bytes, above scan.max_file_size ({})",
-                    content.len(),
-                    self.policy.max_file_size()
-                ),
-            });
+            res.skipped = Some(self.too_large(item, content.len() as u64));
             res.findings = artifacts
                 .into_iter()
                 .map(|f| (item.order, with_place(f, item)))
@@ -240,15 +233,8 @@ impl<'p> Engine<'p> {
         }
         findings.extend(artifacts);
         if self.checks.has(Check::Spdx) && !spdx::is_exempt(&item.path) {
-            let cap = self.policy.severity(Check::Spdx);
-            findings.extend(
-                spdx::check_file(&item.path, content, &self.project, &self.policy.spdx)
-                    .into_iter()
-                    .map(|mut f| {
-                        f.severity = f.severity.min(cap);
-                        f
-                    }),
-            );
+            let found = spdx::check_file(&item.path, content, &self.project, &self.policy.spdx);
+            findings.extend(self.capped(Check::Spdx, found));
         }
         res.findings = findings
             .into_iter()
@@ -263,19 +249,11 @@ impl<'p> Engine<'p> {
     fn large_file(&self, path: &Path, item: &FileItem, len: u64) -> FileResult {
         let mut res = FileResult {
             bytes: 0,
-            skipped: Some(Skipped {
-                path: item.path.clone(),
-                reason: format!(
-                    "{len} bytes, above scan.max_file_size ({})",
-                    self.policy.max_file_size()
-                ),
-            }),
+            skipped: Some(self.too_large(item, len)),
             ..FileResult::default()
         };
         if self.checks.has(Check::Artifact) {
-            let licensed = self.project.sidecar(&item.path).is_some()
-                || self.project.annotation(&item.path).is_some();
-            let cap = self.policy.severity(Check::Artifact);
+            let licensed = self.licensed(&item.path);
             let found = std::fs::File::open(path).and_then(|f| {
                 artifact::check_reader(
                     &item.path,
@@ -287,12 +265,10 @@ impl<'p> Engine<'p> {
             });
             match found {
                 Ok(fs) => {
-                    res.findings = fs
+                    res.findings = self
+                        .capped(Check::Artifact, fs)
                         .into_iter()
-                        .map(|mut f| {
-                            f.severity = f.severity.min(cap);
-                            (item.order, with_place(f, item))
-                        })
+                        .map(|f| (item.order, with_place(f, item)))
                         .collect();
                 }
                 Err(e) => res.error = Some(format!("{}: {e}", item.path)),
@@ -338,13 +314,31 @@ impl<'p> Engine<'p> {
                 committer: &committer,
                 parents: c.parents,
             };
-            let cap = self.policy.severity(Check::Dco);
-            found.extend(dco::check(&info, opts).into_iter().map(|mut f| {
-                f.severity = f.severity.min(cap);
-                f
-            }));
+            found.extend(self.capped(Check::Dco, dco::check(&info, opts)));
         }
         (found, allowed)
+    }
+
+    /// A check's findings no stricter than the policy's severity for that check.
+    fn capped(&self, check: Check, mut findings: Vec<Finding>) -> Vec<Finding> {
+        let cap = self.policy.severity(check);
+        findings
+            .iter_mut()
+            .for_each(|f| f.severity = f.severity.min(cap));
+        findings
+    }
+
+    /// Whether a `.license` sidecar or a REUSE.toml entry states the file's license.
+    fn licensed(&self, path: &str) -> bool {
+        self.project.sidecar(path).is_some() || self.project.annotation(path).is_some()
+    }
+
+    fn too_large(&self, item: &FileItem, len: u64) -> Skipped {
+        let max = self.policy.max_file_size();
+        Skipped {
+            path: item.path.clone(),
+            reason: format!("{len} bytes, above scan.max_file_size ({max})"),
+        }
     }
 
     /// `[[secrets.allow]]` entries and the baseline.
@@ -415,7 +409,6 @@ pub fn project_for(
 pub fn load(repo: Option<&git2::Repository>, bytes: &Bytes) -> Result<Vec<u8>, Error> {
     match bytes {
         Bytes::Disk(p) => std::fs::read(p).map_err(|e| Error::io(p, e)),
-        Bytes::Inline(v) => Ok(v.clone()),
         Bytes::Blob(id) => match repo {
             Some(r) => git::blob(r, *id),
             None => Err(Error::Internal(format!("blob {id} without a repository"))),

@@ -12,7 +12,7 @@ use crate::cli::{ApproveArgs, RequestArgs};
 use crate::error::Error;
 use crate::exit;
 use crate::git;
-use crate::hook::push::{PushLine, approval_options, outbound, push_summary};
+use crate::hook::push::{PushLine, approval_options, outbound, push_summary, tracking_refs};
 use crate::policy::Policy;
 
 /// What pushing `tip` to `remote` would send: the destination, the pre-push line, commits.
@@ -39,10 +39,7 @@ fn planned(
         .ok()
         .and_then(|h| h.shorthand().ok().map(str::to_string))
         .unwrap_or_else(|| "main".into());
-    let tracking: Vec<Oid> = repo
-        .references_glob(&format!("refs/remotes/{remote}/*"))
-        .map(|refs| refs.filter_map(|r| r.ok()?.target()).collect())
-        .unwrap_or_default();
+    let tracking = tracking_refs(repo, remote);
     let base = repo
         .refname_to_id(&format!("refs/remotes/{remote}/{branch}"))
         .ok();

@@ -34,10 +34,7 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
             overrides,
         )?;
         let (items, project) = if args.staged {
-            let project = project_for(&policy, || {
-                source::reuse::from_index(&repo, &source::staged::index(&repo)?)
-            })?;
-            (source::staged::items(&repo)?, project)
+            staged(&repo, &policy)?
         } else if let Some(spec) = &args.range {
             let (exclude, include) = source::range::parse_range(&repo, spec)?;
             let ids = source::range::commits(
@@ -94,6 +91,13 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
     let items = source::worktree::items(&root, &paths, &policy)?;
     let project = project_for(&policy, || source::reuse::from_disk(&items.files, &root))?;
     engine_run(&policy, &args.output, items, None, false, project)
+}
+
+/// The staged change and the licensing context of the index, from one read of the index.
+pub fn staged(repo: &git2::Repository, policy: &Policy) -> Result<(Items, Project), Error> {
+    let index = source::staged::index(repo)?;
+    let project = project_for(policy, || source::reuse::from_index(repo, &index))?;
+    Ok((source::staged::items(repo, &index)?, project))
 }
 
 /// The licensing context of a commit's tree.
@@ -236,7 +240,7 @@ pub fn show_policy(args: &PolicyArgs) -> Result<u8, Error> {
 }
 
 pub fn rules(args: &RulesArgs) -> Result<u8, Error> {
-    let policy = load_for_cwd(args_policy(args))?;
+    let policy = load_for_cwd(&args.policy)?;
     let set: &RuleSet = &policy.rules;
     let mut out = String::new();
     let mut failures = 0;
@@ -275,10 +279,6 @@ pub fn rules(args: &RulesArgs) -> Result<u8, Error> {
     } else {
         exit::OK
     })
-}
-
-fn args_policy(args: &RulesArgs) -> &PolicyArgs {
-    &args.policy
 }
 
 fn print_out(text: &str) -> Result<(), Error> {

@@ -55,6 +55,27 @@ impl Skip {
     pub fn is_empty(&self) -> bool {
         self.checks.is_empty()
     }
+
+    /// Appends this skip, if any, to the audit log of `repo`.
+    pub fn record(
+        &self,
+        repo: &git2::Repository,
+        hook: &str,
+        commits: &[String],
+    ) -> Result<(), Error> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = self.checks.iter().map(|c| c.name().to_string()).collect();
+        record(
+            repo.commondir(),
+            hook,
+            &user(Some(repo)),
+            &names,
+            &self.reason,
+            commits,
+        )
+    }
 }
 
 /// Who is running this: the git identity if configured, else the login name.

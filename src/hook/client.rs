@@ -3,15 +3,15 @@
 
 use std::io::IsTerminal;
 
-use super::audit::{self, Skip};
+use super::audit::Skip;
 use super::{checks, finish};
 use crate::error::Error;
 use crate::finding::Check;
 use crate::git;
 use crate::message;
 use crate::policy::DcoRequire;
-use crate::scan::{Engine, project_for};
-use crate::source::{self, CommitItem, Identity, Items};
+use crate::scan::Engine;
+use crate::source::{CommitItem, Identity, Items};
 
 /// pre-commit: the index git gives the hook against HEAD.
 pub fn pre_commit() -> Result<u8, Error> {
@@ -19,7 +19,6 @@ pub fn pre_commit() -> Result<u8, Error> {
     let repo = git::open(&cwd)?;
     let policy = crate::cmd::client_policy(None, Some(&repo), repo.workdir(), None)?;
     let skip = Skip::from_env(&policy)?;
-    let items = source::staged::items(&repo)?;
     let mut engine = Engine::new(
         &policy,
         checks(
@@ -32,11 +31,10 @@ pub fn pre_commit() -> Result<u8, Error> {
             &skip,
         ),
     );
-    engine.project = project_for(&policy, || {
-        source::reuse::from_index(&repo, &source::staged::index(&repo)?)
-    })?;
+    let (items, project) = crate::cmd::staged(&repo, &policy)?;
+    engine.project = project;
     let outcome = engine.run(items, Some(repo.path()))?;
-    log_skip(&repo, "pre-commit", &skip, &[])?;
+    skip.record(&repo, "pre-commit", &[])?;
     finish("pre-commit", &outcome, std::io::stderr().is_terminal())
 }
 
@@ -74,28 +72,8 @@ pub fn commit_msg(file: &str) -> Result<u8, Error> {
         },
         Some(repo.path()),
     )?;
-    log_skip(&repo, "commit-msg", &skip, &[])?;
+    skip.record(&repo, "commit-msg", &[])?;
     finish("commit-msg", &outcome, std::io::stderr().is_terminal())
-}
-
-fn log_skip(
-    repo: &git2::Repository,
-    hook: &str,
-    skip: &Skip,
-    commits: &[String],
-) -> Result<(), Error> {
-    if skip.is_empty() {
-        return Ok(());
-    }
-    let names: Vec<String> = skip.checks.iter().map(|c| c.name().to_string()).collect();
-    audit::record(
-        repo.commondir(),
-        hook,
-        &audit::user(Some(repo)),
-        &names,
-        &skip.reason,
-        commits,
-    )
 }
 
 /// The message as git will record it (`get_cleanup_mode` in builtin/commit.c). git runs the

@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Read};
 
 use git2::{ObjectType, Oid, Repository};
 
-use super::audit::{self, Skip};
+use super::audit::Skip;
 use super::{checks, finish};
 use crate::check::approval;
 use crate::error::Error;
@@ -83,7 +83,7 @@ pub fn outbound(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Result<O
 }
 
 /// Ids of `refs/remotes/<remote>/*`.
-fn tracking_refs(repo: &Repository, remote: &str) -> Vec<Oid> {
+pub fn tracking_refs(repo: &Repository, remote: &str) -> Vec<Oid> {
     let glob = format!("refs/remotes/{remote}/*");
     let Ok(refs) = repo.references_glob(&glob) else {
         return Vec::new();
@@ -119,23 +119,12 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
         .into_iter()
         .filter(|l| !git::is_zero(&l.local))
         .partition(|l| l.local_ref.starts_with("refs/notes/"));
-    let note_outcome = check_notes(&repo, &policy, &notes, remote)?;
+    let tracking = tracking_refs(&repo, remote);
+    let note_outcome = check_notes(&repo, &policy, &notes, &tracking)?;
     if lines.is_empty() {
         return finish("pre-push", &note_outcome, std::io::stderr().is_terminal());
     }
-    let tracking = tracking_refs(&repo, remote);
-    let include: Vec<Oid> = lines
-        .iter()
-        .map(|l| Oid::from_str(&l.local))
-        .collect::<Result<_, _>>()
-        .map_err(|e| Error::git("pre-push ids", e))?;
-    let mut exclude: Vec<Oid> = lines
-        .iter()
-        .filter(|l| !git::is_zero(&l.remote))
-        .filter_map(|l| Oid::from_str(&l.remote).ok())
-        .collect();
-    exclude.extend(tracking.iter().copied());
-    let out = outbound(&repo, &include, &exclude)?;
+    let out = lines_outbound(&repo, &lines, &tracking)?;
     let destination = git::normalise_remote(if url.is_empty() { remote } else { url });
     let external = !policy.remote_is_internal(&destination);
     let mut items = range::items(&repo, &out.commits)?;
@@ -162,17 +151,7 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
             .extend(approval::check(&repo, &push, &approval_options(&policy)));
         finding::sort(&mut outcome.findings);
     }
-    if !skip.is_empty() {
-        let names: Vec<String> = skip.checks.iter().map(|c| c.name().to_string()).collect();
-        audit::record(
-            repo.commondir(),
-            "pre-push",
-            &audit::user(Some(&repo)),
-            &names,
-            &skip.reason,
-            &ids,
-        )?;
-    }
+    skip.record(&repo, "pre-push", &ids)?;
     finish("pre-push", &outcome, std::io::stderr().is_terminal())
 }
 
@@ -181,28 +160,38 @@ fn check_notes(
     repo: &Repository,
     policy: &Policy,
     notes: &[PushLine],
-    remote: &str,
+    tracking: &[Oid],
 ) -> Result<crate::scan::Outcome, Error> {
     if notes.is_empty() {
         return Ok(crate::scan::Outcome::default());
     }
-    let include: Vec<Oid> = notes
-        .iter()
-        .filter_map(|l| Oid::from_str(&l.local).ok())
-        .collect();
-    let mut exclude: Vec<Oid> = notes
-        .iter()
-        .filter(|l| !git::is_zero(&l.remote))
-        .filter_map(|l| Oid::from_str(&l.remote).ok())
-        .collect();
-    exclude.extend(tracking_refs(repo, remote));
-    let out = outbound(repo, &include, &exclude)?;
+    let out = lines_outbound(repo, notes, tracking)?;
     let items = range::items(repo, &out.commits)?;
     Engine::new(
         policy,
         crate::check::CheckSet::of(&[Check::Secret, Check::InternalUrl]),
     )
     .run(items, Some(repo.path()))
+}
+
+/// What `lines` send: from their local ids, less their remote ids and `tracking`.
+fn lines_outbound(
+    repo: &Repository,
+    lines: &[PushLine],
+    tracking: &[Oid],
+) -> Result<Outbound, Error> {
+    let id = |s: &str| Oid::from_str(s).map_err(|e| Error::git(format!("pre-push id '{s}'"), e));
+    let include: Vec<Oid> = lines
+        .iter()
+        .map(|l| id(&l.local))
+        .collect::<Result<_, _>>()?;
+    let mut exclude: Vec<Oid> = lines
+        .iter()
+        .filter(|l| !git::is_zero(&l.remote))
+        .map(|l| id(&l.remote))
+        .collect::<Result<_, _>>()?;
+    exclude.extend_from_slice(tracking);
+    outbound(repo, &include, &exclude)
 }
 
 /// The pre-commit framework runs pre-push hooks without git's stdin and describes the push

@@ -95,7 +95,7 @@ pub struct Policy {
     /// `[spdx]`, validated.
     pub spdx: crate::check::spdx::SpdxOptions,
     exclude: Vec<GlobMatcher>,
-    internal_remotes: Vec<GlobMatcher>,
+    internal_remotes: Vec<crate::git::RemotePattern>,
 }
 
 impl Policy {
@@ -199,24 +199,7 @@ impl Policy {
 
     /// Whether a normalised remote (`host/path`) is internal per `remotes.internal`.
     pub fn remote_is_internal(&self, normalised: &str) -> bool {
-        let host = normalised.split('/').next().unwrap_or(normalised);
-        self.internal_remotes.iter().any(|g| {
-            if g.glob().glob().contains('/') {
-                g.is_match(normalised)
-            } else {
-                g.is_match(host)
-            }
-        })
-    }
-
-    /// `org.domains`, lower-case.
-    pub fn org_domains(&self) -> Vec<String> {
-        let org = self.raw.org.as_ref();
-        org.and_then(|o| o.domains.clone())
-            .unwrap_or_default()
-            .iter()
-            .map(|d| d.to_ascii_lowercase())
-            .collect()
+        self.internal_remotes.iter().any(|p| p.matches(normalised))
     }
 }
 
@@ -385,22 +368,6 @@ fn glob(pattern: &str) -> Result<GlobMatcher, Error> {
         })
 }
 
-/// Remote patterns compare case-insensitively: hosts have no case, and a path written with
-/// other capitals still names the same remote on the hosts people use.
-fn remote_glob(pattern: &str) -> Result<GlobMatcher, Error> {
-    GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .case_insensitive(true)
-        .build()
-        .map(|g| g.compile_matcher())
-        .map_err(|e| Error::Config {
-            file: "policy".into(),
-            line: None,
-            key: "remotes.internal".into(),
-            message: format!("bad glob '{pattern}': {e}"),
-        })
-}
-
 fn finish(
     raw: PolicyFile,
     origins: BTreeMap<String, String>,
@@ -470,7 +437,14 @@ fn finish(
         .and_then(|r| r.internal.clone())
         .unwrap_or_default()
         .iter()
-        .map(|g| remote_glob(&g.0))
+        .map(|g| {
+            crate::git::RemotePattern::new(&g.0).map_err(|e| Error::Config {
+                file: "policy".into(),
+                line: None,
+                key: "remotes.internal".into(),
+                message: format!("bad glob '{}': {e}", g.0),
+            })
+        })
         .collect::<Result<_, _>>()?;
     let spdx = spdx_options(&raw)?;
     Ok(Policy {

@@ -75,10 +75,6 @@ impl Terms {
         })
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
-    }
-
     /// Every whole-word occurrence of a term in `content`.
     pub fn find(&self, content: &[u8]) -> Vec<TermMatch> {
         let mut out = Vec::new();

@@ -17,7 +17,6 @@ use git2::Oid;
 pub enum Bytes {
     Disk(PathBuf),
     Blob(Oid),
-    Inline(Vec<u8>),
 }
 
 /// Content to check. A finding whose value already occurs in one of `previous` (the same

@@ -27,8 +27,8 @@ pub fn index(repo: &Repository) -> Result<Index, Error> {
     }
 }
 
-/// The staged change: every file the index adds or modifies relative to HEAD.
-pub fn items(repo: &Repository) -> Result<Items, Error> {
+/// The staged change: every file `index` adds or modifies relative to HEAD.
+pub fn items(repo: &Repository, index: &Index) -> Result<Items, Error> {
     let head_tree = match repo.head() {
         Ok(h) => Some(
             h.peel_to_tree()
@@ -42,11 +42,10 @@ pub fn items(repo: &Repository) -> Result<Items, Error> {
         }
         Err(e) => return Err(Error::git("reading HEAD", e)),
     };
-    let index = index(repo)?;
     let mut opts = DiffOptions::new();
     opts.ignore_submodules(true);
     let diff = repo
-        .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut opts))
+        .diff_tree_to_index(head_tree.as_ref(), Some(index), Some(&mut opts))
         .map_err(|e| Error::git("comparing the index with HEAD", e))?;
     Ok(Items {
         files: changed_files(&diff, None, 0),

@@ -177,7 +177,7 @@ pub fn aws_key_id() -> String {
     format!("AKIA{}", random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16))
 }
 
-/// Where a finding list holds a rule: (path, line) pairs.
+/// The `check/rule` codes of a JSON report's findings, in order.
 pub fn rules_of(v: &serde_json::Value) -> Vec<String> {
     v["findings"]
         .as_array()
@@ -191,10 +191,6 @@ pub fn rules_of(v: &serde_json::Value) -> Vec<String> {
             )
         })
         .collect()
-}
-
-pub fn home_file(t: &TestRepo, rel: &str) -> PathBuf {
-    t.home.path().join(rel)
 }
 
 /// A bare repository at `<t's home>/<name>`, so that its path ends in a known name (for

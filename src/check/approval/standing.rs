@@ -6,7 +6,6 @@
 use super::statement::is_date;
 use super::{Push, Standing};
 use crate::finding::{Check, Finding, Severity};
-use globset::GlobBuilder;
 
 /// What the standing approvals say about one push.
 #[derive(Debug, Default)]
@@ -55,17 +54,9 @@ pub fn lookup<'a>(push: &Push, lines: u64, standing: &'a [Standing]) -> Lookup<'
 /// Matches a remote glob against a normalised `host/path`; a glob without `/` matches the
 /// host alone, as `remotes.internal` does.
 pub fn remote_matches(pattern: &str, destination: &str) -> Result<bool, String> {
-    let glob = GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .case_insensitive(true)
-        .build()
-        .map_err(|e| format!("bad remote glob '{pattern}': {e}"))?
-        .compile_matcher();
-    if pattern.contains('/') {
-        Ok(glob.is_match(destination))
-    } else {
-        Ok(glob.is_match(destination.split('/').next().unwrap_or(destination)))
-    }
+    crate::git::RemotePattern::new(pattern)
+        .map(|p| p.matches(destination))
+        .map_err(|e| format!("bad remote glob '{pattern}': {e}"))
 }
 
 fn warning(rule: &str, entry: &Standing, why: String) -> Finding {
