@@ -103,30 +103,41 @@ pub fn locate(index: &LineIndex, content: &[u8], start: usize, end: usize) -> Lo
     }
 }
 
-/// Line starts of one content buffer, computed once.
-pub struct LineIndex {
-    starts: Vec<usize>,
+/// Line starts of one content buffer, computed on first use: most inputs have no finding.
+pub struct LineIndex<'c> {
+    content: &'c [u8],
+    starts: std::cell::OnceCell<Vec<usize>>,
 }
 
-impl LineIndex {
-    pub fn new(content: &[u8]) -> LineIndex {
-        let mut starts = vec![0];
-        starts.extend(memchr::memchr_iter(b'\n', content).map(|i| i + 1));
-        LineIndex { starts }
+impl<'c> LineIndex<'c> {
+    pub fn new(content: &'c [u8]) -> LineIndex<'c> {
+        LineIndex {
+            content,
+            starts: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn starts(&self) -> &[usize] {
+        self.starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(memchr::memchr_iter(b'\n', self.content).map(|i| i + 1));
+            starts
+        })
     }
 
     /// 1-based line of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset)
+        self.starts().partition_point(|&s| s <= offset)
     }
 
     /// Byte offset where 1-based `line` starts.
     pub fn start_of(&self, line: usize) -> usize {
-        self.starts[line.saturating_sub(1).min(self.starts.len() - 1)]
+        let starts = self.starts();
+        starts[line.saturating_sub(1).min(starts.len() - 1)]
     }
 
     /// The text of 1-based `line`, without its newline.
-    pub fn line<'c>(&self, content: &'c [u8], line: usize) -> &'c [u8] {
+    pub fn line(&self, content: &'c [u8], line: usize) -> &'c [u8] {
         let s = self.start_of(line);
         let e = memchr::memchr(b'\n', &content[s..]).map_or(content.len(), |i| s + i);
         &content[s..e]
