@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 
 use git2::{Commit, DiffOptions, Oid, Repository, Sort, Tree};
+use rayon::prelude::*;
 
 use super::{CommitItem, FileItem, Items, staged::changed_files};
 use crate::error::Error;
@@ -61,12 +62,9 @@ pub fn commits(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Result<Ve
 /// Items for a list of commits (oldest first): their added files and their messages.
 pub fn items(repo: &Repository, ids: &[Oid]) -> Result<Items, Error> {
     let mut items = Items::default();
-    for (order, id) in ids.iter().enumerate() {
-        let commit = repo
-            .find_commit(*id)
-            .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
-        items.files.extend(commit_files(repo, &commit, order)?);
-        items.commits.push(CommitItem::from_commit(&commit, order));
+    for (files, commit) in per_commit(repo, ids)? {
+        items.files.extend(files);
+        items.commits.push(commit);
     }
     // Versions of one file are deltas of each other in the pack: reading them on the same
     // worker, one after the other, keeps their delta bases in that worker's cache.
@@ -96,11 +94,8 @@ pub fn history(repo: &Repository) -> Result<Items, Error> {
     // in the parent's version was reported at an earlier commit, so `previous` stays empty.
     let mut all = Items::default();
     let mut seen: HashSet<Oid> = HashSet::new();
-    for (order, id) in ids.iter().enumerate() {
-        let commit = repo
-            .find_commit(*id)
-            .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
-        for mut f in commit_files(repo, &commit, order)? {
+    for (files, commit) in per_commit(repo, &ids)? {
+        for mut f in files {
             if let super::Bytes::Blob(blob) = f.bytes {
                 if seen.insert(blob) {
                     f.previous.clear();
@@ -108,12 +103,49 @@ pub fn history(repo: &Repository) -> Result<Items, Error> {
                 }
             }
         }
-        all.commits.push(CommitItem::from_commit(&commit, order));
+        all.commits.push(commit);
     }
     all.files
         .sort_by(|a, b| (&a.path, a.order).cmp(&(&b.path, b.order)));
     all.first_only = true;
     Ok(all)
+}
+
+/// Commits from which comparing on every core pays for opening the repository once more per
+/// worker.
+const PARALLEL_COMMITS: usize = 200;
+
+/// Each commit's added files and its message, in the order of `ids` (`order` is the index).
+/// Long lists are compared on all cores, one repository per worker; neighbouring commits
+/// stay on one worker, where they share trees in libgit2's cache.
+fn per_commit(repo: &Repository, ids: &[Oid]) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error> {
+    let one = |r: &Repository, order: usize, id: &Oid| {
+        let commit = r
+            .find_commit(*id)
+            .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
+        Ok((
+            commit_files(r, &commit, order)?,
+            CommitItem::from_commit(&commit, order),
+        ))
+    };
+    if ids.len() < PARALLEL_COMMITS {
+        return ids
+            .iter()
+            .enumerate()
+            .map(|(o, id)| one(repo, o, id))
+            .collect();
+    }
+    let git_dir = repo.path().to_path_buf();
+    ids.par_iter()
+        .enumerate()
+        .map_init(
+            || crate::git::reopen(&git_dir),
+            |r, (order, id)| match r {
+                Ok(r) => one(r, order, id),
+                Err(e) => Err(Error::Internal(e.to_string())),
+            },
+        )
+        .collect()
 }
 
 /// What one commit adds relative to its parents.
