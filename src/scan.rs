@@ -4,6 +4,7 @@
 //! baseline. Checks never know which source fed them.
 
 use std::collections::HashSet;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -18,6 +19,7 @@ use crate::finding::{self, Check, Finding, Severity};
 use crate::git;
 use crate::policy::Policy;
 use crate::report::progress::Progress;
+use crate::rules::whole;
 use crate::source::{Bytes, CommitItem, FileItem, Items};
 
 /// Bytes looked at to decide whether a file is binary (as git does).
@@ -105,29 +107,33 @@ impl<'p> Engine<'p> {
     pub fn run(&self, items: Items, git_dir: Option<&Path>) -> Result<Outcome, Error> {
         let git_dir: Option<PathBuf> = git_dir.map(Path::to_path_buf);
         let progress = Progress::for_terminal(items.files.len());
-        let results: Vec<FileResult> = items
-            .files
+        // Versions of one path are checked in order on one worker: each is compared with the
+        // one before, and only what changed is searched.
+        let groups: Vec<&[FileItem]> = items.files.chunk_by(|a, b| a.path == b.path).collect();
+        let first_only = items.first_only;
+        let results: Vec<FileResult> = groups
             .par_iter()
             .map_init(
                 || git_dir.as_deref().map(git::reopen),
-                |repo, item| {
+                |repo, group| {
                     let repo = match repo {
                         Some(Ok(r)) => Some(&*r),
                         Some(Err(e)) => {
-                            return FileResult {
+                            return vec![FileResult {
                                 error: Some(e.to_string()),
                                 ..FileResult::default()
-                            };
+                            }];
                         }
                         None => None,
                     };
-                    let r = self.file(repo, item);
+                    let r = self.versions(repo, group, first_only);
                     if let Some(p) = &progress {
-                        p.tick();
+                        group.iter().for_each(|_| p.tick());
                     }
                     r
                 },
             )
+            .flatten()
             .collect();
         if let Some(p) = &progress {
             p.finish();
@@ -167,6 +173,51 @@ impl<'p> Engine<'p> {
         Ok(out)
     }
 
+    /// The versions of one path, oldest first. A blob is checked where libgit2 holds it,
+    /// without a copy, and searched only where it differs from the version before it: the
+    /// parent's version, or in a history scan the previous version listed (whose values
+    /// were reported at an earlier commit).
+    fn versions(
+        &self,
+        repo: Option<&git2::Repository>,
+        group: &[FileItem],
+        first_only: bool,
+    ) -> Vec<FileResult> {
+        let mut before: Option<git2::Blob<'_>> = None;
+        let mut out = Vec::with_capacity(group.len());
+        for item in group {
+            let (Bytes::Blob(id), Some(r)) = (&item.bytes, repo) else {
+                out.push(self.file(repo, item));
+                continue;
+            };
+            let blob = match r.find_blob(*id) {
+                Ok(b) => b,
+                Err(e) => {
+                    out.push(FileResult {
+                        error: Some(format!(
+                            "{}: {}",
+                            item.path,
+                            Error::git(format!("reading blob {id}"), e)
+                        )),
+                        ..FileResult::default()
+                    });
+                    continue;
+                }
+            };
+            let held = before.take();
+            let parent = match (item.previous.first(), held) {
+                (Some(p), Some(b)) if b.id() == *p => Some(b),
+                (Some(p), _) => r.find_blob(*p).ok(),
+                (None, held) if first_only => held,
+                (None, _) => None,
+            };
+            let reference = parent.as_ref().map(|b| b.content());
+            out.push(self.content(repo, item, blob.content(), reference));
+            before = Some(blob);
+        }
+        out
+    }
+
     fn file(&self, repo: Option<&git2::Repository>, item: &FileItem) -> FileResult {
         if let Bytes::Disk(p) = &item.bytes {
             let len = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
@@ -174,29 +225,23 @@ impl<'p> Engine<'p> {
                 return self.large_file(p, item, len);
             }
         }
-        let failed = |e: Error| FileResult {
-            error: Some(format!("{}: {e}", item.path)),
-            ..FileResult::default()
-        };
-        // A blob is checked where libgit2 holds it, without a copy.
-        if let (Bytes::Blob(id), Some(r)) = (&item.bytes, repo) {
-            return match r.find_blob(*id) {
-                Ok(blob) => self.content(repo, item, blob.content()),
-                Err(e) => failed(Error::git(format!("reading blob {id}"), e)),
-            };
-        }
         match load(repo, &item.bytes) {
-            Ok(c) => self.content(repo, item, &c),
-            Err(e) => failed(e),
+            Ok(c) => self.content(repo, item, &c, None),
+            Err(e) => FileResult {
+                error: Some(format!("{}: {e}", item.path)),
+                ..FileResult::default()
+            },
         }
     }
 
-    /// Every check that applies to one file's bytes.
+    /// Every check that applies to one file's bytes; `reference` is an earlier version, whose
+    /// unchanged lines the text checks need not search again.
     fn content(
         &self,
         repo: Option<&git2::Repository>,
         item: &FileItem,
         content: &[u8],
+        reference: Option<&[u8]>,
     ) -> FileResult {
         let mut res = FileResult {
             bytes: content.len() as u64,
@@ -226,7 +271,11 @@ impl<'p> Engine<'p> {
         let binary = memchr::memchr(0, &content[..content.len().min(BINARY_SNIFF)]).is_some();
         let (mut findings, mut allowed) = (Vec::new(), Vec::new());
         if !binary {
-            (findings, allowed) = self.text(content, Syntax::of(&item.path));
+            let regions = match reference {
+                Some(old) => changed_regions(old, content),
+                None => whole(content.len()).to_vec(),
+            };
+            (findings, allowed) = self.text(content, &regions, Syntax::of(&item.path));
             if !findings.is_empty() && !item.previous.is_empty() {
                 findings = not_in_previous(repo, &item.previous, findings);
             }
@@ -279,19 +328,28 @@ impl<'p> Engine<'p> {
 
     /// `secret` and `internal-url` over text: the findings, and those that an inline
     /// `outbound:allow` exempts.
-    fn text(&self, content: &[u8], syntax: Syntax) -> (Vec<Finding>, Vec<Finding>) {
+    fn text(
+        &self,
+        content: &[u8],
+        regions: &[Range<usize>],
+        syntax: Syntax,
+    ) -> (Vec<Finding>, Vec<Finding>) {
         let index = LineIndex::new(content);
         let mut out = Vec::new();
         if self.checks.has(Check::Secret) {
             out.extend(secret::check(
                 content,
+                regions,
                 &index,
                 &self.policy.rules,
                 self.policy.severity(Check::Secret),
             ));
         }
         if self.checks.has(Check::InternalUrl) {
-            out.extend(self.urls.check(content, &index, &self.policy.terms, syntax));
+            out.extend(
+                self.urls
+                    .check(content, regions, &index, &self.policy.terms, syntax),
+            );
         }
         out.into_iter().partition(|f| {
             f.line
@@ -301,7 +359,8 @@ impl<'p> Engine<'p> {
 
     /// A commit's message (secret, internal-url).
     fn commit(&self, c: &CommitItem) -> (Vec<Finding>, Vec<Finding>) {
-        let (mut found, mut allowed) = self.text(c.message.as_bytes(), Syntax::Text);
+        let message = c.message.as_bytes();
+        let (mut found, mut allowed) = self.text(message, &whole(message.len()), Syntax::Text);
         for f in found.iter_mut().chain(allowed.iter_mut()) {
             f.commit = (!c.id.is_empty()).then(|| c.id.clone());
         }
@@ -435,4 +494,142 @@ fn not_in_previous(
                 .any(|old| memchr::memmem::find(old, v.as_bytes()).is_some())
         })
         .collect()
+}
+
+/// Lines before a new line that are searched again: a generic rule finds its value up to
+/// `rules::GENERIC_EXTRA_LINES` lines after its keyword. Lines after a new line need no
+/// search: a rule whose keyword is on the new line reads the lines after it anyway.
+const CONTEXT_LINES: usize = crate::rules::GENERIC_EXTRA_LINES;
+
+/// Below this many changed bytes, the changed part is searched whole rather than line by line.
+const LINE_DIFF_MIN: usize = 4 << 10;
+
+/// The lines of `new` that are not in `old`, each with the `CONTEXT_LINES` lines before it:
+/// sorted, disjoint byte ranges. Every other line of `new` is a line of `old` (when little
+/// changed, one with the same neighbours).
+pub fn changed_regions(old: &[u8], new: &[u8]) -> Vec<Range<usize>> {
+    let prefix = common_prefix(old, new);
+    let most = old.len().min(new.len()) - prefix;
+    let suffix = common_suffix(&old[old.len() - most..], &new[new.len() - most..]);
+    let start = line_start(new, prefix);
+    let end = line_end(new, new.len() - suffix);
+    if end - start < LINE_DIFF_MIN {
+        return vec![widen(new, start..end)];
+    }
+    let old_start = line_start(old, prefix);
+    let old_end = line_end(old, old.len() - suffix);
+    let known: HashSet<&[u8], foldhash::fast::RandomState> =
+        old[old_start..old_end].split(|&b| b == b'\n').collect();
+    let mut out: Vec<Range<usize>> = Vec::new();
+    let mut at = start;
+    for line in new[start..end].split(|&b| b == b'\n') {
+        let here = at..(at + line.len() + 1).min(new.len());
+        at = here.end;
+        if known.contains(line) {
+            continue;
+        }
+        let wide = widen(new, here);
+        match out.last_mut() {
+            Some(last) if wide.start <= last.end => last.end = last.end.max(wide.end),
+            _ => out.push(wide),
+        }
+    }
+    out
+}
+
+/// The start of the line holding `at`.
+fn line_start(content: &[u8], at: usize) -> usize {
+    memchr::memrchr(b'\n', &content[..at]).map_or(0, |i| i + 1)
+}
+
+/// The end of the line holding `at` (after its newline).
+fn line_end(content: &[u8], at: usize) -> usize {
+    if at == 0 || at > content.len() {
+        return at.min(content.len());
+    }
+    memchr::memchr(b'\n', &content[at - 1..]).map_or(content.len(), |i| at + i)
+}
+
+/// `lines` (whole lines) with the `CONTEXT_LINES` lines before them.
+fn widen(content: &[u8], lines: Range<usize>) -> Range<usize> {
+    let mut start = lines.start;
+    for _ in 0..CONTEXT_LINES {
+        if start == 0 {
+            break;
+        }
+        start = line_start(content, start - 1);
+    }
+    start..lines.end
+}
+
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const W: usize = 32;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + W <= n && a[i..i + W] == b[i..i + W] {
+        i += W;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const W: usize = 32;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = 0;
+    while i + W <= n && a[n - i - W..n - i] == b[n - i - W..n - i] {
+        i += W;
+    }
+    while i < n && a[n - i - 1] == b[n - i - 1] {
+        i += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changed_regions;
+
+    fn lines(n: usize) -> String {
+        (0..n).map(|i| format!("line {i}\n")).collect()
+    }
+
+    #[test]
+    fn a_small_change_is_its_lines_and_the_lines_before() {
+        let old = lines(20);
+        let new = old.replace("line 10\n", "line ten\n");
+        let r = changed_regions(old.as_bytes(), new.as_bytes());
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            &new[r[0].clone()],
+            "line 6\nline 7\nline 8\nline 9\nline ten\n"
+        );
+    }
+
+    #[test]
+    fn an_unchanged_input_leaves_little_to_search_and_a_new_one_everything() {
+        let old = lines(50);
+        let r = changed_regions(old.as_bytes(), old.as_bytes());
+        assert!(r.iter().map(|r| r.len()).sum::<usize>() < 50);
+        let r = changed_regions(b"", old.as_bytes());
+        assert_eq!(r, crate::rules::whole(old.len()));
+    }
+
+    #[test]
+    fn a_large_change_keeps_only_lines_the_old_version_lacks() {
+        let old = lines(2000);
+        let mut new = old
+            .replace("line 0\n", "first\n")
+            .replace("line 1999\n", "last\n");
+        new = new.replace("line 1000\n", "line 1000\nadded\n");
+        let r = changed_regions(old.as_bytes(), new.as_bytes());
+        let searched: Vec<&str> = r.iter().map(|r| &new[r.clone()]).collect();
+        assert_eq!(searched.len(), 3, "{searched:?}");
+        assert_eq!(searched[0], "first\n");
+        assert!(searched[1].ends_with("line 1000\nadded\n") && searched[1].lines().count() == 5);
+        assert!(searched[2].ends_with("last\n"));
+    }
 }

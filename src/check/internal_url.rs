@@ -10,6 +10,7 @@
 //! (`host.docker.internal`, `metadata.google.internal`).
 
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -135,13 +136,35 @@ impl InternalUrls {
     pub fn check(
         &self,
         content: &[u8],
+        regions: &[Range<usize>],
         index: &LineIndex,
         terms: &Terms,
         syntax: Syntax,
     ) -> Vec<Finding> {
         let mut hits: Vec<(usize, usize, &'static str, String)> = Vec::new();
+        for region in regions {
+            self.hits(content, region.clone(), terms, syntax, &mut hits);
+        }
+        hits.sort_by_key(|h| (h.0, std::cmp::Reverse(h.1)));
+        hits.dedup_by(|b, a| b.0 >= a.0 && b.1 <= a.1);
+        hits.into_iter()
+            .map(|(s, e, rule, what)| self.finding(content, index, s, e, rule, what))
+            .collect()
+    }
+
+    /// What `check` finds in one region.
+    fn hits(
+        &self,
+        content: &[u8],
+        region: Range<usize>,
+        terms: &Terms,
+        syntax: Syntax,
+        hits: &mut Vec<(usize, usize, &'static str, String)>,
+    ) {
         if let Some(ac) = &self.ac {
-            for m in ac.find_overlapping_iter(content) {
+            for m in
+                ac.find_overlapping_iter(aho_corasick::Input::new(content).span(region.clone()))
+            {
                 let kind = self.kinds[m.pattern().as_usize()];
                 let hit = match kind {
                     Kind::Bucket => bucket(content, m.start()),
@@ -155,9 +178,9 @@ impl InternalUrls {
             }
         }
         if self.private_ips {
-            private_addresses(content, &mut hits);
+            private_addresses(content, region.clone(), hits);
         }
-        for t in terms.find(content) {
+        for t in terms.find_in(content, region) {
             hits.push((
                 t.start,
                 t.end,
@@ -165,11 +188,6 @@ impl InternalUrls {
                 "confidential term".into(),
             ));
         }
-        hits.sort_by_key(|h| (h.0, std::cmp::Reverse(h.1)));
-        hits.dedup_by(|b, a| b.0 >= a.0 && b.1 <= a.1);
-        hits.into_iter()
-            .map(|(s, e, rule, what)| self.finding(content, index, s, e, rule, what))
-            .collect()
     }
 
     fn finding(
@@ -427,8 +445,12 @@ fn bucket(content: &[u8], start: usize) -> Option<(usize, usize, &'static str, S
     })
 }
 
-fn private_addresses(content: &[u8], hits: &mut Vec<(usize, usize, &'static str, String)>) {
-    for m in IPV4.find_iter(content) {
+fn private_addresses(
+    content: &[u8],
+    region: Range<usize>,
+    hits: &mut Vec<(usize, usize, &'static str, String)>,
+) {
+    for m in find_within(&IPV4, content, region.clone()) {
         let before = m.start().checked_sub(1).map(|i| content[i]);
         let after = content.get(m.end()..).unwrap_or(&[]);
         let bad_before = before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'.');
@@ -458,7 +480,7 @@ fn private_addresses(content: &[u8], hits: &mut Vec<(usize, usize, &'static str,
         };
         hits.push((m.start(), m.end(), "private-ip", what.to_string()));
     }
-    for m in IPV6.find_iter(content) {
+    for m in find_within(&IPV6, content, region) {
         let before = m.start().checked_sub(1).map(|i| content[i]);
         if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b':') {
             continue;
@@ -482,6 +504,28 @@ fn private_addresses(content: &[u8], hits: &mut Vec<(usize, usize, &'static str,
             what.to_string(),
         ));
     }
+}
+
+/// The matches of `re` that start within `region`, with offsets into the whole of `content`.
+fn find_within<'c>(
+    re: &regex::bytes::Regex,
+    content: &'c [u8],
+    region: Range<usize>,
+) -> impl Iterator<Item = regex::bytes::Match<'c>> {
+    let hay = &content[..region.end];
+    let mut at = region.start;
+    std::iter::from_fn(move || {
+        if at > hay.len() {
+            return None;
+        }
+        let m = re.find_at(hay, at)?;
+        at = if m.end() > m.start() {
+            m.end()
+        } else {
+            m.end() + 1
+        };
+        Some(m)
+    })
 }
 
 #[cfg(test)]

@@ -1,18 +1,21 @@
 //! The `secret` check: credentials found by the rule packs (see `rules/`).
 
+use std::ops::Range;
+
 use super::{LineIndex, locate};
 use crate::finding::{Check, Finding, Sensitivity, Severity};
 use crate::rules::RuleSet;
 
-/// Every credential in `content`, as findings without path or commit (the caller adds them).
+/// Every credential in `regions` of `content` (see `RuleSet::find_in`), as findings without path or commit (the caller adds them).
 pub fn check(
     content: &[u8],
+    regions: &[Range<usize>],
     index: &LineIndex,
     rules: &RuleSet,
     severity: Severity,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    for m in rules.find(content) {
+    for m in rules.find_in(content, regions) {
         let rule = &rules.rules[m.rule];
         let loc = locate(index, content, m.start, m.end);
         let mut f = Finding::new(

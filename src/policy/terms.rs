@@ -77,9 +77,15 @@ impl Terms {
 
     /// Every whole-word occurrence of a term in `content`.
     pub fn find(&self, content: &[u8]) -> Vec<TermMatch> {
+        self.find_in(content, 0..content.len())
+    }
+
+    /// Every whole-word occurrence of a term within `region` of `content` (`region` starts
+    /// and ends at line boundaries).
+    pub fn find_in(&self, content: &[u8], region: std::ops::Range<usize>) -> Vec<TermMatch> {
         let mut out = Vec::new();
         if let Some(ac) = &self.plain {
-            for m in ac.find_iter(content) {
+            for m in ac.find_iter(aho_corasick::Input::new(content).span(region.clone())) {
                 if whole_word(content, m.start(), m.end()) {
                     out.push(TermMatch {
                         start: m.start(),
@@ -89,15 +95,24 @@ impl Terms {
             }
         }
         if !self.hashed.is_empty() {
-            self.find_hashed(content, &mut out);
+            self.find_hashed(content, region, &mut out);
         }
         out.sort_by_key(|m| (m.start, m.end));
         out.dedup();
         out
     }
 
-    fn find_hashed(&self, content: &[u8], out: &mut Vec<TermMatch>) {
-        let words = word_spans(content);
+    fn find_hashed(
+        &self,
+        content: &[u8],
+        region: std::ops::Range<usize>,
+        out: &mut Vec<TermMatch>,
+    ) {
+        let at = region.start;
+        let words: Vec<(usize, usize)> = word_spans(&content[region])
+            .into_iter()
+            .map(|(s, e)| (s + at, e + at))
+            .collect();
         for i in 0..words.len() {
             for n in 1..=MAX_WORDS.min(words.len() - i) {
                 let (start, end) = (words[i].0, words[i + n - 1].1);

@@ -390,3 +390,107 @@ fn a_bad_revision_is_exit_two() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("nope"));
 }
+
+/// `n` lines of ordinary text.
+fn filler(tag: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("{tag} line {i} of plain text\n"))
+        .collect()
+}
+
+/// Lines of a PEM body: 64 random base64 characters each.
+fn pem_lines(n: usize) -> Vec<String> {
+    let b64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    (0..n).map(|_| random(b64, 64)).collect()
+}
+
+fn pem(body: &[String]) -> String {
+    let (begin, end) = (
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "-----END RSA PRIVATE KEY-----",
+    );
+    format!("{begin}\n{}\n{end}\n", body.join("\n"))
+}
+
+#[test]
+fn a_private_key_whose_body_changes_under_the_same_header_is_found_again() {
+    // Only the changed lines are searched for keywords; a PEM block's keyword is its header,
+    // which here stays the same, ten lines above the change.
+    let t = TestRepo::new();
+    let mut body = pem_lines(12);
+    let first = format!("{}{}{}", filler("a", 60), pem(&body), filler("z", 60));
+    let base = t.commit_file("deploy/key.pem.txt", &first, "add key");
+    for line in body.iter_mut().skip(9) {
+        *line = random(
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+            64,
+        );
+    }
+    let second = format!("{}{}{}", filler("a", 60), pem(&body), filler("z", 60));
+    let rotated = t.commit_file("deploy/key.pem.txt", &second, "rotate key");
+    let (code, v) = t.json(&["scan", "--range", &base]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(rules_of(&v), ["secret/private-key-rsa"]);
+    assert_eq!(findings(&v)[0]["commit"], rotated.as_str());
+    assert_eq!(findings(&v)[0]["line"], 61);
+    let (_, all) = t.json(&["scan", "--history"]);
+    let commits: Vec<&str> = findings(&all)
+        .iter()
+        .filter_map(|f| f["commit"].as_str())
+        .collect();
+    assert_eq!(commits.len(), 2, "{all}");
+    assert!(commits.contains(&rotated.as_str()) && commits.contains(&base.as_str()));
+}
+
+#[test]
+fn a_value_changed_under_an_unchanged_name_is_found() {
+    // Kubernetes env entries name the secret one line above its value: the unchanged name
+    // line must be searched with the changed value line.
+    let t = TestRepo::new();
+    let entry = |v: &str| format!("      - name: API_TOKEN\n        value: \"{v}\"\n");
+    let old = random(
+        b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+        28,
+    );
+    let new = random(
+        b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+        28,
+    );
+    let base = t.commit_file(
+        "k8s/app.yaml",
+        format!("{}{}{}", filler("#", 80), entry(&old), filler("#", 80)),
+        "app",
+    );
+    let changed = t.commit_file(
+        "k8s/app.yaml",
+        format!("{}{}{}", filler("#", 80), entry(&new), filler("#", 80)),
+        "new value",
+    );
+    let (code, v) = t.json(&["scan", "--range", &base]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(rules_of(&v), ["secret/generic-secret-kubernetes-env"]);
+    assert_eq!(findings(&v)[0]["commit"], changed.as_str());
+}
+
+#[test]
+fn scattered_edits_to_a_large_file_report_only_the_new_secret() {
+    // Edits at both ends make the changed part the whole file; it is then compared line by
+    // line, and the old token on an unchanged line is not reported again.
+    let t = TestRepo::new();
+    let kept = github_token();
+    let mut lines: Vec<String> = filler("x", 400).lines().map(String::from).collect();
+    lines[100] = format!("old = {kept}");
+    let base = t.commit_file("big.txt", lines.join("\n") + "\n", "big");
+    let added = github_token();
+    lines[0] = "changed first line".into();
+    lines[399] = "changed last line".into();
+    lines.insert(250, format!("new = {added}"));
+    let edit = t.commit_file("big.txt", lines.join("\n") + "\n", "edit both ends");
+    let (code, v) = t.json(&["scan", "--range", &base]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(findings(&v).len(), 1, "{v}");
+    assert_eq!(findings(&v)[0]["line"], 251);
+    assert_eq!(findings(&v)[0]["commit"], edit.as_str());
+    let (_, all) = t.json(&["scan", "--history"]);
+    assert_eq!(findings(&all).len(), 2, "{all}");
+}

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::check::LineIndex;
+use crate::rules::whole;
 
 const ORG: &str = r#"
 [org]
@@ -16,6 +17,7 @@ fn found(text: &str) -> Vec<(String, String)> {
     let content = text.as_bytes();
     urls.check(
         content,
+        &whole(content.len()),
         &LineIndex::new(content),
         &policy.terms,
         Syntax::Text,
@@ -130,8 +132,14 @@ fn member_accesses_in_code_are_not_hosts_but_strings_urls_and_comments_are() {
     let urls = InternalUrls::new(&policy);
     let found = |text: &str| {
         let c = text.as_bytes();
-        urls.check(c, &LineIndex::new(c), &policy.terms, Syntax::Code)
-            .len()
+        urls.check(
+            c,
+            &whole(c.len()),
+            &LineIndex::new(c),
+            &policy.terms,
+            Syntax::Code,
+        )
+        .len()
     };
     assert_eq!(found("    .filter(|l| !git::is_zero(&l.local))\n"), 0);
     assert_eq!(found("        line.local,\n"), 0);
