@@ -518,23 +518,34 @@ pub fn changed_regions(old: &[u8], new: &[u8]) -> Vec<Range<usize>> {
     }
     let old_start = line_start(old, prefix);
     let old_end = line_end(old, old.len() - suffix);
-    let known: HashSet<&[u8], foldhash::fast::RandomState> =
-        old[old_start..old_end].split(|&b| b == b'\n').collect();
+    let mut known: HashSet<&[u8], foldhash::fast::RandomState> =
+        HashSet::with_capacity_and_hasher((old_end - old_start) / 32, Default::default());
+    known.extend(lines(old, old_start..old_end).map(|l| &old[l]));
     let mut out: Vec<Range<usize>> = Vec::new();
-    let mut at = start;
-    for line in new[start..end].split(|&b| b == b'\n') {
-        let here = at..(at + line.len() + 1).min(new.len());
-        at = here.end;
-        if known.contains(line) {
+    for here in lines(new, start..end) {
+        if known.contains(&new[here.clone()]) {
             continue;
         }
-        let wide = widen(new, here);
         match out.last_mut() {
-            Some(last) if wide.start <= last.end => last.end = last.end.max(wide.end),
-            _ => out.push(wide),
+            // Adjacent to the last region: the lines before are in it already.
+            Some(last) if here.start <= last.end => last.end = here.end,
+            _ => out.push(widen(new, here)),
         }
     }
     out
+}
+
+/// The lines of `content[range]` (`range` in whole lines), each with its newline.
+fn lines(content: &[u8], range: Range<usize>) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut at = range.start;
+    let ends =
+        memchr::memchr_iter(b'\n', &content[range.clone()]).map(move |i| range.start + i + 1);
+    ends.chain(std::iter::once(range.end))
+        .filter_map(move |end| {
+            let line = at..end;
+            at = end;
+            (!line.is_empty()).then_some(line)
+        })
 }
 
 /// The start of the line holding `at`.
@@ -562,29 +573,29 @@ fn widen(content: &[u8], lines: Range<usize>) -> Range<usize> {
     start..lines.end
 }
 
+/// Block sizes for finding where two buffers start to differ: large blocks compare at
+/// memory speed, the smaller ones narrow down.
+const BLOCKS: [usize; 3] = [4096, 64, 1];
+
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    const W: usize = 32;
     let n = a.len().min(b.len());
     let mut i = 0;
-    while i + W <= n && a[i..i + W] == b[i..i + W] {
-        i += W;
-    }
-    while i < n && a[i] == b[i] {
-        i += 1;
+    for w in BLOCKS {
+        while i + w <= n && a[i..i + w] == b[i..i + w] {
+            i += w;
+        }
     }
     i
 }
 
 fn common_suffix(a: &[u8], b: &[u8]) -> usize {
-    const W: usize = 32;
     let n = a.len().min(b.len());
     let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
     let mut i = 0;
-    while i + W <= n && a[n - i - W..n - i] == b[n - i - W..n - i] {
-        i += W;
-    }
-    while i < n && a[n - i - 1] == b[n - i - 1] {
-        i += 1;
+    for w in BLOCKS {
+        while i + w <= n && a[n - i - w..n - i] == b[n - i - w..n - i] {
+            i += w;
+        }
     }
     i
 }
