@@ -25,6 +25,9 @@ use crate::source::{Bytes, CommitItem, FileItem, Items};
 /// Bytes looked at to decide whether a file is binary (as git does).
 const BINARY_SNIFF: usize = 8000;
 
+/// Runs of at most this many files are checked on the calling thread.
+const SMALL_RUN: usize = 8;
+
 /// A finding that an exception let through, with the reason.
 #[derive(Debug, Clone)]
 pub struct Allowed {
@@ -111,30 +114,32 @@ impl<'p> Engine<'p> {
         // one before, and only what changed is searched.
         let groups: Vec<&[FileItem]> = items.files.chunk_by(|a, b| a.path == b.path).collect();
         let first_only = items.first_only;
-        let results: Vec<FileResult> = groups
-            .par_iter()
-            .map_init(
-                || git_dir.as_deref().map(git::reopen),
-                |repo, group| {
-                    let repo = match repo {
-                        Some(Ok(r)) => Some(&*r),
-                        Some(Err(e)) => {
-                            return vec![FileResult {
-                                error: Some(e.to_string()),
-                                ..FileResult::default()
-                            }];
-                        }
-                        None => None,
-                    };
-                    let r = self.versions(repo, group, first_only);
-                    if let Some(p) = &progress {
-                        group.iter().for_each(|_| p.tick());
-                    }
-                    r
-                },
-            )
-            .flatten()
-            .collect();
+        let open = || git_dir.as_deref().map(git::reopen);
+        let check = |repo: &mut Option<Result<git2::Repository, Error>>, group: &&[FileItem]| {
+            let repo = match repo {
+                Some(Ok(r)) => Some(&*r),
+                Some(Err(e)) => {
+                    return vec![FileResult {
+                        error: Some(e.to_string()),
+                        ..FileResult::default()
+                    }];
+                }
+                None => None,
+            };
+            let r = self.versions(repo, group, first_only);
+            if let Some(p) = &progress {
+                group.iter().for_each(|_| p.tick());
+            }
+            r
+        };
+        // A hook's few files are checked on this thread: starting workers, and the memory
+        // arenas glibc gives each, costs more than the files.
+        let results: Vec<FileResult> = if items.files.len() <= SMALL_RUN {
+            let mut repo = open();
+            groups.iter().flat_map(|g| check(&mut repo, g)).collect()
+        } else {
+            groups.par_iter().map_init(open, check).flatten().collect()
+        };
         if let Some(p) = &progress {
             p.finish();
         }
