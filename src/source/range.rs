@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use git2::{Commit, DiffOptions, Oid, Repository, Sort, Tree};
+use git2::{Commit, DiffOptions, ObjectType, Oid, Repository, Sort, Tree};
 use rayon::prelude::*;
 
 use super::{CommitItem, FileItem, Items, staged::changed_files};
@@ -90,25 +90,91 @@ pub fn history(repo: &Repository) -> Result<Items, Error> {
     tips.sort();
     tips.dedup();
     let ids = commits(repo, &tips, &[])?;
-    // Blob-once, decided while listing so that the list holds each blob once: a value already
-    // in the parent's version was reported at an earlier commit, so `previous` stays empty.
+    // Blob-once without comparing trees: oldest commit first, a tree or blob already met was
+    // met at an earlier commit, so only trees never seen are walked. A value already in an
+    // earlier version was reported there, so `previous` stays empty.
     let mut all = Items::default();
-    let mut seen: HashSet<Oid> = HashSet::new();
-    for (files, commit) in per_commit(repo, &ids)? {
-        for mut f in files {
-            if let super::Bytes::Blob(blob) = f.bytes {
-                if seen.insert(blob) {
-                    f.previous.clear();
-                    all.files.push(f);
-                }
-            }
-        }
-        all.commits.push(commit);
-    }
+    let mut seen = Seen::default();
+    // Each tree is read once, so libgit2's object cache would only hold memory for the rest
+    // of the run.
+    git2::opts::enable_caching(false);
+    let listed = list_history(repo, &ids, &mut all, &mut seen);
+    git2::opts::enable_caching(true);
+    listed?;
     all.files
         .sort_by(|a, b| (&a.path, a.order).cmp(&(&b.path, b.order)));
     all.first_only = true;
     Ok(all)
+}
+
+fn list_history(
+    repo: &Repository,
+    ids: &[Oid],
+    all: &mut Items,
+    seen: &mut Seen,
+) -> Result<(), Error> {
+    for (order, id) in ids.iter().enumerate() {
+        let commit = repo
+            .find_commit(*id)
+            .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
+        let tree = commit
+            .tree()
+            .map_err(|e| Error::git(format!("reading the tree of {id}"), e))?;
+        let mut found = Vec::new();
+        new_blobs(repo, &tree, "", seen, &mut found)?;
+        let commit_id = id.to_string();
+        all.files
+            .extend(found.into_iter().map(|(path, blob)| FileItem {
+                path,
+                bytes: super::Bytes::Blob(blob),
+                previous: Vec::new(),
+                commit: Some(commit_id.clone()),
+                order,
+            }));
+        all.commits.push(CommitItem::from_commit(&commit, order));
+    }
+    Ok(())
+}
+
+/// Trees and blobs a history walk has met.
+#[derive(Default)]
+struct Seen {
+    trees: HashSet<Oid>,
+    blobs: HashSet<Oid>,
+}
+
+/// The blobs under `tree` (at `prefix`) not met before, with their paths; submodules (commit
+/// entries) are not content.
+fn new_blobs(
+    repo: &Repository,
+    tree: &Tree,
+    prefix: &str,
+    seen: &mut Seen,
+    out: &mut Vec<(String, Oid)>,
+) -> Result<(), Error> {
+    if !seen.trees.insert(tree.id()) {
+        return Ok(());
+    }
+    for entry in tree.iter() {
+        let name = String::from_utf8_lossy(entry.name_bytes());
+        let path = || match prefix {
+            "" => name.to_string(),
+            _ => format!("{prefix}/{name}"),
+        };
+        match entry.kind() {
+            Some(ObjectType::Tree) if !seen.trees.contains(&entry.id()) => {
+                let sub = repo
+                    .find_tree(entry.id())
+                    .map_err(|e| Error::git(format!("reading tree {}", entry.id()), e))?;
+                new_blobs(repo, &sub, &path(), seen, out)?;
+            }
+            Some(ObjectType::Blob) if seen.blobs.insert(entry.id()) => {
+                out.push((path(), entry.id()))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Commits from which comparing on every core pays for opening the repository once more per

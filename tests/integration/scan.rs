@@ -494,3 +494,46 @@ fn scattered_edits_to_a_large_file_report_only_the_new_secret() {
     let (_, all) = t.json(&["scan", "--history"]);
     assert_eq!(findings(&all).len(), 2, "{all}");
 }
+
+#[test]
+fn history_reports_each_secret_once_across_renames_merges_and_submodules() {
+    let t = TestRepo::new();
+    let first = github_token();
+    let added = t.commit_file("dir/a.txt", format!("t = {first}\n"), "add a");
+    t.git(&["mv", "dir", "moved"]);
+    t.git(&["commit", "-q", "--no-verify", "-m", "rename the folder"]);
+    // A submodule is a commit id in the tree, not content.
+    let head = t.head();
+    t.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{head},sub"),
+    ]);
+    t.git(&["commit", "-q", "--no-verify", "-m", "submodule"]);
+    t.git(&["checkout", "-q", "-b", "side"]);
+    let side = t.commit_file("b.txt", format!("t = {}\n", github_token()), "side");
+    t.git(&["checkout", "-q", "-"]);
+    let main = t.commit_file("c.txt", format!("t = {}\n", github_token()), "main");
+    t.git(&["merge", "-q", "--no-edit", "--no-verify", "side"]);
+    let (code, v) = t.json(&["scan", "--history"]);
+    assert_eq!(code, 1, "{v}");
+    let mut found: Vec<(String, String)> = findings(&v)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().into(),
+                f["commit"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("b.txt".to_string(), side),
+            ("c.txt".to_string(), main),
+            ("dir/a.txt".to_string(), added),
+        ]
+    );
+}
