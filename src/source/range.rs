@@ -2,7 +2,8 @@
 //! pre-push and pre-receive. Each commit is compared with its parents by tree (no content is
 //! read here): a file it adds or modifies becomes an item whose `previous` holds the parents'
 //! versions of that path. A merge adds only what differs from every parent, so a clean merge
-//! adds nothing.
+//! adds nothing. `--history` needs no comparison: it walks each tree it has not met before and
+//! keeps each blob at the first commit and path that carry it.
 
 use std::collections::HashSet;
 
