@@ -224,18 +224,30 @@ impl<'p> Engine<'p> {
     }
 
     fn file(&self, repo: Option<&git2::Repository>, item: &FileItem) -> FileResult {
-        if let Bytes::Disk(p) = &item.bytes {
-            let len = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let failed = |e: Error| FileResult {
+            error: Some(format!("{}: {e}", item.path)),
+            ..FileResult::default()
+        };
+        let Bytes::Disk(p) = &item.bytes else {
+            return match load(repo, &item.bytes) {
+                Ok(c) => self.content(repo, item, &c, None),
+                Err(e) => failed(e),
+            };
+        };
+        // One open and one fstat per file: the size decides before anything is read.
+        let read = std::fs::File::open(p).and_then(|mut f| {
+            let len = f.metadata()?.len();
             if len > self.policy.max_file_size() {
-                return self.large_file(p, item, len);
+                return Ok(Err(len));
             }
-        }
-        match load(repo, &item.bytes) {
-            Ok(c) => self.content(repo, item, &c, None),
-            Err(e) => FileResult {
-                error: Some(format!("{}: {e}", item.path)),
-                ..FileResult::default()
-            },
+            let mut c = Vec::with_capacity(len as usize + 1);
+            std::io::Read::read_to_end(&mut f, &mut c)?;
+            Ok(Ok(c))
+        });
+        match read {
+            Ok(Ok(c)) => self.content(repo, item, &c, None),
+            Ok(Err(len)) => self.large_file(p, item, len),
+            Err(e) => failed(Error::io(p, e)),
         }
     }
 
