@@ -546,7 +546,13 @@ pub fn changed_regions(old: &[u8], new: &[u8]) -> Vec<Range<usize>> {
         match out.last_mut() {
             // Adjacent to the last region: the lines before are in it already.
             Some(last) if here.start <= last.end => last.end = here.end,
-            _ => out.push(widen(new, here)),
+            _ => {
+                let wide = widen(new, here);
+                match out.last_mut() {
+                    Some(last) if wide.start <= last.end => last.end = wide.end,
+                    _ => out.push(wide),
+                }
+            }
         }
     }
     out
@@ -659,5 +665,63 @@ mod tests {
         assert_eq!(searched[0], "first\n");
         assert!(searched[1].ends_with("line 1000\nadded\n") && searched[1].lines().count() == 5);
         assert!(searched[2].ends_with("last\n"));
+    }
+
+    /// Random edits of random inputs: every line of the new version that the old one lacks
+    /// lies in a region, and regions are sorted, disjoint, within bounds and in whole lines.
+    #[test]
+    fn every_new_line_is_searched_whatever_the_edit() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n) as usize
+        };
+        for _ in 0..1000 {
+            let words = ["a", "bb", "key = 1", "\n", "", "é", "\r", "x\0y", "line"];
+            let pick = |next: &mut dyn FnMut(u64) -> usize, n: usize| -> Vec<String> {
+                (0..n)
+                    .map(|_| words[next(words.len() as u64)].repeat(next(3) + 1))
+                    .collect()
+            };
+            let n = next(400);
+            let old_lines = pick(&mut next, n);
+            let mut new_lines = old_lines.clone();
+            for _ in 0..next(6) {
+                let at = next(new_lines.len() as u64 + 1);
+                match next(3) {
+                    0 => new_lines.insert(at, format!("new {}", next(1000))),
+                    1 if at < new_lines.len() => drop(new_lines.remove(at)),
+                    _ => new_lines.insert(at, "a".repeat(next(5000))),
+                }
+            }
+            let (old, new) = (old_lines.join("\n"), new_lines.join("\n"));
+            let (old, new) = (old.as_bytes(), new.as_bytes());
+            let regions = changed_regions(old, new);
+            let mut end = 0;
+            for r in &regions {
+                assert!(
+                    r.start >= end && r.start < r.end && r.end <= new.len(),
+                    "{regions:?}"
+                );
+                assert!(r.start == 0 || new[r.start - 1] == b'\n');
+                assert!(r.end == new.len() || new[r.end - 1] == b'\n');
+                end = r.end;
+            }
+            let known: std::collections::HashSet<&[u8]> = old.split(|&b| b == b'\n').collect();
+            let mut at = 0;
+            for line in new.split(|&b| b == b'\n') {
+                if !line.is_empty() && !known.contains(line) {
+                    assert!(
+                        regions
+                            .iter()
+                            .any(|r| r.start <= at && at + line.len() <= r.end),
+                        "line at {at} not searched: {regions:?}"
+                    );
+                }
+                at += line.len() + 1;
+            }
+        }
     }
 }
