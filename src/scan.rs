@@ -79,9 +79,34 @@ pub struct Engine<'p> {
     artifact: ArtifactOptions,
 }
 
+/// An earlier version of a file, against which only the changes are searched.
+struct Reference<'a> {
+    content: &'a [u8],
+    /// Known to hold no keyword of a whole-document rule (see `RuleSet::find_in`).
+    no_whole_keywords: bool,
+}
+
+/// Which part of an input the text checks search.
+#[derive(Clone, Copy)]
+struct Search<'a> {
+    regions: &'a [Range<usize>],
+    /// Whether whole-document keywords are also looked for outside `regions`.
+    outside: bool,
+}
+
+/// What the text checks found.
+struct Text {
+    findings: Vec<Finding>,
+    allowed: Vec<Finding>,
+    /// Whether a whole-document rule's keyword may occur in the input.
+    whole_keywords: bool,
+}
+
 /// What one file produced.
 #[derive(Default)]
 struct FileResult {
+    /// The file's text is known to hold no keyword of a whole-document rule.
+    no_whole_keywords: bool,
     findings: Vec<(usize, Finding)>,
     inline_allowed: Vec<Finding>,
     skipped: Option<Skipped>,
@@ -190,6 +215,7 @@ impl<'p> Engine<'p> {
         first_only: bool,
     ) -> Vec<FileResult> {
         let mut before: Option<git2::Blob<'_>> = None;
+        let mut before_clean = false;
         let mut out = Vec::with_capacity(group.len());
         for item in group {
             let (Bytes::Blob(id), Some(r)) = (&item.bytes, repo) else {
@@ -211,14 +237,19 @@ impl<'p> Engine<'p> {
                 }
             };
             let held = before.take();
-            let parent = match (item.previous.first(), held) {
-                (Some(p), Some(b)) if b.id() == *p => Some(b),
-                (Some(p), _) => r.find_blob(*p).ok(),
-                (None, held) if first_only => held,
-                (None, _) => None,
+            let (parent, clean) = match (item.previous.first(), held) {
+                (Some(p), Some(b)) if b.id() == *p => (Some(b), before_clean),
+                (Some(p), _) => (r.find_blob(*p).ok(), false),
+                (None, held) if first_only => (held, before_clean),
+                (None, _) => (None, false),
             };
-            let reference = parent.as_ref().map(|b| b.content());
-            out.push(self.content(repo, item, blob.content(), reference));
+            let reference = parent.as_ref().map(|b| Reference {
+                content: b.content(),
+                no_whole_keywords: clean,
+            });
+            let res = self.content(repo, item, blob.content(), reference);
+            before_clean = res.no_whole_keywords;
+            out.push(res);
             before = Some(blob);
         }
         out
@@ -259,7 +290,7 @@ impl<'p> Engine<'p> {
         repo: Option<&git2::Repository>,
         item: &FileItem,
         content: &[u8],
-        reference: Option<&[u8]>,
+        reference: Option<Reference<'_>>,
     ) -> FileResult {
         let mut res = FileResult {
             bytes: content.len() as u64,
@@ -289,11 +320,17 @@ impl<'p> Engine<'p> {
         let binary = memchr::memchr(0, &content[..content.len().min(BINARY_SNIFF)]).is_some();
         let (mut findings, mut allowed) = (Vec::new(), Vec::new());
         if !binary {
-            let regions = match reference {
-                Some(old) => changed_regions(old, content),
+            let regions = match &reference {
+                Some(old) => changed_regions(old.content, content),
                 None => whole(content.len()).to_vec(),
             };
-            (findings, allowed) = self.text(content, &regions, Syntax::of(&item.path));
+            let search = Search {
+                regions: &regions,
+                outside: reference.is_none_or(|r| !r.no_whole_keywords),
+            };
+            let text = self.text(content, search, Syntax::of(&item.path));
+            (findings, allowed) = (text.findings, text.allowed);
+            res.no_whole_keywords = !text.whole_keywords;
             if !findings.is_empty() && !item.previous.is_empty() {
                 findings = not_in_previous(repo, &item.previous, findings);
             }
@@ -346,22 +383,22 @@ impl<'p> Engine<'p> {
 
     /// `secret` and `internal-url` over text: the findings, and those that an inline
     /// `outbound:allow` exempts.
-    fn text(
-        &self,
-        content: &[u8],
-        regions: &[Range<usize>],
-        syntax: Syntax,
-    ) -> (Vec<Finding>, Vec<Finding>) {
+    fn text(&self, content: &[u8], search: Search<'_>, syntax: Syntax) -> Text {
+        let regions = search.regions;
         let index = LineIndex::new(content);
         let mut out = Vec::new();
+        let mut whole_keywords = true;
         if self.checks.has(Check::Secret) {
-            out.extend(secret::check(
+            let found;
+            (found, whole_keywords) = secret::check(
                 content,
                 regions,
+                search.outside,
                 &index,
                 &self.policy.rules,
                 self.policy.severity(Check::Secret),
-            ));
+            );
+            out.extend(found);
         }
         if self.checks.has(Check::InternalUrl) {
             out.extend(
@@ -369,16 +406,30 @@ impl<'p> Engine<'p> {
                     .check(content, regions, &index, &self.policy.terms, syntax),
             );
         }
-        out.into_iter().partition(|f| {
+        let (findings, allowed) = out.into_iter().partition(|f| {
             f.line
                 .is_none_or(|line| inline_allow(index.line(content, line), f) != Some(true))
-        })
+        });
+        Text {
+            findings,
+            allowed,
+            whole_keywords,
+        }
     }
 
     /// A commit's message (secret, internal-url).
     fn commit(&self, c: &CommitItem) -> (Vec<Finding>, Vec<Finding>) {
         let message = c.message.as_bytes();
-        let (mut found, mut allowed) = self.text(message, &whole(message.len()), Syntax::Text);
+        let all = whole(message.len());
+        let search = Search {
+            regions: &all,
+            outside: true,
+        };
+        let Text {
+            findings: mut found,
+            mut allowed,
+            ..
+        } = self.text(message, search, Syntax::Text);
         for f in found.iter_mut().chain(allowed.iter_mut()) {
             f.commit = (!c.id.is_empty()).then(|| c.id.clone());
         }

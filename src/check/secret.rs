@@ -6,16 +6,19 @@ use super::{LineIndex, locate};
 use crate::finding::{Check, Finding, Sensitivity, Severity};
 use crate::rules::RuleSet;
 
-/// Every credential in `regions` of `content` (see `RuleSet::find_in`), as findings without path or commit (the caller adds them).
+/// Every credential in `regions` of `content` (see `RuleSet::find_in`, also for `outside`
+/// and the flag returned), as findings without path or commit (the caller adds them).
 pub fn check(
     content: &[u8],
     regions: &[Range<usize>],
+    outside: bool,
     index: &LineIndex,
     rules: &RuleSet,
     severity: Severity,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, bool) {
     let mut out = Vec::new();
-    for m in rules.find_in(content, regions) {
+    let (found, whole_keywords) = rules.find_in(content, regions, outside);
+    for m in found {
         let rule = &rules.rules[m.rule];
         let loc = locate(index, content, m.start, m.end);
         let mut f = Finding::new(
@@ -42,5 +45,5 @@ pub fn check(
         );
         out.push(f);
     }
-    out
+    (out, whole_keywords)
 }

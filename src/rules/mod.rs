@@ -511,7 +511,12 @@ impl RuleSet {
 
     /// The rules whose keywords occur in `content` (one pass), plus those without keywords;
     /// for generic rules also where their keywords occur.
-    fn triggered(&self, content: &[u8], regions: &[Range<usize>]) -> (Vec<bool>, Vec<Vec<usize>>) {
+    fn triggered(
+        &self,
+        content: &[u8],
+        regions: &[Range<usize>],
+        outside: bool,
+    ) -> (Vec<bool>, Vec<Vec<usize>>) {
         let mut on = vec![false; self.rules.len()];
         let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.rules.len()];
         for &i in &self.always {
@@ -543,7 +548,7 @@ impl RuleSet {
         if let Some(whole) = self
             .whole
             .as_ref()
-            .filter(|_| regions != whole(content.len()))
+            .filter(|_| outside && regions != whole(content.len()))
         {
             let mut from = 0;
             let ends = regions.iter().map(|r| (r.start, r.end));
@@ -557,7 +562,7 @@ impl RuleSet {
 
     /// The rules whose keywords occur in `content`, plus those without keywords.
     pub fn candidates(&self, content: &[u8]) -> Vec<usize> {
-        let (on, _) = self.triggered(content, &whole(content.len()));
+        let (on, _) = self.triggered(content, &whole(content.len()), true);
         on.iter()
             .enumerate()
             .filter(|(_, o)| **o)
@@ -570,15 +575,27 @@ impl RuleSet {
     /// secret on the same line); `multiline` rules and rules without keywords run over the
     /// whole input.
     pub fn find(&self, content: &[u8]) -> Vec<Match> {
-        self.find_in(content, &whole(content.len()))
+        self.find_in(content, &whole(content.len()), true).0
     }
 
     /// Like `find`, for an input of which only `regions` (sorted, disjoint, whole lines) are
     /// new: keywords are looked for there (the rules still read the lines around them),
-    /// except those of whole-document rules, looked for everywhere.
-    pub fn find_in(&self, content: &[u8], regions: &[Range<usize>]) -> Vec<Match> {
+    /// except those of whole-document rules, also looked for outside the regions unless
+    /// `outside` is false (the version before held none, so its unchanged lines hold none).
+    /// Also says whether a whole-document rule's keyword occurs, for the next version.
+    pub fn find_in(
+        &self,
+        content: &[u8],
+        regions: &[Range<usize>],
+        outside: bool,
+    ) -> (Vec<Match>, bool) {
         let mut out = Vec::new();
-        let (on, hits) = self.triggered(content, regions);
+        let (on, hits) = self.triggered(content, regions, outside);
+        let whole_keywords = self
+            .rules
+            .iter()
+            .zip(&on)
+            .any(|(r, on)| *on && r.multiline && !r.generic);
         for (i, hits) in hits.iter().enumerate().filter(|(i, _)| on[*i]) {
             self.find_in_windows(i, content, hits, &mut out);
         }
@@ -593,13 +610,13 @@ impl RuleSet {
                 kept.push(m);
             }
         }
-        kept
+        (kept, whole_keywords)
     }
 
     /// What one rule alone finds, exactly as `find` runs it (for its examples: another rule
     /// may report an enclosing match instead); nothing when its keywords are absent.
     pub fn find_by(&self, rule: usize, content: &[u8]) -> Vec<Match> {
-        let (on, hits) = self.triggered(content, &whole(content.len()));
+        let (on, hits) = self.triggered(content, &whole(content.len()), true);
         let mut out = Vec::new();
         if on[rule] {
             self.find_in_windows(rule, content, &hits[rule], &mut out);

@@ -537,3 +537,32 @@ fn history_reports_each_secret_once_across_renames_merges_and_submodules() {
         ]
     );
 }
+
+#[test]
+fn a_key_rotated_two_versions_after_it_was_added_is_found() {
+    // Whether a version holds a private-key header is carried from version to version; a
+    // wrong "holds none" would hide the rotation in the last commit.
+    let t = TestRepo::new();
+    let file = |top: &str, key: &str| format!("{top}{}{key}{}", filler("a", 60), filler("z", 60));
+    t.commit_file("notes.txt", file("v1\n", ""), "no key yet");
+    let mut body = pem_lines(12);
+    let added = t.commit_file("notes.txt", file("v1\n", &pem(&body)), "add key");
+    t.commit_file("notes.txt", file("v2\n", &pem(&body)), "unrelated edit");
+    for line in body.iter_mut().skip(9) {
+        *line = random(
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+            64,
+        );
+    }
+    let rotated = t.commit_file("notes.txt", file("v2\n", &pem(&body)), "rotate key");
+    let (code, v) = t.json(&["scan", "--history"]);
+    assert_eq!(code, 1, "{v}");
+    let mut commits: Vec<&str> = findings(&v)
+        .iter()
+        .filter_map(|f| f["commit"].as_str())
+        .collect();
+    commits.sort();
+    let mut expected = vec![added.as_str(), rotated.as_str()];
+    expected.sort();
+    assert_eq!(commits, expected, "{v}");
+}
