@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::hash::BuildHasher;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
@@ -141,6 +142,7 @@ impl<'p> Engine<'p> {
         let groups: Vec<&[FileItem]> = items.files.chunk_by(|a, b| a.path == b.path).collect();
         let first_only = items.first_only;
         let open = || git_dir.as_deref().map(git::reopen);
+        let bytes = AtomicU64::new(0);
         let check = |repo: &mut Option<Result<git2::Repository, Error>>, group: &&[FileItem]| {
             let repo = match repo {
                 Some(Ok(r)) => Some(&*r),
@@ -152,10 +154,18 @@ impl<'p> Engine<'p> {
                 }
                 None => None,
             };
-            let r = self.versions(repo, group, first_only);
+            let mut r = self.versions(repo, group, first_only);
             if let Some(p) = &progress {
                 group.iter().for_each(|_| p.tick());
             }
+            // Most files produce nothing but their size: only the rest is kept until the end.
+            bytes.fetch_add(r.iter().map(|f| f.bytes).sum(), Ordering::Relaxed);
+            r.retain(|f| {
+                !(f.findings.is_empty()
+                    && f.inline_allowed.is_empty()
+                    && f.skipped.is_none()
+                    && f.error.is_none())
+            });
             r
         };
         // A hook's few files are checked on this thread: starting workers, and the memory
@@ -171,13 +181,13 @@ impl<'p> Engine<'p> {
         }
         let mut out = Outcome {
             files: items.files.len(),
+            bytes: bytes.into_inner(),
             commits: items.commits.iter().filter(|c| !c.is_tag).count(),
             errors: items.errors,
             ..Outcome::default()
         };
         let mut found: Vec<(usize, Finding)> = Vec::new();
         for r in results {
-            out.bytes += r.bytes;
             out.skipped.extend(r.skipped);
             out.errors.extend(r.error);
             found.extend(r.findings);
