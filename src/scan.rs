@@ -1,7 +1,8 @@
 //! The engine between sources and reports: loads each item on a worker thread (all cores,
-//! through rayon), runs the checks that apply, keeps only what is outbound (values not already
-//! in the previous version), and applies inline exceptions, policy exceptions and the
-//! baseline. Checks never know which source fed them.
+//! through rayon; the versions of one path in order on one worker), searches each version only
+//! where it differs from the one before (`changed_regions`), runs the checks that apply, keeps
+//! only what is outbound (values not already in the previous version), and applies inline
+//! exceptions, policy exceptions and the baseline. Checks never know which source fed them.
 
 use std::collections::HashSet;
 use std::hash::BuildHasher;
