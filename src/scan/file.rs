@@ -1,0 +1,273 @@
+//! One file's checks: the versions of a path in order, each read once (a blob where libgit2
+//! holds it, a file with one open), searched where it differs from the version before, and
+//! the findings kept that the change adds.
+
+use std::ops::Range;
+use std::path::Path;
+
+use super::{BINARY_SNIFF, Engine, FileResult, changed_regions, load, with_place};
+use crate::check::internal_url::Syntax;
+use crate::check::{LineIndex, artifact, inline_allow, secret, spdx};
+use crate::error::Error;
+use crate::finding::{Check, Finding};
+use crate::rules::whole;
+use crate::source::{Bytes, FileItem};
+
+/// An earlier version of a file, against which only the changes are searched.
+pub(super) struct Reference<'a> {
+    pub(super) content: &'a [u8],
+    /// Known to hold no keyword of a whole-document rule (see `RuleSet::find_in`).
+    pub(super) no_whole_keywords: bool,
+}
+
+/// Which part of an input the text checks search.
+#[derive(Clone, Copy)]
+pub(super) struct Search<'a> {
+    pub(super) regions: &'a [Range<usize>],
+    /// Whether whole-document keywords are also looked for outside `regions`.
+    pub(super) outside: bool,
+}
+
+/// What the text checks found.
+pub(super) struct Text {
+    pub(super) findings: Vec<Finding>,
+    pub(super) allowed: Vec<Finding>,
+    /// Whether a whole-document rule's keyword may occur in the input.
+    pub(super) whole_keywords: bool,
+}
+
+impl Engine<'_> {
+    /// The versions of one path, oldest first. A blob is checked where libgit2 holds it,
+    /// without a copy, and searched only where it differs from the version before it: the
+    /// parent's version, or in a history scan the previous version listed (whose values
+    /// were reported at an earlier commit).
+    pub(super) fn versions(
+        &self,
+        repo: Option<&git2::Repository>,
+        group: &[FileItem],
+        first_only: bool,
+    ) -> Vec<FileResult> {
+        let mut before: Option<git2::Blob<'_>> = None;
+        let mut before_clean = false;
+        let mut out = Vec::with_capacity(group.len());
+        for item in group {
+            let (Bytes::Blob(id), Some(r)) = (&item.bytes, repo) else {
+                out.push(self.file(repo, item));
+                continue;
+            };
+            let blob = match r.find_blob(*id) {
+                Ok(b) => b,
+                Err(e) => {
+                    out.push(FileResult {
+                        error: Some(format!(
+                            "{}: {}",
+                            item.path,
+                            Error::git(format!("reading blob {id}"), e)
+                        )),
+                        ..FileResult::default()
+                    });
+                    continue;
+                }
+            };
+            let held = before.take();
+            let (parent, clean) = match (item.previous.first(), held) {
+                (Some(p), Some(b)) if b.id() == *p => (Some(b), before_clean),
+                (Some(p), _) => (r.find_blob(*p).ok(), false),
+                (None, held) if first_only => (held, before_clean),
+                (None, _) => (None, false),
+            };
+            let reference = parent.as_ref().map(|b| Reference {
+                content: b.content(),
+                no_whole_keywords: clean,
+            });
+            let res = self.content(repo, item, blob.content(), reference);
+            before_clean = res.no_whole_keywords;
+            out.push(res);
+            before = Some(blob);
+        }
+        out
+    }
+
+    fn file(&self, repo: Option<&git2::Repository>, item: &FileItem) -> FileResult {
+        let failed = |e: Error| FileResult {
+            error: Some(format!("{}: {e}", item.path)),
+            ..FileResult::default()
+        };
+        let Bytes::Disk(p) = &item.bytes else {
+            return match load(repo, &item.bytes) {
+                Ok(c) => self.content(repo, item, &c, None),
+                Err(e) => failed(e),
+            };
+        };
+        // One open and one fstat per file: the size decides before anything is read.
+        let read = std::fs::File::open(p).and_then(|mut f| {
+            let len = f.metadata()?.len();
+            if len > self.policy.max_file_size() {
+                return Ok(Err(len));
+            }
+            let mut c = Vec::with_capacity(len as usize + 1);
+            std::io::Read::read_to_end(&mut f, &mut c)?;
+            Ok(Ok(c))
+        });
+        match read {
+            Ok(Ok(c)) => self.content(repo, item, &c, None),
+            Ok(Err(len)) => self.large_file(p, item, len),
+            Err(e) => failed(Error::io(p, e)),
+        }
+    }
+
+    /// Every check that applies to one file's bytes; `reference` is an earlier version, whose
+    /// unchanged lines the text checks need not search again.
+    fn content(
+        &self,
+        repo: Option<&git2::Repository>,
+        item: &FileItem,
+        content: &[u8],
+        reference: Option<Reference<'_>>,
+    ) -> FileResult {
+        let mut res = FileResult {
+            bytes: content.len() as u64,
+            ..FileResult::default()
+        };
+        let mut artifacts = Vec::new();
+        if self.checks.has(Check::Artifact)
+            && (artifact::is_artifact(&item.path, content)
+                || content.len() as u64 > self.artifact.max_file_size)
+        {
+            let found = artifact::check_file(
+                &item.path,
+                content,
+                self.licensed(&item.path),
+                &self.artifact,
+            );
+            artifacts = self.capped(Check::Artifact, found);
+        }
+        if content.len() as u64 > self.policy.max_file_size() {
+            res.skipped = Some(self.too_large(item, content.len() as u64));
+            res.findings = artifacts
+                .into_iter()
+                .map(|f| (item.order, with_place(f, item)))
+                .collect();
+            return res;
+        }
+        let binary = memchr::memchr(0, &content[..content.len().min(BINARY_SNIFF)]).is_some();
+        let (mut findings, mut allowed) = (Vec::new(), Vec::new());
+        if !binary {
+            let regions = match &reference {
+                Some(old) => changed_regions(old.content, content),
+                None => whole(content.len()).to_vec(),
+            };
+            let search = Search {
+                regions: &regions,
+                outside: reference.is_none_or(|r| !r.no_whole_keywords),
+            };
+            let text = self.text(content, search, Syntax::of(&item.path));
+            (findings, allowed) = (text.findings, text.allowed);
+            res.no_whole_keywords = !text.whole_keywords;
+            if !findings.is_empty() && !item.previous.is_empty() {
+                findings = not_in_previous(repo, &item.previous, findings);
+            }
+        }
+        findings.extend(artifacts);
+        if self.checks.has(Check::Spdx) && !spdx::is_exempt(&item.path) {
+            let found = spdx::check_file(&item.path, content, &self.project, &self.policy.spdx);
+            findings.extend(self.capped(Check::Spdx, found));
+        }
+        res.findings = findings
+            .into_iter()
+            .map(|f| (item.order, with_place(f, item)))
+            .collect();
+        res.inline_allowed = allowed.into_iter().map(|f| with_place(f, item)).collect();
+        res
+    }
+
+    /// A file on disk above `scan.max_file_size`: not read by the text checks; the artifact
+    /// check streams it.
+    fn large_file(&self, path: &Path, item: &FileItem, len: u64) -> FileResult {
+        let mut res = FileResult {
+            bytes: 0,
+            skipped: Some(self.too_large(item, len)),
+            ..FileResult::default()
+        };
+        if self.checks.has(Check::Artifact) {
+            let licensed = self.licensed(&item.path);
+            let found = std::fs::File::open(path).and_then(|f| {
+                artifact::check_reader(
+                    &item.path,
+                    std::io::BufReader::new(f),
+                    len,
+                    licensed,
+                    &self.artifact,
+                )
+            });
+            match found {
+                Ok(fs) => {
+                    res.findings = self
+                        .capped(Check::Artifact, fs)
+                        .into_iter()
+                        .map(|f| (item.order, with_place(f, item)))
+                        .collect();
+                }
+                Err(e) => res.error = Some(format!("{}: {e}", item.path)),
+            }
+        }
+        res
+    }
+
+    /// `secret` and `internal-url` over text: the findings, and those that an inline
+    /// `outbound:allow` exempts.
+    pub(super) fn text(&self, content: &[u8], search: Search<'_>, syntax: Syntax) -> Text {
+        let regions = search.regions;
+        let index = LineIndex::new(content);
+        let mut out = Vec::new();
+        let mut whole_keywords = true;
+        if self.checks.has(Check::Secret) {
+            let found;
+            (found, whole_keywords) = secret::check(
+                content,
+                regions,
+                search.outside,
+                &index,
+                &self.policy.rules,
+                self.policy.severity(Check::Secret),
+            );
+            out.extend(found);
+        }
+        if self.checks.has(Check::InternalUrl) {
+            out.extend(
+                self.urls
+                    .check(content, regions, &index, &self.policy.terms, syntax),
+            );
+        }
+        let (findings, allowed) = out.into_iter().partition(|f| {
+            f.line
+                .is_none_or(|line| inline_allow(index.line(content, line), f) != Some(true))
+        });
+        Text {
+            findings,
+            allowed,
+            whole_keywords,
+        }
+    }
+}
+
+/// Drops findings whose value already occurs in one of the previous versions.
+fn not_in_previous(
+    repo: Option<&git2::Repository>,
+    previous: &[git2::Oid],
+    findings: Vec<Finding>,
+) -> Vec<Finding> {
+    let olds: Vec<Vec<u8>> = previous
+        .iter()
+        .filter_map(|id| load(repo, &Bytes::Blob(*id)).ok())
+        .collect();
+    findings
+        .into_iter()
+        .filter(|f| {
+            let Some(v) = &f.value else { return true };
+            !olds
+                .iter()
+                .any(|old| memchr::memmem::find(old, v.as_bytes()).is_some())
+        })
+        .collect()
+}
