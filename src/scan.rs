@@ -26,7 +26,7 @@ use crate::source::{Bytes, CommitItem, FileItem, Items};
 mod file;
 mod regions;
 use file::{Search, Text};
-use regions::changed_regions;
+pub use regions::changed_regions;
 
 /// Bytes looked at to decide whether a file is binary (as git does).
 const BINARY_SNIFF: usize = 8000;

@@ -24,7 +24,10 @@ pub fn changed_regions(old: &[u8], new: &[u8]) -> Vec<Range<usize>> {
     let start = line_start(new, prefix);
     let end = line_end(new, new.len() - suffix);
     if end - start < LINE_DIFF_MIN {
-        return vec![widen(new, start..end)];
+        // A deletion adds no line but may bring a keyword nearer a value: the lines before it
+        // are searched. An empty region is none.
+        let r = widen(new, start..end);
+        return if r.is_empty() { Vec::new() } else { vec![r] };
     }
     let old_start = line_start(old, prefix);
     let old_end = line_end(old, old.len() - suffix);
@@ -147,6 +150,11 @@ mod tests {
         assert!(r.iter().map(|r| r.len()).sum::<usize>() < 50);
         let r = changed_regions(b"", old.as_bytes());
         assert_eq!(r, whole(old.len()));
+        assert!(changed_regions(b"", b"").is_empty());
+        assert!(changed_regions(b"a\n", b"").is_empty());
+        // Deleting a line searches the lines before it again.
+        let r = changed_regions(b"k\nx\nv\n", b"k\nv\n");
+        assert_eq!(r, whole(2));
     }
 
     #[test]
