@@ -6,6 +6,15 @@
 
 use super::Rule;
 use super::checksum;
+use regex::bytes::Regex;
+use std::sync::LazyLock;
+
+/// The starts of the tokens that a provider rule reports (AWS, GitHub, GitLab, Slack,
+/// Stripe, OpenAI…): a generic rule leaves such a value to that rule. Compiled once, rather
+/// than inside each generic rule, where it doubled their compile time.
+static PROVIDER_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!("^", r#"(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|gh[pousr]_|github_pat_|npm_|gl(?:pat|dt|rt|cbt|ptt|ft|imt|oas|agent|soat|ffct)-|GR1348941|xox[abeoprs]-|xapp-|[sr]k_(?:live|test)_|whsec_|sk-(?:ant|proj|svcacct|admin|or)-|sk-[A-Za-z0-9]{20}T3BlbkFJ|A(?:KIA|SIA|IDA|ROA|KID|TATT|TCTT|TBB)|AIza|GOCSPX-|ya29\.|hf_|api_org_|r8_|gsk_|pplx-|xai-|pypi-|dop_v1_|do[or]_v1_|HRKU-|SG\.|hv[sbr]\.|dp\.(?:pt|st|ct|sa|scim|audit)\.|dapi[0-9a-f]|shp(?:at|ca|pa|ss)_|EAAA|sq0(?:atp|csp)-|eyJ|key-[0-9a-f]|glc_|glsa_|NRAK-|sntry[su]_|lin_(?:api|oauth)_|ntn_|PMAK-|dckr_(?:pat|oat)_|rubygems_|oy2|AKCp|LTAI|access_token\$|FLWSECK|CFPAT-|pul-|pscale_|sbp_|figd_|rnd_|ops_eyJ|dt0c01\.|CCIP(?:AT|RJ)_|sq[upa]_|bkua_|sha256~|hooks\.slack\.com|[pr]k_(?:live|test)_)"#)).expect("provider prefixes compile")
+});
 
 /// Returns `Some(validated)` when the value at `start..end` is a credential.
 pub fn accept(rule: &Rule, content: &[u8], start: usize, end: usize) -> Option<bool> {
@@ -30,7 +39,8 @@ pub fn accept(rule: &Rule, content: &[u8], start: usize, end: usize) -> Option<b
         return None;
     }
     if rule.generic
-        && (!plausible_literal(secret, line_around(content, start))
+        && (PROVIDER_TOKEN.is_match(secret)
+            || !plausible_literal(secret, line_around(content, start))
             || code_reference(content, start, end)
             || is_slug(secret))
     {

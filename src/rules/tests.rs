@@ -105,3 +105,37 @@ fn overlapping_and_nested_keywords_all_trigger_their_rules() {
     assert_eq!(set.candidates(b"my_Password = 1"), vec![2, 3]);
     assert_eq!(set.candidates(b"passport"), vec![2]);
 }
+
+#[test]
+fn generic_rules_leave_provider_tokens_to_their_rules() {
+    let set = builtin();
+    let generic: Vec<usize> = (0..set.rules.len())
+        .filter(|&i| set.rules[i].generic)
+        .collect();
+    // Built here, not written out: a GitHub token and a Stripe key in generic assignments.
+    let body: String = "k7Qx2mN9pL4vR8sT1wY6zA3bC5dE0fG".chars().take(30).collect();
+    let github = format!(
+        "ghp_{body}{}",
+        checksum::base62(u64::from(crc32fast::hash(body.as_bytes())), 6)
+    );
+    let stripe = format!("sk_live_{}", "4eC39HqLyjWDarjtT1zdp7dc9x2Z");
+    for (value, owner) in [(&github, "github-pat"), (&stripe, "stripe-secret-key")] {
+        let line = format!("api_key = \"{value}\"\n");
+        for &i in &generic {
+            assert!(
+                set.find_by(i, line.as_bytes()).is_empty(),
+                "{} took {value}",
+                set.rules[i].id
+            );
+        }
+        let found: Vec<&str> = set
+            .find(line.as_bytes())
+            .iter()
+            .map(|m| set.rules[m.rule].id.as_str())
+            .collect();
+        assert_eq!(found, [owner]);
+    }
+    // Without a provider prefix the same assignment is generic.
+    let line = b"api_key = \"k7Qx2mN9pL4vR8sT1wY6zA3bC5dE0fG\"\n";
+    assert!(generic.iter().any(|&i| !set.find_by(i, line).is_empty()));
+}
