@@ -87,6 +87,8 @@ pub struct Engine<'p> {
 /// What one file produced.
 #[derive(Default)]
 struct FileResult {
+    /// The text checks searched the file (it was neither binary nor too large).
+    searched: bool,
     /// The file's text is known to hold no keyword of a whole-document rule.
     no_whole_keywords: bool,
     findings: Vec<(usize, Finding)>,

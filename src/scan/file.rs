@@ -48,7 +48,7 @@ impl Engine<'_> {
         first_only: bool,
     ) -> Vec<FileResult> {
         let mut before: Option<git2::Blob<'_>> = None;
-        let mut before_clean = false;
+        let (mut before_clean, mut before_searched) = (false, false);
         let mut out = Vec::with_capacity(group.len());
         for item in group {
             let (Bytes::Blob(id), Some(r)) = (&item.bytes, repo) else {
@@ -73,7 +73,9 @@ impl Engine<'_> {
             let (parent, clean) = match (item.previous.first(), held) {
                 (Some(p), Some(b)) if b.id() == *p => (Some(b), before_clean),
                 (Some(p), _) => (r.find_blob(*p).ok(), false),
-                (None, held) if first_only => (held, before_clean),
+                // In a history the version before stands for everything reported so far, so it
+                // serves only if it was searched itself (not binary, not too large).
+                (None, held) if first_only && before_searched => (held, before_clean),
                 (None, _) => (None, false),
             };
             let reference = parent.as_ref().map(|b| Reference {
@@ -81,7 +83,7 @@ impl Engine<'_> {
                 no_whole_keywords: clean,
             });
             let res = self.content(repo, item, blob.content(), reference);
-            before_clean = res.no_whole_keywords;
+            (before_clean, before_searched) = (res.no_whole_keywords, res.searched);
             out.push(res);
             before = Some(blob);
         }
@@ -153,6 +155,10 @@ impl Engine<'_> {
         let binary = memchr::memchr(0, &content[..content.len().min(BINARY_SNIFF)]).is_some();
         let (mut findings, mut allowed) = (Vec::new(), Vec::new());
         if !binary {
+            // An old version above the size limit is not compared line by line: the new one
+            // (within the limit) is searched whole.
+            let max = self.policy.max_file_size();
+            let reference = reference.filter(|r| r.content.len() as u64 <= max);
             let regions = match &reference {
                 Some(old) => changed_regions(old.content, content),
                 None => whole(content.len()).to_vec(),
@@ -164,6 +170,7 @@ impl Engine<'_> {
             let text = self.text(content, search, Syntax::of(&item.path));
             (findings, allowed) = (text.findings, text.allowed);
             res.no_whole_keywords = !text.whole_keywords;
+            res.searched = true;
             if !findings.is_empty() && !item.previous.is_empty() {
                 findings = not_in_previous(repo, &item.previous, findings);
             }

@@ -566,3 +566,35 @@ fn a_key_rotated_two_versions_after_it_was_added_is_found() {
     expected.sort();
     assert_eq!(commits, expected, "{v}");
 }
+
+#[test]
+fn a_file_that_shrinks_below_the_size_limit_is_searched_whole() {
+    // The first version is too large to scan; the next one must not be compared with it,
+    // or the token both carry would never be searched.
+    let t = TestRepo::new();
+    t.commit_file(".outbound.toml", "[scan]\nmax_file_size = 1000\n", "policy");
+    let token = github_token();
+    let head = format!("t = {token}\n{}", filler("same", 6));
+    t.commit_file("data.txt", format!("{head}{}", filler("x", 60)), "large");
+    let small = t.commit_file("data.txt", format!("{head}short\n"), "shrink");
+    let (code, v) = t.json(&["scan", "--history"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(rules_of(&v), ["secret/github-pat"]);
+    assert_eq!(findings(&v)[0]["commit"], small.as_str());
+    assert!(v["skipped"].to_string().contains("data.txt"), "{v}");
+}
+
+#[test]
+fn a_binary_file_that_becomes_text_is_searched_whole() {
+    // A binary version is not searched as text, so the text version after it must not be
+    // compared with it: the token below the changed first line would never be searched.
+    let t = TestRepo::new();
+    let token = github_token();
+    let rest = format!("t = {token}\n{}", filler("same", 6));
+    t.commit_file("blob.dat", format!("bin\0ary\n{rest}"), "binary");
+    let text = t.commit_file("blob.dat", format!("text\n{rest}"), "now text");
+    let (code, v) = t.json(&["scan", "--history"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(rules_of(&v), ["secret/github-pat"]);
+    assert_eq!(findings(&v)[0]["commit"], text.as_str());
+}
