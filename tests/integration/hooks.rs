@@ -970,3 +970,44 @@ fn doctor_lists_the_hooks_and_its_canary_passes() {
         "{said}"
     );
 }
+
+#[test]
+fn pre_receive_checks_a_long_push_listed_on_all_cores() {
+    // 250 commits over 20 files: the commits are compared with their parents on several
+    // workers, each opening the repository again inside the push quarantine.
+    let (_server, client) = server();
+    let token = common::github_token();
+    let mut stream = String::new();
+    for i in 0..250 {
+        let content = if i == 240 {
+            settings(&token)
+        } else {
+            format!("line {i}\n")
+        };
+        let message = format!("change {i}\n\nSigned-off-by: Jane Doe <jane@example.com>\n");
+        stream.push_str(&format!(
+            "commit refs/heads/main\ncommitter Jane Doe <jane@example.com> {} +0000\ndata {}\n{message}M 100644 inline f{}.txt\ndata {}\n{content}\n",
+            1_767_225_600 + i,
+            message.len(),
+            if i == 240 { 3 } else { i % 20 },
+            content.len(),
+        ));
+    }
+    let mut import = client
+        .command("git")
+        .args(["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("git fast-import starts");
+    use std::io::Write;
+    import
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stream.as_bytes())
+        .expect("stream written");
+    assert!(import.wait().expect("fast-import ends").success());
+    client.git(&["checkout", "-q", "main"]);
+    let out = client.git_any(&["push", "-q", "origin", "main"]);
+    assert_secret_blocked(&out, "f3.txt:2", &token);
+}
