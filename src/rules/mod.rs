@@ -392,11 +392,11 @@ impl RuleSet {
             .filter(|_| outside && regions != whole(content.len()))
         {
             let mut from = 0;
-            let ends = regions.iter().map(|r| (r.start, r.end));
-            for (to, next) in ends.chain([(content.len(), content.len())]) {
-                whole.enable(&content[from..to.max(from)], &mut on);
-                from = next;
+            for r in regions {
+                whole.enable(&content[from..r.start], &mut on);
+                from = r.end;
             }
+            whole.enable(&content[from..], &mut on);
         }
         (on, hits)
     }

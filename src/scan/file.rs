@@ -155,6 +155,8 @@ impl Engine<'_> {
         let binary = memchr::memchr(0, &content[..content.len().min(BINARY_SNIFF)]).is_some();
         let (mut findings, mut allowed) = (Vec::new(), Vec::new());
         if !binary {
+            // The parent's version, when at hand, for dropping values it already holds.
+            let parent = reference.as_ref().map(|r| r.content);
             // An old version above the size limit is not compared line by line: the new one
             // (within the limit) is searched whole.
             let max = self.policy.max_file_size();
@@ -172,7 +174,7 @@ impl Engine<'_> {
             res.no_whole_keywords = !text.whole_keywords;
             res.searched = true;
             if !findings.is_empty() && !item.previous.is_empty() {
-                findings = not_in_previous(repo, &item.previous, findings);
+                findings = not_in_previous(repo, &item.previous, parent, findings);
             }
         }
         findings.extend(artifacts);
@@ -258,15 +260,22 @@ impl Engine<'_> {
     }
 }
 
-/// Drops findings whose value already occurs in one of the previous versions.
+/// Drops findings whose value already occurs in one of the previous versions. `first` is the
+/// content of `previous[0]` when the caller already read it (it is not read again).
 fn not_in_previous(
     repo: Option<&git2::Repository>,
     previous: &[git2::Oid],
+    first: Option<&[u8]>,
     findings: Vec<Finding>,
 ) -> Vec<Finding> {
-    let olds: Vec<Vec<u8>> = previous
+    let skip = usize::from(first.is_some());
+    let loaded: Vec<Vec<u8>> = previous[skip..]
         .iter()
         .filter_map(|id| load(repo, &Bytes::Blob(*id)).ok())
+        .collect();
+    let olds: Vec<&[u8]> = first
+        .into_iter()
+        .chain(loaded.iter().map(Vec::as_slice))
         .collect();
     findings
         .into_iter()

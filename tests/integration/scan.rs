@@ -420,12 +420,7 @@ fn a_private_key_whose_body_changes_under_the_same_header_is_found_again() {
     let mut body = pem_lines(12);
     let first = format!("{}{}{}", filler("a", 60), pem(&body), filler("z", 60));
     let base = t.commit_file("deploy/key.pem.txt", &first, "add key");
-    for line in body.iter_mut().skip(9) {
-        *line = random(
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-            64,
-        );
-    }
+    body.splice(9.., pem_lines(3));
     let second = format!("{}{}{}", filler("a", 60), pem(&body), filler("z", 60));
     let rotated = t.commit_file("deploy/key.pem.txt", &second, "rotate key");
     let (code, v) = t.json(&["scan", "--range", &base]);
@@ -548,12 +543,7 @@ fn a_key_rotated_two_versions_after_it_was_added_is_found() {
     let mut body = pem_lines(12);
     let added = t.commit_file("notes.txt", file("v1\n", &pem(&body)), "add key");
     t.commit_file("notes.txt", file("v2\n", &pem(&body)), "unrelated edit");
-    for line in body.iter_mut().skip(9) {
-        *line = random(
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-            64,
-        );
-    }
+    body.splice(9.., pem_lines(3));
     let rotated = t.commit_file("notes.txt", file("v2\n", &pem(&body)), "rotate key");
     let (code, v) = t.json(&["scan", "--history"]);
     assert_eq!(code, 1, "{v}");
