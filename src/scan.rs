@@ -153,7 +153,9 @@ impl<'p> Engine<'p> {
         };
         // A hook's few files are checked on this thread: starting workers, and the memory
         // arenas glibc gives each, costs more than the files.
-        let results: Vec<FileResult> = if items.files.len() <= SMALL_RUN {
+        let results: Vec<FileResult> = if groups.is_empty() {
+            Vec::new() // a commit message alone: no repository to open again
+        } else if items.files.len() <= SMALL_RUN {
             let mut repo = open();
             groups.iter().flat_map(|g| check(&mut repo, g)).collect()
         } else {

@@ -89,7 +89,7 @@ fn outbound_licenses(repo: &Repository, push: &approval::Push) -> Result<Vec<Str
         .find_commit(tip)
         .and_then(|c| c.tree())
         .map_err(|e| Error::git(format!("reading the tree of {tip}"), e))?;
-    let project = super::tip_project(repo, tip)?;
+    let project = crate::source::reuse::from_tree(repo, &tree)?;
     let paths: BTreeSet<&String> = push.commits.iter().flat_map(|c| &c.paths).collect();
     let mut found = BTreeSet::new();
     for path in paths {

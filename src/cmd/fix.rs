@@ -8,7 +8,6 @@ use crate::check::spdx::{self, FixOutcome};
 use crate::cli::FixArgs;
 use crate::error::Error;
 use crate::exit;
-use crate::git;
 use crate::source;
 
 pub fn fix(args: &FixArgs) -> Result<u8, Error> {
@@ -19,16 +18,7 @@ pub fn fix(args: &FixArgs) -> Result<u8, Error> {
         )));
     }
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
-    let repo = git::open(&cwd).ok();
-    let repo_dir = repo
-        .as_ref()
-        .and_then(|r| r.workdir().map(std::path::Path::to_path_buf));
-    let policy = super::client_policy(
-        args.policy.policy.as_deref(),
-        repo.as_ref(),
-        repo_dir.as_deref(),
-        None,
-    )?;
+    let policy = super::scan::load_for_cwd(&args.policy)?;
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {

@@ -208,7 +208,7 @@ pub fn baseline(args: &BaselineArgs) -> Result<u8, Error> {
     Ok(exit::OK)
 }
 
-fn load_for_cwd(args: &PolicyArgs) -> Result<Policy, Error> {
+pub(super) fn load_for_cwd(args: &PolicyArgs) -> Result<Policy, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd).ok();
     let dir = repo

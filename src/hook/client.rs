@@ -49,11 +49,16 @@ pub fn commit_msg(file: &str) -> Result<u8, Error> {
         .config()
         .map_err(|e| Error::git("reading git config", e))?;
     let text = cleaned(&String::from_utf8_lossy(&raw), &config);
+    let configured = repo
+        .signature()
+        .ok()
+        .map(|s| Identity::from_signature(&s))
+        .unwrap_or_default();
     let item = CommitItem {
         id: String::new(),
         message: text,
-        author: identity("AUTHOR", &repo),
-        committer: identity("COMMITTER", &repo),
+        author: identity("AUTHOR", &configured),
+        committer: identity("COMMITTER", &configured),
         parents: 1,
         is_tag: false,
         order: 0,
@@ -116,19 +121,11 @@ fn comment_prefix(config: &git2::Config) -> String {
 }
 
 /// The identity git will record: `GIT_<ROLE>_NAME`/`_EMAIL` (git exports the author for its
-/// hooks, including `--author`), else `user.name`/`user.email`.
-fn identity(role: &str, repo: &git2::Repository) -> Identity {
-    let sig = repo.signature().ok();
-    let name = std::env::var(format!("GIT_{role}_NAME")).ok().or_else(|| {
-        sig.as_ref()
-            .map(|s| String::from_utf8_lossy(s.name_bytes()).into_owned())
-    });
-    let email = std::env::var(format!("GIT_{role}_EMAIL")).ok().or_else(|| {
-        sig.as_ref()
-            .map(|s| String::from_utf8_lossy(s.email_bytes()).into_owned())
-    });
+/// hooks, including `--author`), else `user.name`/`user.email` (`configured`).
+fn identity(role: &str, configured: &Identity) -> Identity {
+    let var = |key: &str| std::env::var(format!("GIT_{role}_{key}")).ok();
     Identity {
-        name: name.unwrap_or_default(),
-        email: email.unwrap_or_default(),
+        name: var("NAME").unwrap_or_else(|| configured.name.clone()),
+        email: var("EMAIL").unwrap_or_else(|| configured.email.clone()),
     }
 }

@@ -42,14 +42,19 @@ pub fn run(name: &str, args: &[String]) -> Result<u8, Error> {
 
 /// A hook that cannot do its job refuses, and says so.
 fn fail_closed(hook: &str, e: Error) -> Error {
-    let what = if hook == "pre-push" || hook == "pre-receive" {
-        "push"
-    } else {
-        "commit"
-    };
+    let what = guarded(hook);
     Error::Usage(format!(
         "{e}\ngit-outbound: the {hook} hook could not check this {what}, so the {what} is refused; fix the error above and try again"
     ))
+}
+
+/// What a hook guards: a push or a commit.
+fn guarded(hook: &str) -> &'static str {
+    if hook == "pre-push" || hook == "pre-receive" {
+        "push"
+    } else {
+        "commit"
+    }
 }
 
 /// The checks a hook runs, less those skipped with `OUTBOUND_SKIP`.
@@ -64,11 +69,8 @@ fn checks(base: &[Check], skip: &Skip) -> CheckSet {
 fn finish(hook: &str, outcome: &Outcome, color: bool) -> Result<u8, Error> {
     let stderr = std::io::stderr();
     let mut out = stderr.lock();
-    let blocking = outcome.blocking();
-    let quiet = blocking == 0
-        && outcome.findings.is_empty()
-        && outcome.warnings.is_empty()
-        && outcome.errors.is_empty();
+    let quiet =
+        outcome.findings.is_empty() && outcome.warnings.is_empty() && outcome.errors.is_empty();
     if !quiet {
         report::write(
             &mut out,
@@ -84,11 +86,7 @@ fn finish(hook: &str, outcome: &Outcome, color: bool) -> Result<u8, Error> {
     }
     let code = crate::cmd::exit_code(outcome);
     if code != exit::OK {
-        let what = if hook == "pre-push" || hook == "pre-receive" {
-            "push"
-        } else {
-            "commit"
-        };
+        let what = guarded(hook);
         // The server reads neither the pushed .outbound.toml nor OUTBOUND_SKIP.
         let how = if hook == "pre-receive" {
             "(`outbound:allow <rule>` on the line, or an exception in the server's policy); \

@@ -271,11 +271,11 @@ pub fn push_summary<'a>(
                     .map(|p| p.to_string_lossy().into_owned())
             })
             .collect();
-        let author = c.author();
+        let author = crate::source::Identity::from_signature(&c.author());
         pushed.push(approval::PushedCommit {
             id: id.to_string(),
-            author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
-            author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+            author_name: author.name,
+            author_email: author.email,
             added: stats.insertions() as u64,
             deleted: stats.deletions() as u64,
             paths,
