@@ -42,7 +42,7 @@ pub fn clean(raw: &str, comment_prefix: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut empties = 0usize;
     for line in text.split('\n') {
-        if !comment_prefix.is_empty() && line.starts_with(comment_prefix) {
+        if is_comment(line, comment_prefix) {
             continue;
         }
         let kept = line.trim_end_matches(is_git_space);
@@ -84,8 +84,7 @@ pub fn body_end(message: &str, comment_prefix: &str) -> usize {
     while bol < cutoff {
         let rest = &message[bol..cutoff];
         let next = rest.find('\n').map_or(cutoff, |i| bol + i + 1);
-        let ignorable = (!comment_prefix.is_empty() && rest.starts_with(comment_prefix))
-            || rest.starts_with('\n');
+        let ignorable = is_comment(rest, comment_prefix) || rest.starts_with('\n');
         if ignorable {
             run_start.get_or_insert(bol);
         } else if message[bol..].starts_with("Conflicts:\n") {

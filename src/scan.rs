@@ -28,9 +28,6 @@ mod regions;
 use file::{Search, Text};
 pub use regions::changed_regions;
 
-/// Bytes looked at to decide whether a file is binary (as git does).
-const BINARY_SNIFF: usize = 8000;
-
 /// Runs of at most this many files are checked on the calling thread.
 const SMALL_RUN: usize = 8;
 

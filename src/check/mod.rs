@@ -53,6 +53,14 @@ impl CheckSet {
     }
 }
 
+/// Bytes looked at to decide whether a file is binary (as git does).
+const BINARY_SNIFF: usize = 8000;
+
+/// Git's test: a NUL byte in the first 8000 bytes makes a file binary.
+pub fn looks_binary(content: &[u8]) -> bool {
+    memchr::memchr(0, &content[..content.len().min(BINARY_SNIFF)]).is_some()
+}
+
 /// Where a match sits: 1-based line and column, and the line for the excerpt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {

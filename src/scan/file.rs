@@ -5,7 +5,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use super::{BINARY_SNIFF, Engine, FileResult, changed_regions, load, with_place};
+use super::{Engine, FileResult, changed_regions, load, with_place};
 use crate::check::internal_url::Syntax;
 use crate::check::{LineIndex, artifact, inline_allow, secret, spdx};
 use crate::error::Error;
@@ -152,7 +152,7 @@ impl Engine<'_> {
                 .collect();
             return res;
         }
-        let binary = memchr::memchr(0, &content[..content.len().min(BINARY_SNIFF)]).is_some();
+        let binary = crate::check::looks_binary(content);
         let (mut findings, mut allowed) = (Vec::new(), Vec::new());
         if !binary {
             // The parent's version, when at hand, for dropping values it already holds.

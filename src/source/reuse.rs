@@ -54,8 +54,8 @@ pub fn from_tree(repo: &Repository, tree: &Tree) -> Result<Project, Error> {
     tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
         let path = format!("{dir}{}", String::from_utf8_lossy(entry.name_bytes()));
         if entry.kind() == Some(ObjectType::Blob) && wanted(&path) {
-            if let Ok(b) = repo.find_blob(entry.id()) {
-                found.push((path, b.content().to_vec()));
+            if let Ok(b) = crate::git::blob(repo, entry.id()) {
+                found.push((path, b));
             }
         }
         TreeWalkResult::Ok
@@ -70,8 +70,8 @@ pub fn from_index(repo: &Repository, index: &git2::Index) -> Result<Project, Err
     for e in index.iter() {
         let path = String::from_utf8_lossy(&e.path).into_owned();
         if wanted(&path) {
-            if let Ok(b) = repo.find_blob(e.id) {
-                found.push((path, b.content().to_vec()));
+            if let Ok(b) = crate::git::blob(repo, e.id) {
+                found.push((path, b));
             }
         }
     }

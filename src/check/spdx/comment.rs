@@ -300,10 +300,7 @@ pub fn kind(path: &str) -> Kind {
         .unwrap_or(Kind::Unknown)
 }
 
-/// Git's test: a NUL byte in the first 8000 bytes makes a file binary.
-pub fn looks_binary(content: &[u8]) -> bool {
-    content.iter().take(8000).any(|&b| b == 0)
-}
+pub use crate::check::looks_binary;
 
 #[cfg(test)]
 mod tests {

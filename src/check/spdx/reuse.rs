@@ -111,7 +111,7 @@ impl Project {
     /// The content of `<path>.license`, if there is one.
     pub fn sidecar(&self, path: &str) -> Option<&[u8]> {
         self.sidecars
-            .get(&format!("{path}.license"))
+            .get(&super::fix::sidecar_path(path))
             .map(Vec::as_slice)
     }
 
