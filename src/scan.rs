@@ -213,12 +213,11 @@ impl<'p> Engine<'p> {
             f.commit = (!c.id.is_empty()).then(|| c.id.clone());
         }
         if let (Some(opts), false, true) = (&self.dco, c.is_tag, self.checks.has(Check::Dco)) {
-            let (author, committer) = (dco_identity(&c.author), dco_identity(&c.committer));
             let info = CommitInfo {
                 id: &c.id,
                 message: &c.message,
-                author: &author,
-                committer: &committer,
+                author: &c.author,
+                committer: &c.committer,
                 parents: c.parents,
             };
             found.extend(self.capped(Check::Dco, dco::check(&info, opts)));
@@ -284,13 +283,6 @@ fn with_place(mut f: Finding, item: &FileItem) -> Finding {
     }
     f.commit.clone_from(&item.commit);
     f
-}
-
-fn dco_identity(i: &crate::source::Identity) -> dco::Identity {
-    dco::Identity {
-        name: i.name.clone(),
-        email: i.email.clone(),
-    }
 }
 
 fn inline(finding: Finding) -> Allowed {

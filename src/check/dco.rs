@@ -9,7 +9,7 @@ use crate::message::{self, Trailer};
 use std::fmt;
 
 /// A git identity: `user.name` and `user.email` of an author or committer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Identity {
     pub name: String,
     pub email: String,

@@ -33,12 +33,8 @@ pub struct FileItem {
     pub order: usize,
 }
 
-/// A person as git records them.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Identity {
-    pub name: String,
-    pub email: String,
-}
+/// A person as git records them (the DCO check's type, which sources fill).
+pub use crate::check::dco::Identity;
 
 /// A commit (or an annotated tag) whose message and identities leave with the change.
 #[derive(Debug, Clone)]
