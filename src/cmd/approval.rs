@@ -46,7 +46,6 @@ fn planned(
     let line = PushLine {
         local_ref: format!("refs/heads/{branch}"),
         local: tip_id.to_string(),
-        remote_ref: format!("refs/heads/{branch}"),
         remote: base.map_or_else(|| "0".repeat(40), |b| b.to_string()),
     };
     let commits = outbound(repo, &[tip_id], &tracking)?.commits;

@@ -22,7 +22,6 @@ use crate::source::{CommitItem, Identity, range};
 pub struct PushLine {
     pub local_ref: String,
     pub local: String,
-    pub remote_ref: String,
     pub remote: String,
 }
 
@@ -34,7 +33,6 @@ pub fn parse_lines(text: &str) -> Result<Vec<PushLine>, Error> {
         .map(|f| PushLine {
             local_ref: f[0].into(),
             local: f[1].into(),
-            remote_ref: f[2].into(),
             remote: f[3].into(),
         })
         .collect())

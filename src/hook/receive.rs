@@ -159,7 +159,6 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
         let line = super::push::PushLine {
             local_ref: first.2.clone(),
             local: first.1.clone(),
-            remote_ref: first.2.clone(),
             remote: first.0.clone(),
         };
         let push = push_summary(
