@@ -59,7 +59,9 @@ fn guarded(hook: &str) -> &'static str {
 
 /// The checks a hook runs, less those skipped with `OUTBOUND_SKIP`.
 fn checks(base: &[Check], skip: &Skip) -> CheckSet {
-    skip.checks.iter().fold(CheckSet::of(base), |s, c| s.without(*c))
+    skip.checks
+        .iter()
+        .fold(CheckSet::of(base), |s, c| s.without(*c))
 }
 
 /// Prints the outcome on stderr (git shows hook output to the user; behind `remote:` on the

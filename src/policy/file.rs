@@ -180,12 +180,18 @@ pub struct LockFile {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Glob(pub String);
 
+/// A glob over `/`-separated relative paths, as every path glob of a policy is read: `*` stays
+/// within a folder, `**` crosses folders.
+pub fn path_glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+}
+
 impl<'de> Deserialize<'de> for Glob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Glob, D::Error> {
         let s = String::deserialize(d)?;
-        globset::GlobBuilder::new(&s)
-            .literal_separator(true)
-            .build()
+        path_glob(&s)
             .map_err(|e| serde::de::Error::custom(format!("bad glob '{s}': {}", e.kind())))?;
         Ok(Glob(s))
     }

@@ -9,9 +9,9 @@ mod terms;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::GlobMatcher;
 
-pub use file::{DcoRequire, PolicyFile};
+pub use file::{DcoRequire, PolicyFile, path_glob};
 pub use terms::Terms;
 
 use crate::error::Error;
@@ -356,9 +356,7 @@ fn record_origins(key: &str, v: &toml::Value, layer: &str, origins: &mut BTreeMa
 }
 
 fn glob(pattern: &str) -> Result<GlobMatcher, Error> {
-    GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .build()
+    file::path_glob(pattern)
         .map(|g| g.compile_matcher())
         .map_err(|e| Error::Config {
             file: "policy".into(),

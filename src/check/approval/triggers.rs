@@ -3,7 +3,7 @@
 //! what fired ("412 lines to github.com/upstream/project, limit 100").
 
 use super::{ApprovalOptions, Push};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
 /// How many paths or commits a message lists before it says "and N more".
@@ -133,9 +133,7 @@ pub fn triggers(push: &Push, opts: &ApprovalOptions) -> Result<Vec<Trigger>, Str
 fn path_globs(patterns: &[String]) -> Result<(GlobSet, GlobSet), String> {
     let (mut paths, mut names) = (GlobSetBuilder::new(), GlobSetBuilder::new());
     for pattern in patterns {
-        let glob = GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
+        let glob = crate::policy::path_glob(pattern)
             .map_err(|e| format!("approval.restricted_paths: bad glob '{pattern}': {e}"))?;
         if !pattern.contains('/') {
             names.add(glob.clone());

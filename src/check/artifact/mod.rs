@@ -191,10 +191,7 @@ fn is_dataset_text(path: &str, head: &[u8], opts: &ArtifactOptions) -> bool {
 
 fn in_data_paths(path: &str, opts: &ArtifactOptions) -> bool {
     opts.data_paths.iter().any(|pattern| {
-        let glob = globset::GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build();
-        glob.is_ok_and(|g| g.compile_matcher().is_match(path))
+        crate::policy::path_glob(pattern).is_ok_and(|g| g.compile_matcher().is_match(path))
     })
 }
 

@@ -7,7 +7,7 @@
 //! `X` is denied; an empty `allow` allows any valid license.
 
 use super::expr;
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 use spdx::{Expression, LicenseReq};
 
 /// Licenses allowed for a set of paths, e.g. `CC-BY-4.0` for `docs/**`.
@@ -142,10 +142,7 @@ fn glob_set(patterns: &[String]) -> Result<GlobSet, String> {
         } else {
             format!("**/{p}")
         };
-        let glob = GlobBuilder::new(&full)
-            .literal_separator(true)
-            .build()
-            .map_err(|e| format!("'{p}': {e}"))?;
+        let glob = crate::policy::path_glob(&full).map_err(|e| format!("'{p}': {e}"))?;
         set.add(glob);
     }
     set.build().map_err(|e| e.to_string())
