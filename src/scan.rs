@@ -292,12 +292,15 @@ fn inline(finding: Finding) -> Allowed {
     }
 }
 
-/// The licensing context, read only when the `spdx` check is on.
+/// The licensing context, read only when a check that uses it is on.
 pub fn project_for(
     policy: &Policy,
     read: impl FnOnce() -> Result<Project, Error>,
 ) -> Result<Project, Error> {
-    if policy.severity(Check::Spdx) == Severity::Off {
+    // The SPDX check reads it, and the artifact check asks it whether a model is licensed.
+    if policy.severity(Check::Spdx) == Severity::Off
+        && policy.severity(Check::Artifact) == Severity::Off
+    {
         Ok(Project::default())
     } else {
         read()

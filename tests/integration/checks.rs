@@ -1007,3 +1007,22 @@ fn spdx_missing_header_is_refused_at_pre_push_for_a_commit_that_skipped_pre_comm
         "{err}"
     );
 }
+
+#[test]
+fn a_model_sidecar_counts_when_the_spdx_check_is_off() {
+    // The licensing context serves the artifact check too: switching SPDX off must not make
+    // a licensed model look unlicensed.
+    let t = hooked("[spdx]\nseverity = \"off\"\n\n[artifact]\nrequire_license = true\n");
+    t.write("models/model.safetensors", fixture("p12_valid.safetensors"));
+    t.write(
+        "models/model.safetensors.license",
+        "SPDX-License-Identifier: Apache-2.0\nSPDX-FileCopyrightText: 2026 Jane Doe\n",
+    );
+    t.git(&["add", "."]);
+    let (code, v) = t.json(&["scan", "--staged"]);
+    assert_eq!(code, 0, "{v}");
+    t.git(&["rm", "-q", "--cached", "models/model.safetensors.license"]);
+    let (code, v) = t.json(&["scan", "--staged"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(rules_of(&v), ["artifact/unlicensed-model"]);
+}
