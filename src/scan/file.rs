@@ -178,7 +178,7 @@ impl Engine<'_> {
             }
         }
         findings.extend(artifacts);
-        if self.checks.has(Check::Spdx) && !spdx::is_exempt(&item.path) {
+        if self.checks.has(Check::Spdx) {
             let found = spdx::check_file(&item.path, content, &self.project, &self.policy.spdx);
             findings.extend(self.capped(Check::Spdx, found));
         }

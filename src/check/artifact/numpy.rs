@@ -12,7 +12,7 @@ pub enum Npy<'a> {
     /// Plain numbers or fixed-size records: no pickle.
     Plain,
     /// An object array: the bytes after the header are a pickle.
-    Object { pickle: &'a [u8], offset: usize },
+    Object { pickle: &'a [u8] },
 }
 
 /// Whether `head` starts with the NPY magic.
@@ -41,7 +41,6 @@ pub fn parse(data: &[u8]) -> Result<Npy<'_>, String> {
     if holds_objects(descr) {
         Ok(Npy::Object {
             pickle: &data[end..],
-            offset: end,
         })
     } else {
         Ok(Npy::Plain)
@@ -49,11 +48,7 @@ pub fn parse(data: &[u8]) -> Result<Npy<'_>, String> {
 }
 
 fn le(bytes: Option<&[u8]>) -> Option<usize> {
-    let value = bytes?
-        .iter()
-        .rev()
-        .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-    Some(value)
+    usize::try_from(super::walker::le_u64(bytes?)).ok()
 }
 
 /// The text of the `descr` value: a quoted string or a bracketed list of fields.

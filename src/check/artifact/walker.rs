@@ -95,14 +95,7 @@ impl<'a> Walker<'a> {
     fn read_arg(&mut self, arg: Arg) -> Result<ArgVal<'a>, String> {
         Ok(match arg {
             Arg::None => ArgVal::None,
-            Arg::Fixed(n) => {
-                let bytes = self.take(n)?;
-                let int = bytes
-                    .iter()
-                    .rev()
-                    .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
-                ArgVal::Int(int)
-            }
+            Arg::Fixed(n) => ArgVal::Int(le_u64(self.take(n)?)),
             Arg::Len1 => {
                 let len = self.take(1)?[0];
                 ArgVal::Bytes(self.take(usize::from(len))?)
@@ -116,11 +109,7 @@ impl<'a> Walker<'a> {
                 ArgVal::Bytes(self.take(len as usize)?)
             }
             Arg::Len8 => {
-                let raw = self.take(8)?;
-                let len = raw
-                    .iter()
-                    .rev()
-                    .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+                let len = le_u64(self.take(8)?);
                 let len = usize::try_from(len).map_err(|_| "length too large".to_string())?;
                 ArgVal::Bytes(self.take(len)?)
             }
@@ -342,4 +331,12 @@ fn index(opcode: &str, arg: &ArgVal<'_>) -> Result<u64, String> {
             .ok_or_else(|| format!("{opcode} index is not a number")),
         _ => Err(format!("{opcode} without an index")),
     }
+}
+
+/// A little-endian unsigned integer of up to 8 bytes.
+pub(super) fn le_u64(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
 }
