@@ -67,6 +67,20 @@ impl Outcome {
             .filter(|f| f.severity == Severity::Block)
             .count()
     }
+
+    /// Adds what a second run with the same policy, over other items, found. Its warnings are
+    /// left out: they repeat this run's policy warnings, and an allow entry unused there may
+    /// have been used here.
+    pub fn absorb(&mut self, other: Outcome) {
+        self.findings.extend(other.findings);
+        finding::sort(&mut self.findings);
+        self.allowed.extend(other.allowed);
+        self.skipped.extend(other.skipped);
+        self.errors.extend(other.errors);
+        self.files += other.files;
+        self.commits += other.commits;
+        self.bytes += other.bytes;
+    }
 }
 
 /// The checks of one run, compiled once.

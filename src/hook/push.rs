@@ -118,7 +118,7 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
         .filter(|l| !git::is_zero(&l.local))
         .partition(|l| l.local_ref.starts_with("refs/notes/"));
     let tracking = tracking_refs(&repo, remote);
-    let note_outcome = check_notes(&repo, &policy, &notes, &tracking)?;
+    let note_outcome = check_notes(&repo, &policy, &skip, &notes, &tracking)?;
     if lines.is_empty() {
         return finish("pre-push", &note_outcome, std::io::stderr().is_terminal());
     }
@@ -139,8 +139,7 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     }
     let ids: Vec<String> = out.commits.iter().map(Oid::to_string).collect();
     let mut outcome = engine.run(items, Some(repo.path()))?;
-    outcome.findings.extend(note_outcome.findings);
-    outcome.errors.extend(note_outcome.errors);
+    outcome.absorb(note_outcome);
     if external && engine.checks.has(Check::Approval) {
         let has_refs = !tracking.is_empty() || lines.iter().any(|l| !git::is_zero(&l.remote));
         let push = push_summary(&repo, &destination, has_refs, &lines[0], &out.commits)?;
@@ -153,10 +152,11 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     finish("pre-push", &outcome, std::io::stderr().is_terminal())
 }
 
-/// The text checks over pushed notes commits.
+/// The text checks over pushed notes commits, less those skipped with `OUTBOUND_SKIP`.
 fn check_notes(
     repo: &Repository,
     policy: &Policy,
+    skip: &Skip,
     notes: &[PushLine],
     tracking: &[Oid],
 ) -> Result<crate::scan::Outcome, Error> {
@@ -165,11 +165,8 @@ fn check_notes(
     }
     let out = lines_outbound(repo, notes, tracking)?;
     let items = range::items(repo, &out.commits)?;
-    Engine::new(
-        policy,
-        crate::check::CheckSet::of(&[Check::Secret, Check::InternalUrl]),
-    )
-    .run(items, Some(repo.path()))
+    Engine::new(policy, checks(&[Check::Secret, Check::InternalUrl], skip))
+        .run(items, Some(repo.path()))
 }
 
 /// What `lines` send: from their local ids, less their remote ids and `tracking`.

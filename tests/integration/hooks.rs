@@ -406,6 +406,28 @@ fn new_branch_push_scans_only_new_commits() {
 }
 
 #[test]
+fn pushed_notes_are_checked_and_honour_outbound_skip() {
+    let (t, _remote) = pushing();
+    t.git(&["push", "-q", "origin", "main"]);
+    let token = common::github_token();
+    t.git(&["notes", "add", "-m", &settings(&token), "HEAD"]);
+    let push = |skip: bool| {
+        let mut c = t.command("git");
+        c.args(["push", "-q", "origin", "refs/notes/commits"]);
+        if skip {
+            c.env("OUTBOUND_SKIP", "secret")
+                .env("OUTBOUND_REASON", "fake token in a test note");
+        }
+        c.output().expect("run git")
+    };
+    let out = push(false);
+    assert!(!out.status.success(), "the note went out:\n{}", text(&out));
+    assert!(stderr(&out).contains("secret/"), "{}", text(&out));
+    assert!(!text(&out).contains(&token));
+    assert_ok(&push(true));
+}
+
+#[test]
 fn push_of_two_branches_reads_every_line() {
     let (t, _remote) = pushing();
     t.git(&["push", "-q", "origin", "main"]);
