@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use crate::check::CheckSet;
-use crate::check::artifact::ArtifactOptions;
 use crate::check::dco::{self, CommitInfo, DcoOptions};
 use crate::check::internal_url::{InternalUrls, Syntax};
 use crate::check::spdx::Project;
@@ -92,7 +91,6 @@ pub struct Engine<'p> {
     /// REUSE.toml files and `.license` sidecars of the tree being checked.
     pub project: Project,
     urls: InternalUrls,
-    artifact: ArtifactOptions,
 }
 
 /// What one file produced.
@@ -123,7 +121,6 @@ impl<'p> Engine<'p> {
             dco: None,
             project: Project::default(),
             urls: InternalUrls::new(policy),
-            artifact: policy.artifact_options(),
         }
     }
 

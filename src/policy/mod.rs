@@ -94,6 +94,8 @@ pub struct Policy {
     pub layers: Vec<String>,
     /// `[spdx]`, validated.
     pub spdx: crate::check::spdx::SpdxOptions,
+    /// `[artifact]`, with its `data_paths` compiled.
+    pub artifact: crate::check::artifact::ArtifactOptions,
     exclude: Vec<GlobMatcher>,
     internal_remotes: Vec<crate::git::RemotePattern>,
 }
@@ -161,26 +163,6 @@ impl Policy {
             check_merges: d.check_merges.unwrap_or(false),
             bots: d.bots.unwrap_or_default(),
             require_author: d.require_author.unwrap_or(false),
-        }
-    }
-
-    /// The options of `[artifact]`.
-    pub fn artifact_options(&self) -> crate::check::artifact::ArtifactOptions {
-        let a = self.raw.artifact.clone().unwrap_or_default();
-        let d = crate::check::artifact::ArtifactOptions::default();
-        crate::check::artifact::ArtifactOptions {
-            allow_globals: a.allow_globals.unwrap_or_default(),
-            max_file_size: a.max_file_size.unwrap_or(d.max_file_size),
-            large_file_severity: a.large_file_severity.unwrap_or(d.large_file_severity),
-            require_license: a.require_license.unwrap_or(false),
-            data_paths: a
-                .data_paths
-                .unwrap_or_default()
-                .into_iter()
-                .map(|g| g.0)
-                .collect(),
-            pii_threshold: a.pii_threshold.unwrap_or(d.pii_threshold),
-            ..d
         }
     }
 
@@ -445,6 +427,7 @@ fn finish(
         })
         .collect::<Result<_, _>>()?;
     let spdx = spdx_options(&raw)?;
+    let artifact = artifact_options(&raw)?;
     Ok(Policy {
         raw,
         rules,
@@ -455,8 +438,33 @@ fn finish(
         warnings,
         layers,
         spdx,
+        artifact,
         exclude,
         internal_remotes,
+    })
+}
+
+fn artifact_options(raw: &PolicyFile) -> Result<crate::check::artifact::ArtifactOptions, Error> {
+    let a = raw.artifact.clone().unwrap_or_default();
+    let d = crate::check::artifact::ArtifactOptions::default();
+    let mut data_paths = globset::GlobSetBuilder::new();
+    for g in a.data_paths.unwrap_or_default() {
+        data_paths.add(glob(&g.0)?.glob().clone());
+    }
+    let data_paths = data_paths.build().map_err(|e| Error::Config {
+        file: "policy".into(),
+        line: None,
+        key: "artifact.data_paths".into(),
+        message: e.to_string(),
+    })?;
+    Ok(crate::check::artifact::ArtifactOptions {
+        allow_globals: a.allow_globals.unwrap_or_default(),
+        max_file_size: a.max_file_size.unwrap_or(d.max_file_size),
+        large_file_severity: a.large_file_severity.unwrap_or(d.large_file_severity),
+        require_license: a.require_license.unwrap_or(false),
+        data_paths,
+        pii_threshold: a.pii_threshold.unwrap_or(d.pii_threshold),
+        ..d
     })
 }
 

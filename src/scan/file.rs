@@ -134,13 +134,13 @@ impl Engine<'_> {
         let mut artifacts = Vec::new();
         if self.checks.has(Check::Artifact)
             && (artifact::is_artifact(&item.path, content)
-                || content.len() as u64 > self.artifact.max_file_size)
+                || content.len() as u64 > self.policy.artifact.max_file_size)
         {
             let found = artifact::check_file(
                 &item.path,
                 content,
                 self.licensed(&item.path),
-                &self.artifact,
+                &self.policy.artifact,
             );
             artifacts = self.capped(Check::Artifact, found);
         }
@@ -206,7 +206,7 @@ impl Engine<'_> {
                     std::io::BufReader::new(f),
                     len,
                     licensed,
-                    &self.artifact,
+                    &self.policy.artifact,
                 )
             });
             match found {

@@ -26,11 +26,12 @@ mod scan;
 mod walker;
 
 use crate::finding::{Finding, Severity};
+use globset::GlobSet;
 use scan::{Format, Scan};
 use std::io::Read;
 
 /// The `[artifact]` policy, validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ArtifactOptions {
     /// Extra pickle imports to allow: `"module.Name"`, or `"module.*"` for a module and its
     /// submodules. Known-dangerous imports block even when listed.
@@ -42,7 +43,7 @@ pub struct ArtifactOptions {
     /// Model and data files need a license (`.license` sidecar or REUSE.toml).
     pub require_license: bool,
     /// Globs (`/`-separated, relative) under which JSON and text files are datasets.
-    pub data_paths: Vec<String>,
+    pub data_paths: GlobSet,
     /// A data file with more personal-data hits than this blocks; up to it, it warns.
     pub pii_threshold: usize,
     /// Pickles, archives and arrays are read up to this many bytes (archives: decompressed).
@@ -56,7 +57,7 @@ impl Default for ArtifactOptions {
             max_file_size: 50 * 1024 * 1024,
             large_file_severity: Severity::Warn,
             require_license: false,
-            data_paths: Vec::new(),
+            data_paths: GlobSet::empty(),
             pii_threshold: 0,
             max_scan_size: 512 * 1024 * 1024,
         }
@@ -185,14 +186,8 @@ fn is_dataset_text(path: &str, head: &[u8], opts: &ArtifactOptions) -> bool {
     let ext = extension(path);
     let binary = !matches!(scan::sniff(path, head, u64::MAX), Format::Other);
     let listed = TABLE_EXTS.contains(&ext.as_str())
-        || (TEXT_EXTS.contains(&ext.as_str()) && in_data_paths(path, opts));
+        || (TEXT_EXTS.contains(&ext.as_str()) && opts.data_paths.is_match(path));
     listed && !binary
-}
-
-fn in_data_paths(path: &str, opts: &ArtifactOptions) -> bool {
-    opts.data_paths.iter().any(|pattern| {
-        crate::policy::path_glob(pattern).is_ok_and(|g| g.compile_matcher().is_match(path))
-    })
 }
 
 /// Analyses a model or binary file: `data` holds the file or, when `total_len` is larger, the
