@@ -1,6 +1,7 @@
 //! What a version adds to the one before it: the byte ranges of a file that the text checks
 //! search when an earlier version is at hand (ranges, history, hooks). Common prefix and
-//! suffix are cut off; a large remainder is compared line by line through 64-bit line hashes.
+//! suffix are cut off; a large remainder is walked hunk by hunk, equal lines compared where
+//! they stand, and the lines passed over are compared through 64-bit line hashes.
 
 use std::collections::HashSet;
 use std::hash::BuildHasher;
@@ -29,32 +30,161 @@ pub fn changed_regions(old: &[u8], new: &[u8]) -> Vec<Range<usize>> {
         let r = widen(new, start..end);
         return if r.is_empty() { Vec::new() } else { vec![r] };
     }
-    let old_start = line_start(old, prefix);
-    let old_end = line_end(old, old.len() - suffix);
-    // Lines are kept as 64-bit hashes under a seed chosen at random for each run: no bytes
-    // to compare on lookup, and no input can be made to collide with a line it lacks.
-    let seed = foldhash::fast::RandomState::default();
-    let mut known: HashSet<u64, foldhash::fast::FixedState> =
-        HashSet::with_capacity_and_hasher((old_end - old_start) / 32, Default::default());
-    known.extend(lines(old, old_start..old_end).map(|l| seed.hash_one(&old[l])));
-    let mut out: Vec<Range<usize>> = Vec::new();
-    for here in lines(new, start..end) {
-        if known.contains(&seed.hash_one(&new[here.clone()])) {
-            continue;
+    let old = Side {
+        text: old,
+        at: line_start(old, prefix),
+        end: line_end(old, old.len() - suffix),
+    };
+    let new = Side {
+        text: new,
+        at: start,
+        end,
+    };
+    walk(old, new)
+}
+
+/// One version's text and the part of it still to compare, in whole lines.
+#[derive(Clone, Copy)]
+struct Side<'a> {
+    text: &'a [u8],
+    at: usize,
+    end: usize,
+}
+
+impl<'a> Side<'a> {
+    fn rest(&self) -> &'a [u8] {
+        &self.text[self.at..self.end]
+    }
+
+    fn lines(&self) -> impl Iterator<Item = Range<usize>> + 'a {
+        lines(self.text, self.at..self.end)
+    }
+
+    /// The line after the one ending at `at`, or `None` at the end.
+    fn line_from(&self, at: usize) -> Option<&'a [u8]> {
+        (at < self.end).then(|| &self.text[at..line_end(self.text, at + 1).min(self.end)])
+    }
+}
+
+/// Walks both versions from the first difference: equal lines are skipped where they stand,
+/// and after each difference the two are brought together again at the nearest line they
+/// share with the line after it. The lines of `new` passed over that way are new unless they
+/// are among the lines of `old` passed over (a moved block).
+fn walk(mut old: Side<'_>, mut new: Side<'_>) -> Vec<Range<usize>> {
+    // Lines of `new` passed over (an empty range: lines of `old` deleted there), and lines of
+    // `old` passed over.
+    let (mut hunks, mut gone) = (Vec::new(), Vec::new());
+    loop {
+        skip_equal_lines(&mut old, &mut new);
+        if new.at >= new.end && old.at >= old.end {
+            break;
         }
-        match out.last_mut() {
-            // Adjacent to the last region: the lines before are in it already.
-            Some(last) if here.start <= last.end => last.end = here.end,
+        if new.at >= new.end || old.at >= old.end {
+            hunks.push(new.at..new.end);
+            gone.push(old.at..old.end);
+            break;
+        }
+        match resync(old, new) {
+            Some((o, n)) if (o, n) != (old.at, new.at) => {
+                hunks.push(new.at..n);
+                gone.push(old.at..o);
+                (old.at, new.at) = (o, n);
+            }
             _ => {
-                let wide = widen(new, here);
-                match out.last_mut() {
-                    Some(last) if wide.start <= last.end => last.end = wide.end,
-                    _ => out.push(wide),
-                }
+                hunks.push(new.at..new.end);
+                gone.push(old.at..old.end);
+                break;
             }
         }
     }
+    // Lines are kept as 64-bit hashes under a seed chosen at random for each run: no bytes
+    // to compare on lookup, and no input can be made to collide with a line it lacks.
+    let seed = foldhash::fast::RandomState::default();
+    let known: HashSet<u64, foldhash::fast::FixedState> = gone
+        .into_iter()
+        .flat_map(|r| lines(old.text, r))
+        .map(|l| seed.hash_one(&old.text[l]))
+        .collect();
+    let mut out = Vec::new();
+    for hunk in hunks {
+        let before = out.len();
+        let last_end = out.last().map(|r: &Range<usize>| r.end);
+        for line in lines(new.text, hunk.clone()) {
+            if !known.contains(&seed.hash_one(&new.text[line.clone()])) {
+                add(&mut out, new.text, line);
+            }
+        }
+        if out.len() == before && out.last().map(|r| r.end) == last_end {
+            // Nothing new here, but lines went: the lines before are searched again.
+            add(&mut out, new.text, hunk.start..hunk.start);
+        }
+    }
     out
+}
+
+/// Moves both sides past the whole lines they share from where they stand.
+fn skip_equal_lines(old: &mut Side<'_>, new: &mut Side<'_>) {
+    let (o, n) = (old.rest(), new.rest());
+    let same = common_prefix(o, n);
+    let step = if same == o.len() && same == n.len() {
+        same
+    } else {
+        memchr::memrchr(b'\n', &n[..same]).map_or(0, |i| i + 1)
+    };
+    old.at += step;
+    new.at += step;
+}
+
+/// How many lines of each side are read, after a difference, for the line where they meet
+/// again. Most changes are a few lines; past this, the rest is compared through line hashes.
+const RESYNC_LINES: usize = 16;
+
+/// Where the two sides meet again after a difference at their starts: a line both share
+/// within their next `RESYNC_LINES` lines, followed on both by the same line, with as few
+/// lines of `new` before it as possible. Both byte offsets, or `None` when none is found.
+fn resync(old: Side<'_>, new: Side<'_>) -> Option<(usize, usize)> {
+    let (mut olds, mut news) = (old.lines(), new.lines());
+    let (mut o, mut n): (Vec<Range<usize>>, Vec<Range<usize>>) = (Vec::new(), Vec::new());
+    let meets = |a: &Range<usize>, b: &Range<usize>| {
+        old.text[a.clone()] == new.text[b.clone()] && old.line_from(a.end) == new.line_from(b.end)
+    };
+    for _ in 0..RESYNC_LINES {
+        o.extend(olds.next());
+        n.extend(news.next());
+        // Pairs whose larger index is the newest line of either side: `new` index first.
+        let newest = o.last();
+        for (i, b) in n.iter().enumerate() {
+            let found = if i + 1 == n.len() {
+                o.iter().find(|a| meets(a, b))
+            } else {
+                newest.filter(|a| meets(a, b))
+            };
+            if let Some(a) = found {
+                return Some((a.start, b.start));
+            }
+        }
+    }
+    None
+}
+
+/// Adds the new lines `lines` (an empty range: lines deleted there) with the lines before
+/// them to `out`, merged with the last region where they touch it.
+fn add(out: &mut Vec<Range<usize>>, content: &[u8], lines: Range<usize>) {
+    if let Some(last) = out.last_mut() {
+        // Adjacent to the last region: the lines before are in it already.
+        if lines.start <= last.end && !lines.is_empty() {
+            last.end = last.end.max(lines.end);
+            return;
+        }
+    }
+    let wide = widen(content, lines);
+    if wide.is_empty() {
+        return;
+    }
+    match out.last_mut() {
+        Some(last) if wide.start <= last.end => last.end = last.end.max(wide.end),
+        _ => out.push(wide),
+    }
 }
 
 /// The lines of `content[range]` (`range` in whole lines), each with its newline.
@@ -170,6 +300,43 @@ mod tests {
         assert_eq!(searched[0], "first\n");
         assert!(searched[1].ends_with("line 1000\nadded\n") && searched[1].lines().count() == 5);
         assert!(searched[2].ends_with("last\n"));
+    }
+
+    #[test]
+    fn spread_edits_are_found_hunk_by_hunk() {
+        let old = lines(3000);
+        let mut new = old.clone();
+        for (i, at) in [100, 900, 1500, 2100, 2900].iter().enumerate() {
+            new = new.replace(&format!("line {at}\n"), &format!("edit {i}\n"));
+        }
+        // Ten lines deleted; then a block of 200 lines inserted, too far for the walk to meet
+        // the old version again, so the rest is compared through line hashes.
+        let gone: String = (1700..1710).map(|i| format!("line {i}\n")).collect();
+        new = new.replace(&gone, "");
+        let block: String = (0..200).map(|i| format!("new {i}\n")).collect();
+        new = new.replace("line 2500\n", &format!("line 2500\n{block}"));
+        let r = changed_regions(old.as_bytes(), new.as_bytes());
+        let searched: Vec<&str> = r.iter().map(|r| &new[r.clone()]).collect();
+        let count = |s: &&str| s.lines().count();
+        assert_eq!(
+            searched.iter().map(count).collect::<Vec<_>>(),
+            [5, 5, 5, 4, 5, 204, 5],
+            "{searched:?}"
+        );
+        assert!(searched[3].ends_with("line 1699\n") && searched[5].ends_with("new 199\n"));
+    }
+
+    #[test]
+    fn a_moved_block_is_not_new() {
+        let old = lines(3000);
+        let block: String = (500..700).map(|i| format!("line {i}\n")).collect();
+        let new = old
+            .replace(&block, "")
+            .replace("line 2500\n", &format!("line 2500\n{block}"));
+        let r = changed_regions(old.as_bytes(), new.as_bytes());
+        let searched: usize = r.iter().map(|r| new[r.clone()].lines().count()).sum();
+        // Only the lines before the two places where lines went or came are searched again.
+        assert!(searched <= 2 * 4, "{searched} lines searched: {r:?}");
     }
 
     /// Random edits of random inputs: every line of the new version that the old one lacks
