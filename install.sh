@@ -10,7 +10,12 @@ case "${1:-}" in
   *) echo "usage: install.sh [--global|--system]" >&2; exit 2 ;;
 esac
 command -v cargo >/dev/null 2>&1 || { echo "install.sh: cargo is needed (https://rustup.rs)" >&2; exit 2; }
-cargo install --locked --path "$here"
+if command -v cmake >/dev/null 2>&1; then
+  cargo install --locked --path "$here"
+else
+  echo "install.sh: cmake not found; building against the system zlib (history scans are slower)" >&2
+  cargo install --locked --no-default-features --path "$here"
+fi
 command -v git-outbound >/dev/null 2>&1 || {
   echo "install.sh: git-outbound was installed into cargo's bin folder, which is not on PATH; add \$HOME/.cargo/bin to PATH" >&2
   exit 2
