@@ -5,7 +5,8 @@
 //! adds nothing. `--history` needs no comparison: it walks each tree it has not met before and
 //! keeps each blob at the first commit and path that carry it.
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 use git2::{Commit, DiffOptions, ObjectType, Oid, Repository, Sort, Tree};
 use rayon::prelude::*;
@@ -91,89 +92,139 @@ pub fn history(repo: &Repository) -> Result<Items, Error> {
     tips.sort();
     tips.dedup();
     let ids = commits(repo, &tips, &[])?;
-    // Blob-once without comparing trees: oldest commit first, a tree or blob already met was
-    // met at an earlier commit, so only trees never seen are walked. A value already in an
-    // earlier version was reported there, so `previous` stays empty.
     let mut all = Items::default();
-    let mut seen = Seen::default();
-    // Each tree is read once, so libgit2's object cache would only hold memory for the rest
-    // of the run.
-    git2::opts::enable_caching(false);
-    let listed = list_history(repo, &ids, &mut all, &mut seen);
-    git2::opts::enable_caching(true);
-    listed?;
-    all.files
-        .sort_by(|a, b| (&a.path, a.order).cmp(&(&b.path, b.order)));
-    all.first_only = true;
-    Ok(all)
-}
-
-fn list_history(
-    repo: &Repository,
-    ids: &[Oid],
-    all: &mut Items,
-    seen: &mut Seen,
-) -> Result<(), Error> {
+    let mut roots = Vec::with_capacity(ids.len());
     for (order, id) in ids.iter().enumerate() {
         let commit = repo
             .find_commit(*id)
             .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
-        let tree = commit
-            .tree()
-            .map_err(|e| Error::git(format!("reading the tree of {id}"), e))?;
-        let mut found = Vec::new();
-        new_blobs(repo, &tree, "", seen, &mut found)?;
-        let commit_id = id.to_string();
-        all.files
-            .extend(found.into_iter().map(|(path, blob)| FileItem {
-                path,
-                bytes: super::Bytes::Blob(blob),
-                previous: Vec::new(),
-                commit: Some(commit_id.clone()),
-                order,
-            }));
+        roots.push(commit.tree_id());
         all.commits.push(CommitItem::from_commit(&commit, order));
     }
-    Ok(())
+    // Blob-once without comparing trees: oldest commit first, a tree or blob already met was
+    // met at an earlier commit, so only trees never seen are walked. The top-level entries are
+    // shared out among workers by name; each walks every commit's root tree but enters only
+    // its own entries. Each tree is read once, so libgit2's object cache would only hold
+    // memory for the rest of the run.
+    let parts = 2 * rayon::current_num_threads();
+    let git_dir = repo.path().to_path_buf();
+    git2::opts::enable_caching(false);
+    let listed: Result<Vec<Vec<Found>>, Error> = (0..parts)
+        .into_par_iter()
+        .map(|part| list_part(&crate::git::reopen(&git_dir)?, &roots, part, parts))
+        .collect();
+    git2::opts::enable_caching(true);
+    // A blob under two top-level entries was listed by two workers: it belongs to the first
+    // commit (then the first path) that carries it.
+    let listed = listed?;
+    let mut first: HashMap<Oid, Found, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(listed.iter().map(Vec::len).sum(), Default::default());
+    for found in listed.into_iter().flatten() {
+        match first.entry(found.blob) {
+            Entry::Occupied(mut e)
+                if (found.order, &found.path) < (e.get().order, &e.get().path) =>
+            {
+                e.insert(found);
+            }
+            Entry::Occupied(_) => {}
+            Entry::Vacant(e) => {
+                e.insert(found);
+            }
+        }
+    }
+    let commit_ids: Vec<String> = ids.iter().map(Oid::to_string).collect();
+    all.files = first
+        .into_values()
+        .map(|f| FileItem {
+            path: f.path,
+            bytes: super::Bytes::Blob(f.blob),
+            previous: Vec::new(),
+            commit: Some(commit_ids[f.order].clone()),
+            order: f.order,
+        })
+        .collect();
+    // A value already in an earlier version was reported there, so `previous` stays empty.
+    all.files
+        .par_sort_unstable_by(|a, b| (&a.path, a.order).cmp(&(&b.path, b.order)));
+    all.first_only = true;
+    Ok(all)
+}
+
+/// A blob a history walk met first: where, and at which commit (`order`).
+struct Found {
+    path: String,
+    blob: Oid,
+    order: usize,
+}
+
+/// The new blobs under the top-level entries of share `part` (of `parts`), commit by commit.
+fn list_part(
+    repo: &Repository,
+    roots: &[Oid],
+    part: usize,
+    parts: usize,
+) -> Result<Vec<Found>, Error> {
+    let mut seen = Seen::default();
+    let mut out = Vec::new();
+    for (order, root) in roots.iter().enumerate() {
+        if !seen.trees.insert(*root) {
+            continue;
+        }
+        let tree = repo
+            .find_tree(*root)
+            .map_err(|e| Error::git(format!("reading tree {root}"), e))?;
+        let mut found = Vec::new();
+        for entry in tree.iter() {
+            let name = entry.name_bytes();
+            let share = name.iter().fold(0usize, |h, b| {
+                h.wrapping_mul(31).wrapping_add(usize::from(*b))
+            });
+            if share % parts == part {
+                new_blobs(repo, &entry, "", &mut seen, &mut found)?;
+            }
+        }
+        out.extend(
+            found
+                .into_iter()
+                .map(|(path, blob)| Found { path, blob, order }),
+        );
+    }
+    Ok(out)
 }
 
 /// Trees and blobs a history walk has met.
 #[derive(Default)]
 struct Seen {
-    trees: HashSet<Oid>,
-    blobs: HashSet<Oid>,
+    trees: HashSet<Oid, foldhash::fast::RandomState>,
+    blobs: HashSet<Oid, foldhash::fast::RandomState>,
 }
 
-/// The blobs under `tree` (at `prefix`) not met before, with their paths; submodules (commit
-/// entries) are not content.
+/// The blobs at `entry` (in the folder `prefix`) not met before, with their paths; submodules
+/// (commit entries) are not content.
 fn new_blobs(
     repo: &Repository,
-    tree: &Tree,
+    entry: &git2::TreeEntry<'_>,
     prefix: &str,
     seen: &mut Seen,
     out: &mut Vec<(String, Oid)>,
 ) -> Result<(), Error> {
-    if !seen.trees.insert(tree.id()) {
-        return Ok(());
-    }
-    for entry in tree.iter() {
-        let name = String::from_utf8_lossy(entry.name_bytes());
-        let path = || match prefix {
-            "" => name.to_string(),
-            _ => format!("{prefix}/{name}"),
-        };
-        match entry.kind() {
-            Some(ObjectType::Tree) if !seen.trees.contains(&entry.id()) => {
-                let sub = repo
-                    .find_tree(entry.id())
-                    .map_err(|e| Error::git(format!("reading tree {}", entry.id()), e))?;
-                new_blobs(repo, &sub, &path(), seen, out)?;
+    let name = String::from_utf8_lossy(entry.name_bytes());
+    let path = || match prefix {
+        "" => name.to_string(),
+        _ => format!("{prefix}/{name}"),
+    };
+    match entry.kind() {
+        Some(ObjectType::Tree) if seen.trees.insert(entry.id()) => {
+            let tree = repo
+                .find_tree(entry.id())
+                .map_err(|e| Error::git(format!("reading tree {}", entry.id()), e))?;
+            let path = path();
+            for sub in tree.iter() {
+                new_blobs(repo, &sub, &path, seen, out)?;
             }
-            Some(ObjectType::Blob) if seen.blobs.insert(entry.id()) => {
-                out.push((path(), entry.id()))
-            }
-            _ => {}
         }
+        Some(ObjectType::Blob) if seen.blobs.insert(entry.id()) => out.push((path(), entry.id())),
+        _ => {}
     }
     Ok(())
 }
