@@ -130,7 +130,19 @@ impl<'p> Engine<'p> {
         let progress = Progress::for_terminal(items.files.len());
         // Versions of one path are checked in order on one worker: each is compared with the
         // one before, and only what changed is searched.
-        let groups: Vec<&[FileItem]> = items.files.chunk_by(|a, b| a.path == b.path).collect();
+        // Without a check that reads files (DCO alone, say), no file is read.
+        let reads_files = [
+            Check::Secret,
+            Check::InternalUrl,
+            Check::Spdx,
+            Check::Artifact,
+        ]
+        .iter()
+        .any(|c| self.checks.has(*c));
+        let groups: Vec<&[FileItem]> = match reads_files {
+            true => items.files.chunk_by(|a, b| a.path == b.path).collect(),
+            false => Vec::new(),
+        };
         let first_only = items.first_only;
         let open = || git_dir.as_deref().map(git::reopen);
         let bytes = AtomicU64::new(0);

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::{TestRepo, bare_in, card_number, rules_of, ssh_key, stderr, text};
+use crate::common::{self, TestRepo, bare_in, card_number, rules_of, ssh_key, stderr, text};
 
 /// A repository with the hooks installed and `policy` as its `.outbound.toml` (left untracked,
 /// so that commits only hold what each test adds).
@@ -216,6 +216,27 @@ fn dco_external_passes_signed_commits_to_an_external_remote() {
     t.git(&["remote", "add", "upstream", &path_of(external.path())]);
     let out = t.git_any(&["push", "-q", "upstream", "main"]);
     assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn dco_alone_reads_no_file() {
+    let t = TestRepo::new();
+    t.write(".outbound.toml", "[dco]\nrequire = \"always\"\n");
+    let base = commit_signed(&t, "a.txt", "a\n", "base");
+    let token = common::github_token();
+    let unsigned = t.commit_file("settings.py", format!("TOKEN = \"{token}\"\n"), "unsigned");
+    let range = format!("{base}..HEAD");
+    let (code, v) = t.json(&["scan", "--range", &range, "--checks", "dco"]);
+    assert_eq!(code, 1, "{v}");
+    let findings = v["findings"].as_array().expect("findings");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["check"] == "dco" && f["commit"] == unsigned.as_str()),
+        "{v}"
+    );
+    assert!(!findings.is_empty(), "{v}");
+    assert_eq!(v["summary"]["bytes"], 0, "a file was read: {v}");
 }
 
 #[test]
