@@ -100,11 +100,14 @@ fn walk(mut old: Side<'_>, mut new: Side<'_>) -> Vec<Range<usize>> {
     // Lines are kept as 64-bit hashes under a seed chosen at random for each run: no bytes
     // to compare on lookup, and no input can be made to collide with a line it lacks.
     let seed = foldhash::fast::RandomState::default();
-    let known: HashSet<u64, foldhash::fast::FixedState> = gone
-        .into_iter()
-        .flat_map(|r| lines(old.text, r))
-        .map(|l| seed.hash_one(&old.text[l]))
-        .collect();
+    let gone_bytes: usize = gone.iter().map(|r| r.len()).sum();
+    let mut known: HashSet<u64, foldhash::fast::FixedState> =
+        HashSet::with_capacity_and_hasher(gone_bytes / 32, Default::default());
+    known.extend(
+        gone.into_iter()
+            .flat_map(|r| lines(old.text, r))
+            .map(|l| seed.hash_one(&old.text[l])),
+    );
     let mut out = Vec::new();
     for hunk in hunks {
         let before = out.len();
