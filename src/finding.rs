@@ -41,6 +41,11 @@ impl Check {
         }
     }
 
+    /// Whether the check reads the files of a change (DCO and approval read commits only).
+    pub fn reads_files(self) -> bool {
+        !matches!(self, Check::Dco | Check::Approval)
+    }
+
     pub fn parse(name: &str) -> Option<Check> {
         Check::ALL.into_iter().find(|c| c.name() == name)
     }

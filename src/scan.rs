@@ -131,15 +131,7 @@ impl<'p> Engine<'p> {
         // Versions of one path are checked in order on one worker: each is compared with the
         // one before, and only what changed is searched.
         // Without a check that reads files (DCO alone, say), no file is read.
-        let reads_files = [
-            Check::Secret,
-            Check::InternalUrl,
-            Check::Spdx,
-            Check::Artifact,
-        ]
-        .iter()
-        .any(|c| self.checks.has(*c));
-        let groups: Vec<&[FileItem]> = match reads_files {
+        let groups: Vec<&[FileItem]> = match self.checks.reads_files() {
             true => items.files.chunk_by(|a, b| a.path == b.path).collect(),
             false => Vec::new(),
         };

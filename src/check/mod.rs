@@ -39,6 +39,11 @@ impl CheckSet {
         self.0 & (1 << c as u8) != 0
     }
 
+    /// Whether any check of the set reads files.
+    pub fn reads_files(self) -> bool {
+        Check::ALL.iter().any(|c| c.reads_files() && self.has(*c))
+    }
+
     /// Parses `secret,internal-url,...`.
     pub fn parse(list: &str) -> Result<CheckSet, String> {
         let mut set = CheckSet::none();

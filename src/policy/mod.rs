@@ -447,16 +447,20 @@ fn finish(
 fn artifact_options(raw: &PolicyFile) -> Result<crate::check::artifact::ArtifactOptions, Error> {
     let a = raw.artifact.clone().unwrap_or_default();
     let d = crate::check::artifact::ArtifactOptions::default();
-    let mut data_paths = globset::GlobSetBuilder::new();
-    for g in a.data_paths.unwrap_or_default() {
-        data_paths.add(glob(&g.0)?.glob().clone());
-    }
-    let data_paths = data_paths.build().map_err(|e| Error::Config {
-        file: "policy".into(),
-        line: None,
-        key: "artifact.data_paths".into(),
-        message: e.to_string(),
-    })?;
+    // Each glob was checked when the layer was read.
+    let data_paths = a
+        .data_paths
+        .unwrap_or_default()
+        .iter()
+        .map(|g| file::path_glob(&g.0))
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(globset::GlobSet::new)
+        .map_err(|e| Error::Config {
+            file: "policy".into(),
+            line: None,
+            key: "artifact.data_paths".into(),
+            message: e.to_string(),
+        })?;
     Ok(crate::check::artifact::ArtifactOptions {
         allow_globals: a.allow_globals.unwrap_or_default(),
         max_file_size: a.max_file_size.unwrap_or(d.max_file_size),

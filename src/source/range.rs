@@ -121,12 +121,11 @@ pub fn history(repo: &Repository) -> Result<Items, Error> {
         HashMap::with_capacity_and_hasher(listed.iter().map(Vec::len).sum(), Default::default());
     for found in listed.into_iter().flatten() {
         match first.entry(found.blob) {
-            Entry::Occupied(mut e)
-                if (found.order, &found.path) < (e.get().order, &e.get().path) =>
-            {
-                e.insert(found);
+            Entry::Occupied(mut e) => {
+                if (found.order, &found.path) < (e.get().order, &e.get().path) {
+                    e.insert(found);
+                }
             }
-            Entry::Occupied(_) => {}
             Entry::Vacant(e) => {
                 e.insert(found);
             }
@@ -173,21 +172,15 @@ fn list_part(
         let tree = repo
             .find_tree(*root)
             .map_err(|e| Error::git(format!("reading tree {root}"), e))?;
-        let mut found = Vec::new();
         for entry in tree.iter() {
             let name = entry.name_bytes();
             let share = name.iter().fold(0usize, |h, b| {
                 h.wrapping_mul(31).wrapping_add(usize::from(*b))
             });
             if share % parts == part {
-                new_blobs(repo, &entry, "", &mut seen, &mut found)?;
+                new_blobs(repo, &entry, "", order, &mut seen, &mut out)?;
             }
         }
-        out.extend(
-            found
-                .into_iter()
-                .map(|(path, blob)| Found { path, blob, order }),
-        );
     }
     Ok(out)
 }
@@ -199,14 +192,15 @@ struct Seen {
     blobs: HashSet<Oid, foldhash::fast::RandomState>,
 }
 
-/// The blobs at `entry` (in the folder `prefix`) not met before, with their paths; submodules
-/// (commit entries) are not content.
+/// The blobs at `entry` (in the folder `prefix`) not met before, met at commit `order`;
+/// submodules (commit entries) are not content.
 fn new_blobs(
     repo: &Repository,
     entry: &git2::TreeEntry<'_>,
     prefix: &str,
+    order: usize,
     seen: &mut Seen,
-    out: &mut Vec<(String, Oid)>,
+    out: &mut Vec<Found>,
 ) -> Result<(), Error> {
     let name = String::from_utf8_lossy(entry.name_bytes());
     let path = || match prefix {
@@ -220,10 +214,14 @@ fn new_blobs(
                 .map_err(|e| Error::git(format!("reading tree {}", entry.id()), e))?;
             let path = path();
             for sub in tree.iter() {
-                new_blobs(repo, &sub, &path, seen, out)?;
+                new_blobs(repo, &sub, &path, order, seen, out)?;
             }
         }
-        Some(ObjectType::Blob) if seen.blobs.insert(entry.id()) => out.push((path(), entry.id())),
+        Some(ObjectType::Blob) if seen.blobs.insert(entry.id()) => out.push(Found {
+            path: path(),
+            blob: entry.id(),
+            order,
+        }),
         _ => {}
     }
     Ok(())
