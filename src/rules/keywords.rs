@@ -1,34 +1,52 @@
-//! The keyword prefilter: one aho-corasick pass over an input (or over its new lines) decides
-//! which rules run, and where. A cheap NFA serves small runs, a DFA is built once a run has
-//! read enough to pay for it; whole-document keywords have their own packed searcher.
+//! The keyword prefilter: one pass over an input (or over its new lines) decides which rules
+//! run, and where. A cheap aho-corasick NFA serves small runs; a DFA is built once a run has
+//! read enough to pay for it (aho-corasick's own for a few keywords, the lane-searched table
+//! of `table.rs` for many); whole-document keywords have their own packed searcher.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
 
 use super::Rule;
+use super::table::Table;
 use crate::error::Error;
 
 /// One keyword automaton and, for each of its patterns, the rules it enables.
 #[derive(Debug, Clone)]
 pub(super) struct Keywords {
     /// Cheap to build: what a hook that reads a few kilobytes uses.
-    pub(super) nfa: AhoCorasick,
+    nfa: AhoCorasick,
     /// One lookup per byte, but a few milliseconds to build: made once a run has read
     /// `DFA_AFTER` bytes.
-    pub(super) dfa: Arc<OnceLock<Option<AhoCorasick>>>,
+    dfa: Arc<OnceLock<Option<Dfa>>>,
     pub(super) keywords: Vec<String>,
     pub(super) exact: bool,
     pub(super) rules: Vec<Vec<usize>>,
     /// For each keyword, the keywords that are prefixes of it (itself included): a
     /// leftmost-longest match stands for all of them.
-    pub(super) prefixes: Vec<Vec<usize>>,
-    pub(super) scanned: Arc<AtomicU64>,
+    prefixes: Vec<Vec<usize>>,
+    scanned: Arc<AtomicU64>,
+}
+
+/// The automaton of a run that has read enough to pay for building it.
+#[derive(Debug, Clone)]
+enum Dfa {
+    /// A few keywords: aho-corasick's own DFA, whose SIMD prefilter skips most bytes.
+    Small(AhoCorasick),
+    /// Many keywords leave no prefilter, and every byte is a table lookup: the flat table
+    /// searched in lanes reads twice as fast.
+    Table(Box<Table>),
 }
 
 /// Bytes a run reads before the keyword DFA pays for its construction.
 const DFA_AFTER: u64 = 4 << 20;
+
+/// Keyword sets up to this size keep aho-corasick's DFA (measured on the directory corpus:
+/// 12 case-sensitive keywords read at 3 GB/s against 1.1 GB/s in the table; 381 keywords in
+/// any case at 0.47 GB/s against 1 GB/s).
+const SMALL_SET: usize = 64;
 
 impl Keywords {
     /// The keywords of the rules whose `case_sensitive` equals `exact`.
@@ -51,6 +69,10 @@ impl Keywords {
             }
         }
         let nfa = automaton(&keywords, exact, AhoCorasickKind::ContiguousNFA)?;
+        let same = |a: &[u8], b: &[u8]| match exact {
+            true => a == b,
+            false => a.eq_ignore_ascii_case(b),
+        };
         let prefixes = keywords
             .iter()
             .map(|k| {
@@ -58,9 +80,7 @@ impl Keywords {
                 keywords
                     .iter()
                     .enumerate()
-                    .filter(|(_, q)| {
-                        q.len() <= k.len() && k[..q.len()].eq_ignore_ascii_case(q.as_bytes())
-                    })
+                    .filter(|(_, q)| q.len() <= k.len() && same(&k[..q.len()], q.as_bytes()))
                     .map(|(j, _)| j)
                     .collect()
             })
@@ -76,18 +96,65 @@ impl Keywords {
         })
     }
 
-    /// The automaton for `len` bytes: the DFA once the run has read enough to pay for it.
-    pub(super) fn automaton(&self, len: usize) -> &AhoCorasick {
+    /// Every keyword that starts in one of `regions` of `content` (and ends in it), as
+    /// (start, keyword), in order of start. The DFA serves once the run has read enough to
+    /// pay for building it.
+    pub(super) fn find(&self, content: &[u8], regions: &[Range<usize>]) -> Vec<(usize, usize)> {
+        let len: usize = regions.iter().map(|r| r.len()).sum();
         let seen = self.scanned.fetch_add(len as u64, Ordering::Relaxed);
-        if seen + len as u64 >= DFA_AFTER {
-            let dfa = self
-                .dfa
-                .get_or_init(|| automaton(&self.keywords, self.exact, AhoCorasickKind::DFA).ok());
-            if let Some(dfa) = dfa {
-                return dfa;
+        let dfa = match seen + len as u64 >= DFA_AFTER {
+            true => self.dfa.get_or_init(|| self.build_dfa()).as_ref(),
+            false => None,
+        };
+        let mut out = Vec::new();
+        for region in regions {
+            match dfa {
+                Some(Dfa::Table(t)) => t.find(content, region.start, region.end, &mut out),
+                Some(Dfa::Small(ac)) => self.leftmost(ac, content, region, &mut out),
+                None => self.leftmost(&self.nfa, content, region, &mut out),
             }
         }
-        &self.nfa
+        out.sort_unstable();
+        out
+    }
+
+    fn build_dfa(&self) -> Option<Dfa> {
+        if self.keywords.len() <= SMALL_SET {
+            automaton(&self.keywords, self.exact, AhoCorasickKind::DFA)
+                .ok()
+                .map(Dfa::Small)
+        } else {
+            Table::build(&self.keywords, self.exact)
+                .ok()
+                .map(|t| Dfa::Table(Box::new(t)))
+        }
+    }
+
+    /// Every start position that holds a keyword: the longest keyword there stands for the
+    /// shorter ones it begins with, and the search resumes one byte further on, so keywords
+    /// that overlap are all seen.
+    fn leftmost(
+        &self,
+        ac: &AhoCorasick,
+        content: &[u8],
+        region: &Range<usize>,
+        out: &mut Vec<(usize, usize)>,
+    ) {
+        let mut pos = region.start;
+        while let Some(m) = ac.find(Input::new(content).span(pos..region.end)) {
+            out.extend(
+                self.prefixes[m.pattern().as_usize()]
+                    .iter()
+                    .map(|&k| (m.start(), k)),
+            );
+            pos = m.start() + 1;
+        }
+    }
+
+    /// Makes the next search use the DFA, as a long run would (for tests).
+    #[cfg(test)]
+    pub(super) fn as_if_long(&self) {
+        self.scanned.store(DFA_AFTER, Ordering::Relaxed);
     }
 }
 

@@ -9,10 +9,10 @@
 pub mod checksum;
 mod filter;
 mod keywords;
+mod table;
 
 use keywords::{Keywords, WholeKeywords};
 
-use aho_corasick::Input;
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -363,24 +363,13 @@ impl RuleSet {
         for &i in &self.always {
             on[i] = true;
         }
-        // Every start position that holds a keyword: the longest keyword there stands for
-        // the shorter ones it begins with, and the search resumes one byte further on, so
-        // keywords that overlap are all seen.
         for kw in std::iter::once(&self.folded).chain(self.exact.as_ref()) {
-            let len = regions.iter().map(|r| r.len()).sum();
-            let ac = kw.automaton(len);
-            for region in regions {
-                let mut pos = region.start;
-                while let Some(m) = ac.find(Input::new(content).span(pos..region.end)) {
-                    for &p in &kw.prefixes[m.pattern().as_usize()] {
-                        for &i in &kw.rules[p] {
-                            on[i] = true;
-                            if !self.rules[i].multiline || self.rules[i].generic {
-                                hits[i].push(m.start());
-                            }
-                        }
+            for (start, k) in kw.find(content, regions) {
+                for &i in &kw.rules[k] {
+                    on[i] = true;
+                    if !self.rules[i].multiline || self.rules[i].generic {
+                        hits[i].push(start);
                     }
-                    pos = m.start() + 1;
                 }
             }
         }

@@ -7,9 +7,24 @@ fn builtin() -> RuleSet {
     RuleSet::new(RuleSet::builtin().expect("built-in packs parse")).expect("built-in packs compile")
 }
 
+/// The same rules as a small run searches them (NFA) and as a long run does (DFA).
+fn both_ways(make: impl Fn() -> RuleSet) -> [(&'static str, RuleSet); 2] {
+    let long = make();
+    long.folded.as_if_long();
+    if let Some(exact) = &long.exact {
+        exact.as_if_long();
+    }
+    [("small run", make()), ("long run", long)]
+}
+
 #[test]
 fn every_rule_finds_its_examples() {
-    let set = builtin();
+    for (way, set) in both_ways(builtin) {
+        every_example_found(way, &set);
+    }
+}
+
+fn every_example_found(way: &str, set: &RuleSet) {
     let mut failures = Vec::new();
     for (i, rule) in set.rules.iter().enumerate() {
         if rule.examples.is_empty() {
@@ -18,7 +33,7 @@ fn every_rule_finds_its_examples() {
         for ex in &rule.examples {
             if set.find_by(i, ex.as_bytes()).is_empty() {
                 failures.push(format!(
-                    "{} ({}): missed example {ex:?}",
+                    "{} ({}): missed example {ex:?} ({way})",
                     rule.id, rule.origin
                 ));
             }
@@ -34,7 +49,12 @@ fn every_rule_finds_its_examples() {
 
 #[test]
 fn no_rule_fires_on_negative_examples() {
-    let set = builtin();
+    for (way, set) in both_ways(builtin) {
+        no_negative_found(way, &set);
+    }
+}
+
+fn no_negative_found(way: &str, set: &RuleSet) {
     let mut failures = Vec::new();
     for rule in &set.rules {
         if rule.negative_examples.is_empty() {
@@ -43,7 +63,7 @@ fn no_rule_fires_on_negative_examples() {
         for ex in &rule.negative_examples {
             for m in set.find(ex.as_bytes()) {
                 failures.push(format!(
-                    "{}: negative example {ex:?} matched by {}",
+                    "{}: negative example {ex:?} matched by {} ({way})",
                     rule.id, set.rules[m.rule].id
                 ));
             }
@@ -100,10 +120,22 @@ fn overlapping_and_nested_keywords_all_trigger_their_rules() {
                 [[rule]]\nid = \"b\"\ndescription = \"d\"\nkeywords = [\"bcde\"]\nregex = 'x'\n\
                 [[rule]]\nid = \"c\"\ndescription = \"d\"\nkeywords = [\"pass\"]\nregex = 'x'\n\
                 [[rule]]\nid = \"e\"\ndescription = \"d\"\nkeywords = [\"password\"]\nregex = 'x'\n";
-    let set = RuleSet::new(parse_pack("t.toml", text).unwrap()).unwrap();
-    assert_eq!(set.candidates(b"..ABCDE.."), vec![0, 1]);
-    assert_eq!(set.candidates(b"my_Password = 1"), vec![2, 3]);
-    assert_eq!(set.candidates(b"passport"), vec![2]);
+    for (way, set) in both_ways(|| RuleSet::new(parse_pack("t.toml", text).unwrap()).unwrap()) {
+        assert_eq!(set.candidates(b"..ABCDE.."), vec![0, 1], "{way}");
+        assert_eq!(set.candidates(b"my_Password = 1"), vec![2, 3], "{way}");
+        assert_eq!(set.candidates(b"passport"), vec![2], "{way}");
+    }
+}
+
+#[test]
+fn case_sensitive_keywords_match_only_as_written() {
+    let text = "[[rule]]\nid = \"a\"\ndescription = \"d\"\nkeywords = [\"SK\"]\ncase_sensitive = true\nregex = 'x'\n\
+                [[rule]]\nid = \"b\"\ndescription = \"d\"\nkeywords = [\"sk_\"]\ncase_sensitive = true\nregex = 'x'\n";
+    for (way, set) in both_ways(|| RuleSet::new(parse_pack("t.toml", text).unwrap()).unwrap()) {
+        assert_eq!(set.candidates(b"x = sk_1"), vec![1], "{way}");
+        assert_eq!(set.candidates(b"x = SK_1"), vec![0], "{way}");
+        assert!(set.candidates(b"x = Sk_1").is_empty(), "{way}");
+    }
 }
 
 #[test]
