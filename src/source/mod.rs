@@ -28,7 +28,8 @@ pub struct FileItem {
     pub path: String,
     pub bytes: Bytes,
     pub previous: Vec<Oid>,
-    pub commit: Option<String>,
+    /// The commit that carries this version (shared by all of that commit's files).
+    pub commit: Option<std::sync::Arc<str>>,
     /// Position of the commit, oldest first: findings are attributed to the earliest.
     pub order: usize,
 }

@@ -7,6 +7,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use git2::{Commit, DiffOptions, ObjectType, Oid, Repository, Sort, Tree};
 use rayon::prelude::*;
@@ -131,7 +132,7 @@ pub fn history(repo: &Repository) -> Result<Items, Error> {
             }
         }
     }
-    let commit_ids: Vec<String> = ids.iter().map(Oid::to_string).collect();
+    let commit_ids: Vec<Arc<str>> = ids.iter().map(|id| id.to_string().into()).collect();
     all.files = first
         .into_values()
         .map(|f| FileItem {
@@ -285,7 +286,7 @@ pub fn commit_files(
     let diff = repo
         .diff_tree_to_tree(first, Some(&tree), Some(&mut opts))
         .map_err(|e| Error::git(format!("comparing {id} with its parent"), e))?;
-    let mut files = changed_files(&diff, Some(&id), order);
+    let mut files = changed_files(&diff, Some(&id.as_str().into()), order);
     if parents.len() > 1 {
         files.retain_mut(|f| {
             let Some(others) = other_parent_blobs(&parents[1..], &f.path) else {

@@ -55,7 +55,11 @@ pub fn items(repo: &Repository, index: &Index) -> Result<Items, Error> {
 
 /// Files a diff adds or modifies, skipping pure renames and mode changes, submodules and
 /// deletions.
-pub fn changed_files(diff: &git2::Diff, commit: Option<&str>, order: usize) -> Vec<FileItem> {
+pub fn changed_files(
+    diff: &git2::Diff,
+    commit: Option<&std::sync::Arc<str>>,
+    order: usize,
+) -> Vec<FileItem> {
     let deleted: std::collections::HashSet<git2::Oid> = diff
         .deltas()
         .filter(|d| d.status() == Delta::Deleted)
@@ -87,7 +91,7 @@ pub fn changed_files(diff: &git2::Diff, commit: Option<&str>, order: usize) -> V
             path: String::from_utf8_lossy(path).into_owned(),
             bytes: Bytes::Blob(new.id()),
             previous,
-            commit: commit.map(str::to_string),
+            commit: commit.cloned(),
             order,
         });
     }
