@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -29,6 +30,9 @@ pub use regions::changed_regions;
 
 /// Runs of at most this many files are checked on the calling thread.
 const SMALL_RUN: usize = 8;
+
+/// Groups (the versions of one path) in one piece of parallel work.
+const MAX_PIECE: usize = 4;
 
 /// A finding that an exception let through, with the reason.
 #[derive(Debug, Clone)]
@@ -171,7 +175,25 @@ impl<'p> Engine<'p> {
             let mut repo = open();
             groups.iter().flat_map(|g| check(&mut repo, g)).collect()
         } else {
-            groups.par_iter().map_init(open, check).flatten().collect()
+            // One repository per worker thread, opened on its first group. Pieces of at most
+            // MAX_PIECE groups: rayon does not split a piece once a worker runs it, so large
+            // pieces leave one core idle at the end while the other finishes its last piece.
+            let repos: Vec<Mutex<Option<Result<git2::Repository, Error>>>> = (0
+                ..rayon::current_num_threads())
+                .map(|_| Mutex::default())
+                .collect();
+            groups
+                .par_iter()
+                .with_max_len(MAX_PIECE)
+                .flat_map_iter(|group| {
+                    let slot = rayon::current_thread_index().unwrap_or(0) % repos.len();
+                    let mut repo = repos[slot].lock().unwrap_or_else(PoisonError::into_inner);
+                    if repo.is_none() {
+                        *repo = open();
+                    }
+                    check(&mut repo, group)
+                })
+                .collect()
         };
         if let Some(p) = &progress {
             p.finish();
@@ -296,7 +318,7 @@ fn with_place(mut f: Finding, item: &FileItem) -> Finding {
     if f.path.is_none() {
         f.path = Some(item.path.clone());
     }
-    f.commit.clone_from(&item.commit);
+    f.commit = item.commit.as_deref().map(str::to_string);
     f
 }
 
