@@ -4,6 +4,7 @@
 //! its packaging). Hidden files such as `.env` are scanned; `.git` is not.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use super::{Bytes, FileItem, Items};
 use crate::error::Error;
@@ -28,30 +29,66 @@ pub fn items(root: &Path, paths: &[PathBuf], policy: &Policy) -> Result<Items, E
         .require_git(true)
         .parents(true);
     walk.filter_entry(|e| e.file_name() != ".git");
-    for entry in walk.build() {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                items.errors.push(e.to_string());
-                continue;
-            }
-        };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let path = relative(root, entry.path());
-        if policy.excluded(&path) {
-            continue;
-        }
-        items.files.push(FileItem {
-            path,
-            bytes: Bytes::Disk(entry.into_path()),
-            previous: Vec::new(),
-            commit: None,
-            order: 0,
+    // Walked on every core: listing the folders and checking each entry against the ignore
+    // files and the policy's excludes costs about a tenth of reading the files.
+    let found = Mutex::new(Found::default());
+    walk.threads(rayon::current_num_threads())
+        .build_parallel()
+        .run(|| {
+            let mut mine = Batch {
+                found: Found::default(),
+                into: &found,
+            };
+            Box::new(move |entry| {
+                match entry {
+                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                        let path = relative(root, e.path());
+                        if !policy.excluded(&path) {
+                            mine.found.files.push(FileItem {
+                                path,
+                                bytes: Bytes::Disk(e.into_path()),
+                                previous: Vec::new(),
+                                commit: None,
+                                order: 0,
+                            });
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => mine.found.errors.push(e.to_string()),
+                }
+                ignore::WalkState::Continue
+            })
         });
-    }
+    let Found {
+        mut files,
+        mut errors,
+    } = found.into_inner().unwrap_or_else(PoisonError::into_inner);
+    files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    errors.sort();
+    items.files = files;
+    items.errors = errors;
     Ok(items)
+}
+
+/// What the walk found.
+#[derive(Default)]
+struct Found {
+    files: Vec<FileItem>,
+    errors: Vec<String>,
+}
+
+/// What one walker thread found, added to `into` when the thread is done.
+struct Batch<'a> {
+    found: Found,
+    into: &'a Mutex<Found>,
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        let mut all = self.into.lock().unwrap_or_else(PoisonError::into_inner);
+        all.files.append(&mut self.found.files);
+        all.errors.append(&mut self.found.errors);
+    }
 }
 
 /// `path` relative to `root` with `/` separators (the path itself when outside `root`).
