@@ -3,6 +3,7 @@
 //! read enough to pay for it (aho-corasick's own for a few keywords, the lane-searched table
 //! of `table.rs` for many); whole-document keywords have their own packed searcher.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -13,7 +14,9 @@ use super::Rule;
 use super::table::Table;
 use crate::error::Error;
 
-/// One keyword automaton and, for each of its patterns, the rules it enables.
+/// One keyword automaton and, for each of its patterns, the rules it enables. The automaton
+/// matches in any case; the keywords of `case_sensitive` rules are then kept only where
+/// they stand as written, so one pass serves both kinds.
 #[derive(Debug, Clone)]
 pub(super) struct Keywords {
     /// Cheap to build: what a hook that reads a few kilobytes uses.
@@ -22,10 +25,11 @@ pub(super) struct Keywords {
     /// `DFA_AFTER` bytes.
     dfa: Arc<OnceLock<Option<Dfa>>>,
     pub(super) keywords: Vec<String>,
-    pub(super) exact: bool,
+    /// For each keyword, whether it counts only as written.
+    exact: Vec<bool>,
     pub(super) rules: Vec<Vec<usize>>,
-    /// For each keyword, the keywords that are prefixes of it (itself included): a
-    /// leftmost-longest match stands for all of them.
+    /// For each keyword, the keywords that are prefixes of it in any case (itself included):
+    /// a leftmost-longest match stands for all of them.
     prefixes: Vec<Vec<usize>>,
     scanned: Arc<AtomicU64>,
 }
@@ -44,44 +48,45 @@ enum Dfa {
 const DFA_AFTER: u64 = 4 << 20;
 
 /// Keyword sets up to this size keep aho-corasick's DFA (measured on the directory corpus:
-/// 12 case-sensitive keywords read at 3 GB/s against 1.1 GB/s in the table; 381 keywords in
-/// any case at 0.47 GB/s against 1 GB/s).
+/// 381 keywords in any case read at 0.47 GB/s in aho-corasick's DFA against 1 GB/s in the
+/// table).
 const SMALL_SET: usize = 64;
 
 impl Keywords {
-    /// The keywords of the rules whose `case_sensitive` equals `exact`.
-    pub(super) fn build(rules: &[Rule], exact: bool) -> Result<Keywords, Error> {
+    /// The keywords of all rules.
+    pub(super) fn build(rules: &[Rule]) -> Result<Keywords, Error> {
         let mut keywords: Vec<String> = Vec::new();
+        let mut exact: Vec<bool> = Vec::new();
         let mut enables: Vec<Vec<usize>> = Vec::new();
-        for (i, r) in rules
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.case_sensitive == exact)
-        {
+        let mut index: HashMap<(&str, bool), usize> = HashMap::new();
+        for (i, r) in rules.iter().enumerate() {
             for k in &r.keywords {
-                match keywords.iter().position(|x| x == k) {
-                    Some(p) => enables[p].push(i),
-                    None => {
-                        keywords.push(k.clone());
-                        enables.push(vec![i]);
-                    }
-                }
+                let at = *index.entry((k, r.case_sensitive)).or_insert_with(|| {
+                    keywords.push(k.clone());
+                    exact.push(r.case_sensitive);
+                    enables.push(Vec::new());
+                    keywords.len() - 1
+                });
+                enables[at].push(i);
             }
         }
-        let nfa = automaton(&keywords, exact, AhoCorasickKind::ContiguousNFA)?;
-        let same = |a: &[u8], b: &[u8]| match exact {
-            true => a == b,
-            false => a.eq_ignore_ascii_case(b),
-        };
+        let nfa = automaton(&keywords, AhoCorasickKind::ContiguousNFA)?;
+        // The keywords under each spelling in lower case, to find each one's prefixes.
+        let mut by_folded: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        for (j, k) in keywords.iter().enumerate() {
+            by_folded
+                .entry(k.to_ascii_lowercase().into_bytes())
+                .or_default()
+                .push(j);
+        }
         let prefixes = keywords
             .iter()
             .map(|k| {
-                let k = k.as_bytes();
-                keywords
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, q)| q.len() <= k.len() && same(&k[..q.len()], q.as_bytes()))
-                    .map(|(j, _)| j)
+                let folded = k.to_ascii_lowercase().into_bytes();
+                (1..=folded.len())
+                    .filter_map(|n| by_folded.get(&folded[..n]))
+                    .flatten()
+                    .copied()
                     .collect()
             })
             .collect();
@@ -114,17 +119,21 @@ impl Keywords {
                 None => self.leftmost(&self.nfa, content, region, &mut out),
             }
         }
+        // A case-sensitive keyword counts only as written.
+        out.retain(|&(start, k)| {
+            !self.exact[k] || content[start..].starts_with(self.keywords[k].as_bytes())
+        });
         out.sort_unstable();
         out
     }
 
     fn build_dfa(&self) -> Option<Dfa> {
         if self.keywords.len() <= SMALL_SET {
-            automaton(&self.keywords, self.exact, AhoCorasickKind::DFA)
+            automaton(&self.keywords, AhoCorasickKind::DFA)
                 .ok()
                 .map(Dfa::Small)
         } else {
-            Table::build(&self.keywords, self.exact)
+            Table::build(&self.keywords, false)
                 .ok()
                 .map(|t| Dfa::Table(Box::new(t)))
         }
@@ -225,13 +234,9 @@ impl WholeKeywords {
     }
 }
 
-fn automaton(
-    keywords: &[String],
-    exact: bool,
-    kind: AhoCorasickKind,
-) -> Result<AhoCorasick, Error> {
+fn automaton(keywords: &[String], kind: AhoCorasickKind) -> Result<AhoCorasick, Error> {
     AhoCorasickBuilder::new()
-        .ascii_case_insensitive(!exact)
+        .ascii_case_insensitive(true)
         .match_kind(MatchKind::LeftmostLongest)
         .kind(Some(kind))
         .build(keywords)

@@ -142,10 +142,8 @@ pub struct Match {
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
-    /// Keywords matched in any case.
-    folded: Keywords,
-    /// Keywords of `case_sensitive` rules, matched as written.
-    exact: Option<Keywords>,
+    /// The keywords of all rules (those of `case_sensitive` rules count only as written).
+    keywords: Keywords,
     /// Keywords of the rules that run over the whole input (a PEM block, a JSON document),
     /// looked for outside the regions searched when only part of an input is new.
     whole: Option<WholeKeywords>,
@@ -334,17 +332,11 @@ impl RuleSet {
             .filter(|(_, r)| r.keywords.is_empty())
             .map(|(i, _)| i)
             .collect();
-        let folded = Keywords::build(&rules, false)?;
-        let exact = if rules.iter().any(|r| r.case_sensitive) {
-            Some(Keywords::build(&rules, true)?)
-        } else {
-            None
-        };
+        let keywords = Keywords::build(&rules)?;
         let whole = WholeKeywords::build(&rules)?;
         Ok(RuleSet {
             rules,
-            folded,
-            exact,
+            keywords,
             whole,
             always,
         })
@@ -363,13 +355,12 @@ impl RuleSet {
         for &i in &self.always {
             on[i] = true;
         }
-        for kw in std::iter::once(&self.folded).chain(self.exact.as_ref()) {
-            for (start, k) in kw.find(content, regions) {
-                for &i in &kw.rules[k] {
-                    on[i] = true;
-                    if !self.rules[i].multiline || self.rules[i].generic {
-                        hits[i].push(start);
-                    }
+        let kw = &self.keywords;
+        for (start, k) in kw.find(content, regions) {
+            for &i in &kw.rules[k] {
+                on[i] = true;
+                if !self.rules[i].multiline || self.rules[i].generic {
+                    hits[i].push(start);
                 }
             }
         }

@@ -10,10 +10,7 @@ fn builtin() -> RuleSet {
 /// The same rules as a small run searches them (NFA) and as a long run does (DFA).
 fn both_ways(make: impl Fn() -> RuleSet) -> [(&'static str, RuleSet); 2] {
     let long = make();
-    long.folded.as_if_long();
-    if let Some(exact) = &long.exact {
-        exact.as_if_long();
-    }
+    long.keywords.as_if_long();
     [("small run", make()), ("long run", long)]
 }
 
@@ -129,12 +126,28 @@ fn overlapping_and_nested_keywords_all_trigger_their_rules() {
 
 #[test]
 fn case_sensitive_keywords_match_only_as_written() {
-    let text = "[[rule]]\nid = \"a\"\ndescription = \"d\"\nkeywords = [\"SK\"]\ncase_sensitive = true\nregex = 'x'\n\
-                [[rule]]\nid = \"b\"\ndescription = \"d\"\nkeywords = [\"sk_\"]\ncase_sensitive = true\nregex = 'x'\n";
-    for (way, set) in both_ways(|| RuleSet::new(parse_pack("t.toml", text).unwrap()).unwrap()) {
-        assert_eq!(set.candidates(b"x = sk_1"), vec![1], "{way}");
-        assert_eq!(set.candidates(b"x = SK_1"), vec![0], "{way}");
-        assert!(set.candidates(b"x = Sk_1").is_empty(), "{way}");
+    // One automaton holds both kinds: rule c's keyword in any case shares a spelling with
+    // rule a's, and begins rule b's. Rule c's other keywords make the set large enough for
+    // a long run to search it with the table.
+    let others: String = (0..70).map(|i| format!(", \"kw{i:02}\"")).collect();
+    let text = format!(
+        "[[rule]]\nid = \"a\"\ndescription = \"d\"\nkeywords = [\"SK\"]\ncase_sensitive = true\nregex = 'x'\n\
+         [[rule]]\nid = \"b\"\ndescription = \"d\"\nkeywords = [\"sk_\"]\ncase_sensitive = true\nregex = 'x'\n\
+         [[rule]]\nid = \"c\"\ndescription = \"d\"\nkeywords = [\"sK\"{others}]\nregex = 'x'\n"
+    );
+    for (way, set) in both_ways(|| RuleSet::new(parse_pack("t.toml", &text).unwrap()).unwrap()) {
+        assert_eq!(set.candidates(b"x = sk_1"), vec![1, 2], "{way}");
+        assert_eq!(set.candidates(b"x = SK_1"), vec![0, 2], "{way}");
+        assert_eq!(set.candidates(b"x = Sk_1"), vec![2], "{way}");
+        assert!(set.candidates(b"x = s_k").is_empty(), "{way}");
+        // Long enough for the table to search it in lanes.
+        let long = format!(
+            "{}SK{}sk_{}",
+            "a".repeat(5000),
+            "b".repeat(70),
+            "c".repeat(300)
+        );
+        assert_eq!(set.candidates(long.as_bytes()), vec![0, 1, 2], "{way}");
     }
 }
 
