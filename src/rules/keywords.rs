@@ -160,6 +160,11 @@ impl Keywords {
         }
     }
 
+    /// Whether this run has read enough to pay for building automata (see `DFA_AFTER`).
+    pub(super) fn long_run(&self) -> bool {
+        self.scanned.load(Ordering::Relaxed) >= DFA_AFTER
+    }
+
     /// Makes the next search use the DFA, as a long run would (for tests).
     #[cfg(test)]
     pub(super) fn as_if_long(&self) {

@@ -13,7 +13,7 @@ mod table;
 
 use keywords::{Keywords, WholeKeywords};
 
-use regex::bytes::{Regex, RegexBuilder};
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::ops::Range;
@@ -149,6 +149,54 @@ pub struct RuleSet {
     whole: Option<WholeKeywords>,
     /// Rules without keywords run on every input.
     always: Vec<usize>,
+    /// Generic rules that share their keywords, each run tested by one regex set.
+    batches: Vec<Batch>,
+}
+
+/// Generic rules with the same keywords and the same reach (one line, or a few more): they
+/// run over the same windows, and one pass of a regex set over a window tells which of them
+/// match there at all, where each rule's regex would read it once.
+#[derive(Debug, Clone)]
+struct Batch {
+    rules: Vec<usize>,
+    set: OnceLock<Option<RegexSet>>,
+}
+
+impl Batch {
+    /// The batches among `rules`: groups of two or more.
+    fn group(rules: &[Rule]) -> Vec<Batch> {
+        let mut batches: Vec<(&[String], bool, Vec<usize>)> = Vec::new();
+        for (i, r) in rules.iter().enumerate().filter(|(_, r)| r.generic) {
+            let key = (r.keywords.as_slice(), r.multiline);
+            match batches.iter_mut().find(|b| (b.0, b.1) == key) {
+                Some(b) => b.2.push(i),
+                None => batches.push((key.0, key.1, vec![i])),
+            }
+        }
+        batches
+            .into_iter()
+            .filter(|b| b.2.len() > 1)
+            .map(|b| Batch {
+                rules: b.2,
+                set: OnceLock::new(),
+            })
+            .collect()
+    }
+
+    /// The set of the rules' regexes, built on first use; `None` if it does not build (each
+    /// rule then runs alone).
+    fn set(&self, rules: &[Rule]) -> Option<&RegexSet> {
+        self.set
+            .get_or_init(|| {
+                RegexSetBuilder::new(self.rules.iter().map(|&i| &rules[i].pattern))
+                    .unicode(false)
+                    .size_limit(32 << 20)
+                    .dfa_size_limit(8 << 20)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
 }
 
 /// Parses one pack; errors name the file, the line and the key.
@@ -333,12 +381,14 @@ impl RuleSet {
             .map(|(i, _)| i)
             .collect();
         let keywords = Keywords::build(&rules)?;
+        let batches = Batch::group(&rules);
         let whole = WholeKeywords::build(&rules)?;
         Ok(RuleSet {
             rules,
             keywords,
             whole,
             always,
+            batches,
         })
     }
 
@@ -417,7 +467,18 @@ impl RuleSet {
             .iter()
             .zip(&on)
             .any(|(r, on)| *on && r.multiline && !r.generic);
-        for (i, hits) in hits.iter().enumerate().filter(|(i, _)| on[*i]) {
+        let mut batched = vec![false; self.rules.len()];
+        // Building a regex set costs about a millisecond: a hook's few files do without.
+        if self.keywords.long_run() {
+            for b in &self.batches {
+                self.find_batch(b, content, &on, &hits, &mut batched, &mut out);
+            }
+        }
+        for (i, hits) in hits
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| on[*i] && !batched[*i])
+        {
             self.find_in_windows(i, content, hits, &mut out);
         }
         // Outermost matches only: a private key inside a service-account JSON is one secret.
@@ -459,6 +520,42 @@ impl RuleSet {
         };
         for (start, end) in line_windows(content, hits, extra) {
             self.find_rule_in(i, content, start, end, out);
+        }
+    }
+
+    /// Runs the rules of batch `b` that are on, as `find_in_windows` runs each, and marks
+    /// them in `batched`.
+    fn find_batch(
+        &self,
+        b: &Batch,
+        content: &[u8],
+        on: &[bool],
+        hits: &[Vec<usize>],
+        batched: &mut [bool],
+        out: &mut Vec<Match>,
+    ) {
+        // The same keywords: the same hits for every rule of the batch.
+        let first = b.rules[0];
+        if !b.rules.iter().any(|&i| on[i]) || hits[first].is_empty() {
+            return;
+        }
+        let Some(set) = b.set(&self.rules) else {
+            return;
+        };
+        let extra = if self.rules[first].multiline {
+            GENERIC_EXTRA_LINES
+        } else {
+            0
+        };
+        for (start, end) in line_windows(content, &hits[first], extra) {
+            for k in set.matches(&content[start..end]).iter() {
+                if on[b.rules[k]] {
+                    self.find_rule_in(b.rules[k], content, start, end, out);
+                }
+            }
+        }
+        for &i in &b.rules {
+            batched[i] = true;
         }
     }
 

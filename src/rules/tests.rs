@@ -28,7 +28,8 @@ fn every_example_found(way: &str, set: &RuleSet) {
             failures.push(format!("{}: no examples", rule.id));
         }
         for ex in &rule.examples {
-            if set.find_by(i, ex.as_bytes()).is_empty() {
+            // Alone, and among all rules (generic rules run batched there).
+            if set.find_by(i, ex.as_bytes()).is_empty() || set.find(ex.as_bytes()).is_empty() {
                 failures.push(format!(
                     "{} ({}): missed example {ex:?} ({way})",
                     rule.id, rule.origin
@@ -42,6 +43,33 @@ fn every_example_found(way: &str, set: &RuleSet) {
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn batched_generic_rules_find_what_each_finds_alone() {
+    let set = builtin();
+    assert!(!set.batches.is_empty(), "the generic rules form a batch");
+    let mut alone = builtin();
+    alone.batches.clear();
+    // Batches serve long runs only; both sets search as a long run does.
+    set.keywords.as_if_long();
+    alone.keywords.as_if_long();
+    let mut inputs: Vec<String> = Vec::new();
+    for r in &set.rules {
+        inputs.extend(r.examples.iter().chain(&r.negative_examples).cloned());
+    }
+    // All of them in one input: windows with several rules' matches, several lines apart.
+    inputs.push(inputs.join("\n"));
+    let spans = |v: Vec<Match>| -> Vec<(usize, usize, usize)> {
+        v.iter().map(|m| (m.rule, m.start, m.end)).collect()
+    };
+    for input in &inputs {
+        assert_eq!(
+            spans(set.find(input.as_bytes())),
+            spans(alone.find(input.as_bytes())),
+            "{input:?}"
+        );
+    }
 }
 
 #[test]
