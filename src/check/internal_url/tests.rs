@@ -70,6 +70,9 @@ fn internal_names_are_flagged() {
             "private-ip",
             "fe80::1ff:fe23:4567:890a",
         ),
+        ("FEA0::1FF:FE23 upper", "private-ip", "FEA0::1FF:FE23"),
+        ("fd12:3456:789a::1 opens", "private-ip", "fd12:3456:789a::1"),
+        ("ip=fdff:3456::1", "private-ip", "fdff:3456::1"),
         (
             "s3://acme-prod-terraform-state/x",
             "org-bucket",
@@ -98,6 +101,11 @@ fn internal_names_are_flagged() {
             "{text}"
         );
     }
+    let ip = |v: &str| ("private-ip".to_string(), v.to_string());
+    assert_eq!(
+        found("fd00::1,fe80::2 fc00:1::3"),
+        vec![ip("fd00::1"), ip("fe80::2"), ip("fc00:1::3")]
+    );
 }
 
 #[test]
