@@ -66,11 +66,19 @@ pub fn entropy(s: &[u8]) -> f64 {
         .sum()
 }
 
-/// Words that mark a value as a stand-in, in any case.
-const PLACEHOLDER_WORDS: &[&str] = &[
+/// Runs that mark a value as a stand-in wherever they stand, written in one case.
+const PLACEHOLDER_RUNS: &[&str] = &[
     "xxxx",
     "****",
     "....",
+    "0000000000",
+    "1234567890",
+    "abcdefghij",
+];
+
+/// Words that mark a value as a stand-in (the short ones written as words, see
+/// `has_written_word`).
+const PLACEHOLDER_WORDS: &[&str] = &[
     "changeme",
     "change_me",
     "change-me",
@@ -95,9 +103,6 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "not_a_secret",
     "fixme",
     "todo",
-    "0000000000",
-    "1234567890",
-    "abcdefghij",
     "lorem",
 ];
 
@@ -111,7 +116,21 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     if lower.first() == Some(&b'<') && lower.last() == Some(&b'>') {
         return true;
     }
-    if PLACEHOLDER_WORDS.iter().any(|w| has(w.as_bytes())) {
+    let has_run = |run: &str| {
+        [run.to_ascii_lowercase(), run.to_ascii_uppercase()]
+            .iter()
+            .any(|r| secret.windows(r.len()).any(|w| w == r.as_bytes()))
+    };
+    // A word of six letters or more turns up in random text too rarely to matter (below one
+    // in a billion for a 1,600-character key), and is taken in any case and anywhere, as in
+    // AWS's documented `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`; a shorter one must stand
+    // as written.
+    let has_word = |w: &str| match w.len() >= 6 {
+        true => has(w.as_bytes()),
+        false => has_written_word(secret, w.as_bytes()),
+    };
+    if PLACEHOLDER_RUNS.iter().any(|r| has_run(r)) || PLACEHOLDER_WORDS.iter().any(|w| has_word(w))
+    {
         return true;
     }
     // A run of one repeated character over most of the value ("aaaaaaaa", "00000000").
@@ -119,6 +138,42 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     secret.iter().for_each(|&b| distinct[b as usize] = true);
     let kinds = distinct.iter().filter(|&&d| d).count();
     secret.len() >= 8 && kinds <= 3
+}
+
+/// Whether `word` (lower case) stands in `secret` as a person writes it: in one case (lower,
+/// upper, or a capital then lower), and not inside a longer run of letters of its case.
+/// Random key material holds short words by chance: a 1,600-character base64 body holds a
+/// given four-letter word in some mix of cases with a chance of one in a thousand ("tODO"),
+/// which let placeholder words hide real private keys.
+fn has_written_word(secret: &[u8], word: &[u8]) -> bool {
+    let n = word.len();
+    if n == 0 || secret.len() < n {
+        return false;
+    }
+    (0..=secret.len() - n).any(|at| {
+        let w = &secret[at..at + n];
+        if !w.eq_ignore_ascii_case(word) {
+            return false;
+        }
+        let letters = || w.iter().filter(|b| b.is_ascii_alphabetic());
+        let lower = letters().all(u8::is_ascii_lowercase);
+        let upper = letters().all(u8::is_ascii_uppercase);
+        let title = w[0].is_ascii_uppercase() && letters().skip(1).all(u8::is_ascii_lowercase);
+        if !(lower || upper || title) {
+            return false;
+        }
+        // The neighbours must not continue the word: a letter of the same case before its
+        // first letter or after its last one.
+        let same_case = |a: u8, b: u8| {
+            a.is_ascii_alphabetic()
+                && b.is_ascii_alphabetic()
+                && a.is_ascii_uppercase() == b.is_ascii_uppercase()
+        };
+        let before = at.checked_sub(1).map(|i| secret[i]);
+        let after = secret.get(at + n).copied();
+        !before.is_some_and(|b| same_case(b, w[0]))
+            && !after.is_some_and(|a| same_case(a, w[n - 1]))
+    })
 }
 
 /// The line that holds `offset`.
@@ -260,6 +315,32 @@ mod tests {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
         for s in ["Zq3kT9vLm2Xw8Rb4Nc6Yd1Hf5Jg7Ps", "hR8#kq2!Lw9z"] {
+            assert!(!is_placeholder(s.as_bytes()), "{s}");
+        }
+    }
+
+    #[test]
+    fn placeholder_words_count_as_written_not_by_chance() {
+        for p in [
+            "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx",
+            "AKIAXXXXXXXXXXXXXXXX",
+            "YOUR_API_KEY",
+            "my-dummy-token-value",
+            "myDummyTokenValue",
+            "TODO: set me",
+            "changeme123",
+            "Example-Token-1234",
+        ] {
+            assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+        // Random base64 that holds the letters of a word in a mix of cases, or inside a run
+        // of letters of the same case: key material, not a stand-in.
+        for s in [
+            "ihDSx69D+utRpXTjXXuJwiGETuT4x8ib/tODO7a0YZInAg",
+            "Zk9q/xXxX3Lm+ab7Rt2Wq",
+            "Qw7/pqdummyzk+Lr8Tb3",
+            "n8tKnD9lxYofLoReMQ5ii3xv2r",
+        ] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
     }
