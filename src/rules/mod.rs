@@ -80,8 +80,9 @@ pub struct RuleFile {
     #[serde(default)]
     pub keywords: Vec<String>,
     pub regex: toml::Spanned<String>,
-    /// Match the keywords case-sensitively (for short prefixes such as `SK` whose lower-case
-    /// form is in every other word).
+    /// Match the keywords case-sensitively (for short prefixes such as `SKa` whose
+    /// lower-case form is in many words): a match of the one keyword automaton counts for
+    /// this rule only where the input holds the keyword as written.
     #[serde(default)]
     pub case_sensitive: bool,
     /// The secret may span lines (PEM blocks, JSON documents): the regex runs over the whole
