@@ -103,19 +103,15 @@ pub fn history(repo: &Repository) -> Result<Items, Error> {
         all.commits.push(CommitItem::from_commit(&commit, order));
     }
     // Blob-once without comparing trees: oldest commit first, a tree or blob already met was
-    // met at an earlier commit, so only trees never seen are walked. The top-level entries are
-    // shared out among workers by name; each walks every commit's root tree but enters only
-    // its own entries. Each tree is read once, so libgit2's object cache would only hold
-    // memory for the rest of the run.
-    let parts = 2 * rayon::current_num_threads();
+    // met at an earlier commit, so only trees never seen are walked. Each root tree is read
+    // once; then each top-level name is a task, walked through every commit's entry of that
+    // name on whichever core is free, largest first. Each tree is read once, so libgit2's
+    // object cache would only hold memory for the rest of the run.
     let git_dir = repo.path().to_path_buf();
     git2::opts::enable_caching(false);
-    let listed: Result<Vec<Vec<Found>>, Error> = (0..parts)
-        .into_par_iter()
-        .map(|part| list_part(&crate::git::reopen(&git_dir)?, &roots, part, parts))
-        .collect();
+    let listed = list_tasks(&git_dir, &roots);
     git2::opts::enable_caching(true);
-    // A blob under two top-level entries was listed by two workers: it belongs to the first
+    // A blob under two top-level entries was listed by two tasks: it belongs to the first
     // commit (then the first path) that carries it.
     let listed = listed?;
     let mut first: HashMap<Oid, Found, foldhash::fast::RandomState> =
@@ -157,33 +153,92 @@ struct Found {
     order: usize,
 }
 
-/// The new blobs under the top-level entries of share `part` (of `parts`), commit by commit.
-fn list_part(
-    repo: &Repository,
-    roots: &[Oid],
-    part: usize,
-    parts: usize,
-) -> Result<Vec<Found>, Error> {
-    let mut seen = Seen::default();
-    let mut out = Vec::new();
-    for (order, root) in roots.iter().enumerate() {
-        if !seen.trees.insert(*root) {
-            continue;
-        }
-        let tree = repo
-            .find_tree(*root)
-            .map_err(|e| Error::git(format!("reading tree {root}"), e))?;
-        for entry in tree.iter() {
-            let name = entry.name_bytes();
-            let share = name.iter().fold(0usize, |h, b| {
-                h.wrapping_mul(31).wrapping_add(usize::from(*b))
-            });
-            if share % parts == part {
-                new_blobs(repo, &entry, "", order, &mut seen, &mut out)?;
+/// An entry of a root tree, at the first commit (`order`) whose root holds it.
+struct RootEntry {
+    order: usize,
+    id: Oid,
+    kind: Option<ObjectType>,
+}
+
+/// Roots read per piece of parallel work.
+const ROOTS_PER_PIECE: usize = 256;
+
+/// The new blobs of the commits whose root trees are `roots` (oldest first): the root trees
+/// are read once, then the entries of each top-level name walked as one task.
+fn list_tasks(git_dir: &std::path::Path, roots: &[Oid]) -> Result<Vec<Vec<Found>>, Error> {
+    let mut unique = HashSet::with_capacity(roots.len());
+    let firsts: Vec<(usize, Oid)> = roots
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| unique.insert(**r))
+        .map(|(order, r)| (order, *r))
+        .collect();
+    let read: Vec<Vec<(Vec<u8>, RootEntry)>> = firsts
+        .par_chunks(ROOTS_PER_PIECE)
+        .map(|chunk| {
+            let repo = crate::git::reopen(git_dir)?;
+            let mut out = Vec::new();
+            // A commit changes few top-level entries: an entry as the commit before had it
+            // adds nothing, and is not kept (a long history would otherwise hold every
+            // commit's whole root).
+            let mut last: HashMap<Vec<u8>, Oid> = HashMap::new();
+            for &(order, root) in chunk {
+                for e in read_tree(&repo, root)?.iter() {
+                    let name = e.name_bytes();
+                    if last.get(name) == Some(&e.id()) {
+                        continue;
+                    }
+                    last.insert(name.to_vec(), e.id());
+                    let entry = RootEntry {
+                        order,
+                        id: e.id(),
+                        kind: e.kind(),
+                    };
+                    out.push((name.to_vec(), entry));
+                }
             }
-        }
+            Ok(out)
+        })
+        .collect::<Result<_, Error>>()?;
+    let mut by_name: HashMap<Vec<u8>, Vec<RootEntry>> = HashMap::new();
+    for (name, entry) in read.into_iter().flatten() {
+        by_name.entry(name).or_default().push(entry);
     }
-    Ok(out)
+    let mut tasks: Vec<(Vec<u8>, Vec<RootEntry>)> = by_name.into_iter().collect();
+    // Largest first, so that no large task starts last; the name breaks ties for a stable
+    // order.
+    tasks.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
+    let repos: Vec<std::sync::Mutex<Option<Repository>>> = (0..rayon::current_num_threads())
+        .map(|_| Default::default())
+        .collect();
+    tasks
+        .par_iter()
+        .with_max_len(1)
+        .map(|(name, entries)| {
+            let slot = rayon::current_thread_index().unwrap_or(0) % repos.len();
+            let mut held = repos[slot]
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let repo = match &mut *held {
+                Some(r) => r,
+                empty => empty.insert(crate::git::reopen(git_dir)?),
+            };
+            let mut walk = Walk {
+                repo,
+                seen: Seen::default(),
+                out: Vec::new(),
+            };
+            for e in entries {
+                walk.new_blobs(name, e.id, e.kind, "", e.order)?;
+            }
+            Ok(walk.out)
+        })
+        .collect()
+}
+
+fn read_tree(repo: &Repository, id: Oid) -> Result<Tree<'_>, Error> {
+    repo.find_tree(id)
+        .map_err(|e| Error::git(format!("reading tree {id}"), e))
 }
 
 /// Trees and blobs a history walk has met.
@@ -193,39 +248,45 @@ struct Seen {
     blobs: HashSet<Oid, foldhash::fast::RandomState>,
 }
 
-/// The blobs at `entry` (in the folder `prefix`) not met before, met at commit `order`;
-/// submodules (commit entries) are not content.
-fn new_blobs(
-    repo: &Repository,
-    entry: &git2::TreeEntry<'_>,
-    prefix: &str,
-    order: usize,
-    seen: &mut Seen,
-    out: &mut Vec<Found>,
-) -> Result<(), Error> {
-    let name = String::from_utf8_lossy(entry.name_bytes());
-    let path = || match prefix {
-        "" => name.to_string(),
-        _ => format!("{prefix}/{name}"),
-    };
-    match entry.kind() {
-        Some(ObjectType::Tree) if seen.trees.insert(entry.id()) => {
-            let tree = repo
-                .find_tree(entry.id())
-                .map_err(|e| Error::git(format!("reading tree {}", entry.id()), e))?;
-            let path = path();
-            for sub in tree.iter() {
-                new_blobs(repo, &sub, &path, order, seen, out)?;
+/// One task's walk: the trees and blobs it has met, and the blobs it found.
+struct Walk<'r> {
+    repo: &'r Repository,
+    seen: Seen,
+    out: Vec<Found>,
+}
+
+impl Walk<'_> {
+    /// The blobs at the entry `name` (`id`, of `kind`, in the folder `prefix`) not met
+    /// before, met at commit `order`; submodules (commit entries) are not content.
+    fn new_blobs(
+        &mut self,
+        name: &[u8],
+        id: Oid,
+        kind: Option<ObjectType>,
+        prefix: &str,
+        order: usize,
+    ) -> Result<(), Error> {
+        let name = String::from_utf8_lossy(name);
+        let path = || match prefix {
+            "" => name.to_string(),
+            _ => format!("{prefix}/{name}"),
+        };
+        match kind {
+            Some(ObjectType::Tree) if self.seen.trees.insert(id) => {
+                let path = path();
+                for sub in read_tree(self.repo, id)?.iter() {
+                    self.new_blobs(sub.name_bytes(), sub.id(), sub.kind(), &path, order)?;
+                }
             }
+            Some(ObjectType::Blob) if self.seen.blobs.insert(id) => self.out.push(Found {
+                path: path(),
+                blob: id,
+                order,
+            }),
+            _ => {}
         }
-        Some(ObjectType::Blob) if seen.blobs.insert(entry.id()) => out.push(Found {
-            path: path(),
-            blob: entry.id(),
-            order,
-        }),
-        _ => {}
+        Ok(())
     }
-    Ok(())
 }
 
 /// Commits from which comparing on every core pays for opening the repository once more per
