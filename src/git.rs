@@ -3,6 +3,7 @@
 //! pre-receive), zero ids, reading blobs, and remote URL normalisation.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use git2::{Oid, Repository, RepositoryOpenFlags};
 
@@ -52,6 +53,29 @@ pub fn reopen(git_dir: &Path) -> Result<Repository, Error> {
         odb.add_disk_alternate(&PathBuf::from(dir).to_string_lossy())?;
     }
     Ok(again)
+}
+
+/// One value per worker thread of the rayon pool (a repository: `git2::Repository` may move
+/// between threads but not be shared), made by the thread that first needs it. Each thread
+/// locks only its own slot, so the lock is never waited on.
+pub struct PerThread<T>(Vec<Mutex<Option<T>>>);
+
+impl<T> Default for PerThread<T> {
+    fn default() -> PerThread<T> {
+        PerThread(
+            (0..rayon::current_num_threads())
+                .map(|_| Mutex::new(None))
+                .collect(),
+        )
+    }
+}
+
+impl<T> PerThread<T> {
+    /// The calling thread's slot, empty until it fills it.
+    pub fn slot(&self) -> MutexGuard<'_, Option<T>> {
+        let i = rayon::current_thread_index().unwrap_or(0) % self.0.len();
+        self.0[i].lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// Whether a hex id is git's all-zero "no object" id.

@@ -7,7 +7,6 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -178,16 +177,12 @@ impl<'p> Engine<'p> {
             // One repository per worker thread, opened on its first group. Pieces of at most
             // MAX_PIECE groups: rayon does not split a piece once a worker runs it, so large
             // pieces leave one core idle at the end while the other finishes its last piece.
-            let repos: Vec<Mutex<Option<Result<git2::Repository, Error>>>> = (0
-                ..rayon::current_num_threads())
-                .map(|_| Mutex::default())
-                .collect();
+            let repos = git::PerThread::default();
             groups
                 .par_iter()
                 .with_max_len(MAX_PIECE)
                 .flat_map_iter(|group| {
-                    let slot = rayon::current_thread_index().unwrap_or(0) % repos.len();
-                    let mut repo = repos[slot].lock().unwrap_or_else(PoisonError::into_inner);
+                    let mut repo = repos.slot();
                     if repo.is_none() {
                         *repo = open();
                     }

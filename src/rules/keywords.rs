@@ -74,17 +74,15 @@ impl Keywords {
         }
         let nfa = automaton(&keywords, AhoCorasickKind::ContiguousNFA)?;
         // The keywords under each spelling in lower case, to find each one's prefixes.
-        let mut by_folded: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-        for (j, k) in keywords.iter().enumerate() {
-            by_folded
-                .entry(k.to_ascii_lowercase().into_bytes())
-                .or_default()
-                .push(j);
+        let folded: Vec<String> = keywords.iter().map(|k| k.to_ascii_lowercase()).collect();
+        let mut by_folded: HashMap<&[u8], Vec<usize>> = HashMap::new();
+        for (j, k) in folded.iter().enumerate() {
+            by_folded.entry(k.as_bytes()).or_default().push(j);
         }
-        let prefixes = keywords
+        let prefixes = folded
             .iter()
             .map(|k| {
-                let folded = k.to_ascii_lowercase().into_bytes();
+                let folded = k.as_bytes();
                 (1..=folded.len())
                     .filter_map(|n| by_folded.get(&folded[..n]))
                     .flatten()
@@ -135,7 +133,7 @@ impl Keywords {
                 .ok()
                 .map(Dfa::Small)
         } else {
-            Table::build(&self.keywords, false)
+            Table::build(&self.keywords)
                 .ok()
                 .map(|t| Dfa::Table(Box::new(t)))
         }

@@ -23,7 +23,7 @@ const LANE_MIN: usize = 64;
 #[derive(Debug, Clone)]
 pub(super) struct Table {
     /// Byte → class: bytes that no keyword holds share one class, and so do the two cases
-    /// of a letter when keywords match in any case.
+    /// of a letter (keywords match in any case).
     pub(super) classes: [u8; 256],
     /// Transitions: `trans[state + class]`, state ids premultiplied by the row stride.
     pub(super) trans: Vec<u32>,
@@ -39,19 +39,19 @@ pub(super) struct Table {
 }
 
 impl Table {
-    pub(super) fn build(keywords: &[String], exact: bool) -> Result<Table, Error> {
+    /// The table of `keywords`, matched in any case.
+    pub(super) fn build(keywords: &[String]) -> Result<Table, Error> {
         let fail = |e: aho_corasick::BuildError| Error::Internal(format!("keyword table: {e}"));
         let nfa = noncontiguous::NFA::builder()
             .match_kind(MatchKind::Standard)
-            .ascii_case_insensitive(!exact)
+            .ascii_case_insensitive(true)
             .prefilter(false)
             .build(keywords)
             .map_err(fail)?;
-        let fold = |b: u8| if exact { b } else { b.to_ascii_lowercase() };
         let mut held = [false; 256];
         for k in keywords {
             for &b in k.as_bytes() {
-                held[usize::from(fold(b))] = true;
+                held[usize::from(b.to_ascii_lowercase())] = true;
             }
         }
         // One representative byte per class.
@@ -60,7 +60,7 @@ impl Table {
         let mut other = u16::MAX;
         let mut reps: Vec<u8> = Vec::new();
         for b in 0..=255u8 {
-            let key = fold(b);
+            let key = b.to_ascii_lowercase();
             let slot = if held[usize::from(key)] {
                 &mut of_key[usize::from(key)]
             } else {
@@ -250,19 +250,13 @@ mod tests {
     use super::*;
 
     /// Every (start, keyword) by brute force.
-    fn naive(keywords: &[String], exact: bool, hay: &[u8]) -> Vec<(usize, usize)> {
+    fn naive(keywords: &[String], hay: &[u8]) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         for s in 0..hay.len() {
             for (k, w) in keywords.iter().enumerate() {
                 let w = w.as_bytes();
                 let here = hay.get(s..s + w.len());
-                if here.is_some_and(|h| {
-                    if exact {
-                        h == w
-                    } else {
-                        h.eq_ignore_ascii_case(w)
-                    }
-                }) {
+                if here.is_some_and(|h| h.eq_ignore_ascii_case(w)) {
                     out.push((s, k));
                 }
             }
@@ -287,22 +281,20 @@ mod tests {
                 alphabet[(x % alphabet.len() as u64) as usize]
             })
             .collect();
-        for exact in [false, true] {
-            let table = Table::build(&keywords, exact).unwrap();
-            // Spans that move the lane cuts over every place around the keywords.
-            let spans = (0..150).map(|i| (i, 5000 - (i * 7) % 61));
-            for (from, to) in spans.chain([(100, 900), (30, 30 + LANES * LANE_MIN - 1), (7, 7)]) {
-                let mut got = Vec::new();
-                table.find(&hay, from, to, &mut got);
-                got.sort_unstable();
-                let mut want: Vec<(usize, usize)> = naive(&keywords, exact, &hay[from..to])
-                    .into_iter()
-                    .map(|(s, k)| (s + from, k))
-                    .collect();
-                want.sort_unstable();
-                assert!(!want.is_empty() || from == to);
-                assert_eq!(got, want, "exact={exact} span {from}..{to}");
-            }
+        let table = Table::build(&keywords).unwrap();
+        // Spans that move the lane cuts over every place around the keywords.
+        let spans = (0..150).map(|i| (i, 5000 - (i * 7) % 61));
+        for (from, to) in spans.chain([(100, 900), (30, 30 + LANES * LANE_MIN - 1), (7, 7)]) {
+            let mut got = Vec::new();
+            table.find(&hay, from, to, &mut got);
+            got.sort_unstable();
+            let mut want: Vec<(usize, usize)> = naive(&keywords, &hay[from..to])
+                .into_iter()
+                .map(|(s, k)| (s + from, k))
+                .collect();
+            want.sort_unstable();
+            assert!(!want.is_empty() || from == to);
+            assert_eq!(got, want, "span {from}..{to}");
         }
     }
 }

@@ -208,17 +208,12 @@ fn list_tasks(git_dir: &std::path::Path, roots: &[Oid]) -> Result<Vec<Vec<Found>
     // Largest first, so that no large task starts last; the name breaks ties for a stable
     // order.
     tasks.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
-    let repos: Vec<std::sync::Mutex<Option<Repository>>> = (0..rayon::current_num_threads())
-        .map(|_| Default::default())
-        .collect();
+    let repos = crate::git::PerThread::default();
     tasks
         .par_iter()
         .with_max_len(1)
         .map(|(name, entries)| {
-            let slot = rayon::current_thread_index().unwrap_or(0) % repos.len();
-            let mut held = repos[slot]
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut held = repos.slot();
             let repo = match &mut *held {
                 Some(r) => r,
                 empty => empty.insert(crate::git::reopen(git_dir)?),
