@@ -30,7 +30,7 @@ pub enum Error {
 impl Error {
     /// Wraps a TOML parse error with the file name and the line of its span.
     pub fn toml(file: &str, text: &str, e: &toml::de::Error) -> Error {
-        let line = e.span().map(|s| crate::rules::line_of(text, s.start));
+        let line = e.span().map(|s| line_of(text, s.start));
         let message = e.message().trim().to_string();
         let key = key_in_message(&message).unwrap_or_default();
         Error::Config {
@@ -54,6 +54,15 @@ impl Error {
             message: e.message().to_string(),
         }
     }
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// serde names unknown fields as "unknown field `x`"; pull the key out for the message.

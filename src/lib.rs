@@ -14,6 +14,7 @@
 //! checks on every core; `cmd` holds the subcommands; `main.rs` only parses the command line
 //! and maps the outcome to an exit code.
 
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod cmd;
@@ -23,6 +24,7 @@ pub mod git;
 pub mod hook;
 pub mod install;
 pub mod message;
+pub mod outcome;
 pub mod policy;
 pub mod report;
 pub mod rules;

@@ -17,6 +17,7 @@ use crate::check::spdx::Project;
 use crate::error::Error;
 use crate::finding::{self, Check, Finding, Severity};
 use crate::git;
+use crate::outcome::{Allowed, Outcome, Skipped};
 use crate::policy::Policy;
 use crate::report::progress::Progress;
 use crate::rules::whole;
@@ -32,58 +33,6 @@ const SMALL_RUN: usize = 8;
 
 /// Groups (the versions of one path) in one piece of parallel work.
 const MAX_PIECE: usize = 4;
-
-/// A finding that an exception let through, with the reason.
-#[derive(Debug, Clone)]
-pub struct Allowed {
-    pub finding: Finding,
-    pub reason: String,
-}
-
-/// A file that was not checked, and why.
-#[derive(Debug, Clone)]
-pub struct Skipped {
-    pub path: String,
-    pub reason: String,
-}
-
-/// What a run found.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub findings: Vec<Finding>,
-    pub allowed: Vec<Allowed>,
-    pub skipped: Vec<Skipped>,
-    /// Per-item problems (unreadable files): the run goes on, the exit code becomes 2.
-    pub errors: Vec<String>,
-    /// Things worth saying that do not change the exit code.
-    pub warnings: Vec<String>,
-    pub files: usize,
-    pub commits: usize,
-    pub bytes: u64,
-}
-
-impl Outcome {
-    pub fn blocking(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == Severity::Block)
-            .count()
-    }
-
-    /// Adds what a second run with the same policy, over other items, found. Its warnings are
-    /// left out: they repeat this run's policy warnings, and an allow entry unused there may
-    /// have been used here.
-    pub fn absorb(&mut self, other: Outcome) {
-        self.findings.extend(other.findings);
-        finding::sort(&mut self.findings);
-        self.allowed.extend(other.allowed);
-        self.skipped.extend(other.skipped);
-        self.errors.extend(other.errors);
-        self.files += other.files;
-        self.commits += other.commits;
-        self.bytes += other.bytes;
-    }
-}
 
 /// The checks of one run, compiled once.
 pub struct Engine<'p> {

@@ -12,7 +12,7 @@ use crate::cli::{Cli, Command};
 use crate::error::Error;
 use crate::policy::{Policy, Sources};
 
-pub use scan::{exit_code, staged, tip_project, write_outcome};
+pub use scan::{staged, tip_project, write_outcome};
 
 /// Runs one command and returns its exit code.
 pub fn run(cli: Cli) -> Result<u8, Error> {

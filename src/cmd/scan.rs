@@ -10,10 +10,11 @@ use crate::error::Error;
 use crate::exit;
 use crate::finding::Severity;
 use crate::git;
+use crate::outcome::{Outcome, exit_code};
 use crate::policy::Policy;
 use crate::report::{self, Format, Style};
 use crate::rules::RuleSet;
-use crate::scan::{Engine, Outcome, project_for};
+use crate::scan::{Engine, project_for};
 use crate::source::{self, Items};
 
 /// Resolves the source, the policy and the checks of a scan, and runs it.
@@ -141,17 +142,6 @@ fn toml_string(p: &Path) -> String {
     toml::Value::String(p.display().to_string()).to_string()
 }
 
-/// 2 when something could not be read, 1 when something blocks, else 0.
-pub fn exit_code(o: &Outcome) -> u8 {
-    if !o.errors.is_empty() {
-        exit::ERROR
-    } else if o.blocking() > 0 {
-        exit::BLOCKED
-    } else {
-        exit::OK
-    }
-}
-
 /// Writes the report where the arguments say; with errors, to stderr only (stdout stays
 /// empty on exit 2).
 pub fn write_outcome(o: &Outcome, out: &OutputArgs) -> Result<(), Error> {
@@ -196,7 +186,7 @@ pub fn scan(args: &ScanArgs) -> Result<u8, Error> {
 
 pub fn baseline(args: &BaselineArgs) -> Result<u8, Error> {
     let o = outcome(&args.scan)?;
-    report::write_baseline(&args.file, &o)?;
+    crate::baseline::write(&args.file, &o)?;
     #[allow(clippy::print_stderr)]
     {
         eprintln!(

@@ -15,8 +15,8 @@ use crate::check::CheckSet;
 use crate::error::Error;
 use crate::exit;
 use crate::finding::Check;
+use crate::outcome::Outcome;
 use crate::report::{self, Format, Style};
-use crate::scan::Outcome;
 
 pub use audit::Skip;
 
@@ -84,7 +84,7 @@ fn finish(hook: &str, outcome: &Outcome, color: bool) -> Result<u8, Error> {
         )
         .map_err(|e| Error::io("<stderr>", e))?;
     }
-    let code = crate::cmd::exit_code(outcome);
+    let code = crate::outcome::exit_code(outcome);
     if code != exit::OK {
         let what = guarded(hook);
         // The server reads neither the pushed .outbound.toml nor OUTBOUND_SKIP.

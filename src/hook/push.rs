@@ -159,9 +159,9 @@ fn check_notes(
     skip: &Skip,
     notes: &[PushLine],
     tracking: &[Oid],
-) -> Result<crate::scan::Outcome, Error> {
+) -> Result<crate::outcome::Outcome, Error> {
     if notes.is_empty() {
-        return Ok(crate::scan::Outcome::default());
+        return Ok(crate::outcome::Outcome::default());
     }
     let out = lines_outbound(repo, notes, tracking)?;
     let items = range::items(repo, &out.commits)?;

@@ -21,8 +21,9 @@ use crate::check::{CheckSet, approval};
 use crate::error::Error;
 use crate::finding::{self, Check};
 use crate::git;
+use crate::outcome::Outcome;
 use crate::policy::{DcoRequire, Policy, Sources};
-use crate::scan::{Engine, Outcome, project_for};
+use crate::scan::{Engine, project_for};
 use crate::source::range;
 
 /// `<old> <new> <ref>`.

@@ -400,7 +400,7 @@ fn finish(
         None => Terms::default(),
     };
     let baseline = match &raw.baseline {
-        Some(f) => crate::report::read_baseline(Path::new(f))?,
+        Some(f) => crate::baseline::read(Path::new(f))?,
         None => HashSet::new(),
     };
     let exclude = raw

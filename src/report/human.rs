@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::Style;
 use crate::finding::{Finding, Severity};
-use crate::scan::Outcome;
+use crate::outcome::Outcome;
 
 struct Paint(bool);
 

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::Style;
 use crate::finding::Finding;
-use crate::scan::Outcome;
+use crate::outcome::Outcome;
 
 /// One finding as JSON.
 pub fn finding(f: &Finding, style: Style) -> Value {

@@ -6,12 +6,9 @@ mod json;
 pub mod progress;
 mod sarif;
 
-use std::collections::HashSet;
 use std::io::Write;
-use std::path::Path;
 
-use crate::error::Error;
-use crate::scan::Outcome;
+use crate::outcome::Outcome;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -42,41 +39,4 @@ pub fn write(
         Format::Json => json::write(out, outcome, style),
         Format::Sarif => sarif::write(out, outcome, style),
     }
-}
-
-/// Reads a baseline: one fingerprint a line, then an optional `# comment`.
-pub fn read_baseline(path: &Path) -> Result<HashSet<String>, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    Ok(text
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|fp| !fp.starts_with('#'))
-        .map(str::to_string)
-        .collect())
-}
-
-/// Writes the fingerprints of `outcome`'s findings: never a secret in clear.
-pub fn write_baseline(path: &Path, outcome: &Outcome) -> Result<(), Error> {
-    let mut text = String::from(
-        "# git-outbound baseline: fingerprints of accepted findings (rule, value, path; one-way hashes)\n",
-    );
-    let mut lines: Vec<String> = outcome
-        .findings
-        .iter()
-        .map(|f| {
-            format!(
-                "{}  # {} {}",
-                f.fingerprint(),
-                f.code(),
-                f.path.as_deref().unwrap_or("(commit message)")
-            )
-        })
-        .collect();
-    lines.sort();
-    lines.dedup();
-    for l in lines {
-        text.push_str(&l);
-        text.push('\n');
-    }
-    std::fs::write(path, text).map_err(|e| Error::io(path, e))
 }

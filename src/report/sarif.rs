@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::Style;
 use crate::finding::{Finding, Severity};
-use crate::scan::Outcome;
+use crate::outcome::Outcome;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 

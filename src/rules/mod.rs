@@ -19,7 +19,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use crate::error::Error;
+use crate::error::{Error, line_of};
 use crate::finding::Severity;
 
 /// The built-in packs, in a fixed order.
@@ -341,15 +341,6 @@ fn line_windows(content: &[u8], hits: &[usize], extra: usize) -> Vec<(usize, usi
 /// The one region that is all of an input of `len` bytes.
 pub fn whole(len: usize) -> [Range<usize>; 1] {
     [Range { start: 0, end: len }]
-}
-
-/// 1-based line of a byte offset.
-pub fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 impl RuleSet {
