@@ -19,8 +19,10 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// A git operation failed: what we tried and git's message.
-    Git { action: String, message: String },
+    /// A libgit2 operation failed: what we tried, and libgit2's error.
+    Git { action: String, source: git2::Error },
+    /// A `git` command failed: what we ran and what it printed on stderr.
+    GitCommand { action: String, stderr: String },
     /// The command line asked for something impossible.
     Usage(String),
     /// A bug or an impossible state, reported rather than panicking.
@@ -51,7 +53,7 @@ impl Error {
     pub fn git(action: impl Into<String>, e: git2::Error) -> Error {
         Error::Git {
             action: action.into(),
-            message: e.message().to_string(),
+            source: e,
         }
     }
 }
@@ -91,13 +93,23 @@ impl fmt::Display for Error {
                 write!(f, ": {message}")
             }
             Error::Io { path, source } => write!(f, "'{}': {source}", path.display()),
-            Error::Git { action, message } => write!(f, "{action}: {message}"),
+            Error::Git { action, source } => write!(f, "{action}: {}", source.message()),
+            Error::GitCommand { action, stderr } => write!(f, "{action}: {stderr}"),
             Error::Usage(m) | Error::Internal(m) => f.write_str(m),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    /// The underlying error; `Display` already includes its message, as one line for the user.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::Git { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
 
 impl From<git2::Error> for Error {
     fn from(e: git2::Error) -> Error {

@@ -36,9 +36,11 @@ pub fn open(start: &Path) -> Result<Repository, Error> {
             std::iter::empty::<&Path>(),
         )
     };
-    repo.map_err(|e| Error::Git {
-        action: format!("'{}' is not in a git repository", start.display()),
-        message: e.message().to_string(),
+    repo.map_err(|e| {
+        Error::git(
+            format!("'{}' is not in a git repository", start.display()),
+            e,
+        )
     })
 }
 

@@ -243,9 +243,9 @@ fn git_config(scope: Scope, args: &[&str]) -> Result<Option<String>, Error> {
             String::from_utf8_lossy(&out.stdout).trim().to_string(),
         )),
         Some(1) | Some(5) => Ok(None), // not set / nothing to unset
-        _ => Err(Error::Git {
+        _ => Err(Error::GitCommand {
             action: format!("git config {} {}", scope_flag(scope), args.join(" ")),
-            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         }),
     }
 }

@@ -29,10 +29,7 @@ fn planned(
     let tip_id = repo
         .revparse_single(tip)
         .and_then(|o| o.peel_to_commit())
-        .map_err(|e| Error::Git {
-            action: format!("unknown revision '{tip}'"),
-            message: e.message().to_string(),
-        })?
+        .map_err(|e| Error::git(format!("unknown revision '{tip}'"), e))?
         .id();
     let branch = repo
         .head()

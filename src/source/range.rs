@@ -18,10 +18,9 @@ use crate::error::Error;
 /// Parses `A..B` (or `A` alone, meaning `A..HEAD`) into (exclude, include) ids.
 pub fn parse_range(repo: &Repository, spec: &str) -> Result<(Option<Oid>, Oid), Error> {
     let resolve = |s: &str| -> Result<Oid, Error> {
-        let obj = repo.revparse_single(s).map_err(|e| Error::Git {
-            action: format!("unknown revision '{s}'"),
-            message: e.message().to_string(),
-        })?;
+        let obj = repo
+            .revparse_single(s)
+            .map_err(|e| Error::git(format!("unknown revision '{s}'"), e))?;
         Ok(obj
             .peel_to_commit()
             .map_err(|e| Error::git(format!("'{s}' is not a commit"), e))?
