@@ -95,8 +95,8 @@ pub struct ScanArgs {
 
 #[derive(Debug, Args)]
 pub struct HookArgs {
-    /// pre-commit, commit-msg, pre-push or pre-receive.
-    pub name: String,
+    /// The hook git runs.
+    pub name: HookName,
     /// What git passes to the hook.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
@@ -114,8 +114,8 @@ pub struct InstallArgs {
 
 #[derive(Debug, Args)]
 pub struct FixArgs {
-    /// What to fix: `spdx`.
-    pub what: String,
+    /// What to fix.
+    pub what: FixTarget,
     pub paths: Vec<PathBuf>,
     /// For binary files, write a `.license` sidecar.
     #[arg(long)]
@@ -176,4 +176,40 @@ pub struct BaselineArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub scan: ScanArgs,
+}
+
+/// The hooks git runs through the shims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HookName {
+    PreCommit,
+    CommitMsg,
+    PrePush,
+    PreReceive,
+}
+
+impl HookName {
+    /// The name git gives the hook.
+    pub fn name(self) -> &'static str {
+        match self {
+            HookName::PreCommit => "pre-commit",
+            HookName::CommitMsg => "commit-msg",
+            HookName::PrePush => "pre-push",
+            HookName::PreReceive => "pre-receive",
+        }
+    }
+
+    /// What the hook guards.
+    pub fn guards(self) -> &'static str {
+        match self {
+            HookName::PrePush | HookName::PreReceive => "push",
+            HookName::PreCommit | HookName::CommitMsg => "commit",
+        }
+    }
+}
+
+/// What `fix` can fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FixTarget {
+    /// Insert missing SPDX headers.
+    Spdx,
 }

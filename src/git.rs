@@ -169,6 +169,18 @@ pub fn normalise_remote(url: &str) -> String {
     }
 }
 
+/// `core.commentString` / `core.commentChar` (default `#`; `auto` is treated as `#`).
+pub fn comment_prefix(config: &git2::Config) -> String {
+    for key in ["core.commentString", "core.commentChar"] {
+        if let Ok(v) = config.get_string(key) {
+            if !v.is_empty() && v != "auto" {
+                return v;
+            }
+        }
+    }
+    crate::message::DEFAULT_COMMENT.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@
 //! checks on every core; `cmd` holds the subcommands; `main.rs` only parses the command line
 //! and maps the outcome to an exit code.
 
+pub mod approval;
 pub mod baseline;
 pub mod check;
 pub mod cli;
@@ -25,6 +26,7 @@ pub mod hook;
 pub mod install;
 pub mod message;
 pub mod outcome;
+pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod rules;

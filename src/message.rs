@@ -31,6 +31,28 @@ fn is_git_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
+/// The message as git will record it (`get_cleanup_mode` in builtin/commit.c), given
+/// `commit.cleanup` and whether an editor was opened. Without an editor the default cleanup
+/// only trims whitespace and a line starting with `#` stays in the commit, so it is scanned.
+/// After an editor, comment lines and everything below the scissors line go, unless
+/// `commit.cleanup` keeps them. (A `--cleanup` flag on the command line is invisible to hooks.)
+pub fn as_committed(raw: &str, cleanup: &str, editor: bool, comment: &str) -> String {
+    match (cleanup, editor) {
+        ("verbatim" | "whitespace", _) | ("scissors" | "default" | "", false) => clean(raw, ""),
+        ("scissors", true) => clean(cut_at_scissors(raw, comment), ""),
+        _ => clean(raw, comment),
+    }
+}
+
+/// `raw` up to the scissors line that git writes above the template (`wt_status_locate_end`).
+fn cut_at_scissors<'a>(raw: &'a str, comment: &str) -> &'a str {
+    let line = format!("{comment} ------------------------ >8 ------------------------\n");
+    if raw.starts_with(&line) {
+        return "";
+    }
+    raw.find(&format!("\n{line}")).map_or(raw, |i| &raw[..=i])
+}
+
 /// Cleans a message file the way `git commit` does with cleanup mode `strip`: cuts from the
 /// scissors line down, drops comment lines, strips trailing whitespace, collapses runs of
 /// blank lines, drops leading and trailing blank lines and ends with one newline. An empty

@@ -36,12 +36,12 @@ const MAX_PIECE: usize = 4;
 
 /// The checks of one run, compiled once.
 pub struct Engine<'p> {
-    pub policy: &'p Policy,
-    pub checks: CheckSet,
-    /// DCO options when the caller decided sign-offs are required for these commits.
-    pub dco: Option<DcoOptions>,
+    policy: &'p Policy,
+    checks: CheckSet,
+    /// DCO options when the plan requires sign-offs for these commits.
+    dco: Option<DcoOptions>,
     /// REUSE.toml files and `.license` sidecars of the tree being checked.
-    pub project: Project,
+    project: Project,
     urls: InternalUrls,
 }
 
@@ -60,24 +60,29 @@ struct FileResult {
 }
 
 impl<'p> Engine<'p> {
-    pub fn new(policy: &'p Policy, checks: CheckSet) -> Engine<'p> {
-        let mut on = checks;
-        for c in Check::ALL {
-            if policy.severity(c) == Severity::Off {
-                on = on.without(c);
-            }
-        }
+    /// The engine of a plan (`Plan::run` builds it): its checks less those the policy turns
+    /// off.
+    pub(crate) fn new(
+        policy: &'p Policy,
+        checks: CheckSet,
+        dco: Option<DcoOptions>,
+        project: Project,
+    ) -> Engine<'p> {
+        let on = Check::ALL
+            .into_iter()
+            .filter(|c| policy.severity(*c) == Severity::Off)
+            .fold(checks, CheckSet::without);
         Engine {
             policy,
             checks: on,
-            dco: None,
-            project: Project::default(),
+            dco,
+            project,
             urls: InternalUrls::new(policy),
         }
     }
 
     /// Runs every check on every item. `git_dir` is where blob items are read from.
-    pub fn run(&self, items: Items, git_dir: Option<&Path>) -> Result<Outcome, Error> {
+    pub(crate) fn run(&self, items: Items, git_dir: Option<&Path>) -> Result<Outcome, Error> {
         let git_dir: Option<PathBuf> = git_dir.map(Path::to_path_buf);
         let progress = Progress::for_terminal(items.files.len());
         // Versions of one path are checked in order on one worker: each is compared with the
@@ -270,21 +275,6 @@ fn inline(finding: Finding) -> Allowed {
     Allowed {
         finding,
         reason: "outbound:allow on the line".into(),
-    }
-}
-
-/// The licensing context, read only when a check that uses it is on.
-pub fn project_for(
-    policy: &Policy,
-    read: impl FnOnce() -> Result<Project, Error>,
-) -> Result<Project, Error> {
-    // The SPDX check reads it, and the artifact check asks it whether a model is licensed.
-    if policy.severity(Check::Spdx) == Severity::Off
-        && policy.severity(Check::Artifact) == Severity::Off
-    {
-        Ok(Project::default())
-    } else {
-        read()
     }
 }
 

@@ -6,20 +6,7 @@
 
 use crate::finding::{Check, Finding, Severity};
 use crate::message::{self, Trailer};
-use std::fmt;
-
-/// A git identity: `user.name` and `user.email` of an author or committer.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Identity {
-    pub name: String,
-    pub email: String,
-}
-
-impl fmt::Display for Identity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} <{}>", self.name, self.email)
-    }
-}
+use crate::source::Identity;
 
 /// Policy knobs of the check.
 #[derive(Debug, Clone, Default)]

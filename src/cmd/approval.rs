@@ -6,21 +6,22 @@ use std::io::Write;
 
 use git2::{Oid, Repository};
 
-use crate::check::approval::{self, Approver};
+use crate::approval::{self, Approver};
 use crate::check::spdx;
 use crate::cli::{ApproveArgs, RequestArgs};
 use crate::error::Error;
 use crate::exit;
 use crate::git;
-use crate::hook::push::{PushLine, approval_options, outbound, push_summary, tracking_refs};
+use crate::plan;
 use crate::policy::Policy;
+use crate::source::push::{self, RefUpdate, outbound, tracking_refs};
 
 /// What pushing `tip` to `remote` would send: the destination, the pre-push line, commits.
 fn planned(
     repo: &Repository,
     remote: &str,
     tip: &str,
-) -> Result<(String, PushLine, Vec<Oid>, bool), Error> {
+) -> Result<(String, RefUpdate, Vec<Oid>, bool), Error> {
     let url = repo
         .find_remote(remote)
         .ok()
@@ -40,10 +41,11 @@ fn planned(
     let base = repo
         .refname_to_id(&format!("refs/remotes/{remote}/{branch}"))
         .ok();
-    let line = PushLine {
-        local_ref: format!("refs/heads/{branch}"),
-        local: tip_id.to_string(),
-        remote: base.map_or_else(|| "0".repeat(40), |b| b.to_string()),
+    let line = RefUpdate {
+        source_ref: format!("refs/heads/{branch}"),
+        target_ref: format!("refs/heads/{branch}"),
+        new: tip_id.to_string(),
+        old: base.map_or_else(|| "0".repeat(40), |b| b.to_string()),
     };
     let commits = outbound(repo, &[tip_id], &tracking)?.commits;
     Ok((
@@ -55,15 +57,15 @@ fn planned(
 }
 
 fn load(repo: &Repository, policy: Option<&std::path::Path>) -> Result<Policy, Error> {
-    super::client_policy(policy, Some(repo), repo.workdir(), None)
+    plan::client_policy(policy, Some(repo), repo.workdir(), None)
 }
 
 pub fn request(args: &RequestArgs) -> Result<u8, Error> {
     let repo = git::open(&std::env::current_dir().map_err(|e| Error::io(".", e))?)?;
     let policy = load(&repo, args.policy.policy.as_deref())?;
     let (destination, line, commits, has_refs) = planned(&repo, &args.remote, &args.tip)?;
-    let push = push_summary(&repo, &destination, has_refs, &line, &commits)?;
-    let fired = approval::triggers(&push, &approval_options(&policy)).map_err(Error::Usage)?;
+    let push = push::summary(&repo, &destination, has_refs, &line, &commits)?;
+    let fired = approval::triggers(&push, &policy.approval).map_err(Error::Usage)?;
     let licenses = outbound_licenses(&repo, &push)?;
     let text = if args.json {
         approval::request_json(&push, &fired, &licenses)
@@ -103,8 +105,8 @@ pub fn approve(args: &ApproveArgs) -> Result<u8, Error> {
     let repo = git::open(&std::env::current_dir().map_err(|e| Error::io(".", e))?)?;
     let policy = load(&repo, args.policy.policy.as_deref())?;
     let (destination, line, commits, has_refs) = planned(&repo, &args.remote, &args.tip)?;
-    let push = push_summary(&repo, &destination, has_refs, &line, &commits)?;
-    let namespace = approval_options(&policy).namespace;
+    let push = push::summary(&repo, &destination, has_refs, &line, &commits)?;
+    let namespace = policy.approval.namespace.clone();
     let approver = Approver {
         key: &args.key,
         identity: &args.identity,
@@ -117,7 +119,7 @@ pub fn approve(args: &ApproveArgs) -> Result<u8, Error> {
         out,
         "{statement}\nrecorded as a note under {} on {}; push it with: git push {} {}",
         approval::NOTES_REF,
-        line.local,
+        line.new,
         args.remote,
         approval::NOTES_REF
     )

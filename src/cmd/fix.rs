@@ -11,12 +11,7 @@ use crate::exit;
 use crate::source;
 
 pub fn fix(args: &FixArgs) -> Result<u8, Error> {
-    if args.what != "spdx" {
-        return Err(Error::Usage(format!(
-            "unknown fix '{}' (known: spdx)",
-            args.what
-        )));
-    }
+    let crate::cli::FixTarget::Spdx = args.what;
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let policy = super::scan::load_for_cwd(&args.policy)?;
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
@@ -26,7 +21,7 @@ pub fn fix(args: &FixArgs) -> Result<u8, Error> {
     };
     let items = source::worktree::items(&cwd, &paths, &policy)?;
     let project = source::reuse::from_disk(&items.files, &cwd)?;
-    let spdx_cfg = policy.raw.spdx.clone().unwrap_or_default();
+    let spdx_cfg = &policy.spdx_fix;
     let license =
         spdx::resolve_license(spdx_cfg.default_license.as_deref(), &project, &policy.spdx)
             .map_err(|message| Error::Config {

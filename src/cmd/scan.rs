@@ -4,38 +4,37 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::check::CheckSet;
-use crate::check::spdx::Project;
 use crate::cli::{BaselineArgs, OutputArgs, PolicyArgs, RulesArgs, ScanArgs};
 use crate::error::Error;
 use crate::exit;
 use crate::finding::Severity;
 use crate::git;
 use crate::outcome::{Outcome, exit_code};
+use crate::plan::{self, Destination};
 use crate::policy::Policy;
 use crate::report::{self, Format, Style};
 use crate::rules::RuleSet;
-use crate::scan::{Engine, project_for};
-use crate::source::{self, Items};
+use crate::source;
 
 /// Resolves the source, the policy and the checks of a scan, and runs it.
 pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let git_mode = args.staged || args.range.is_some() || args.history;
-    let overrides = args
-        .output
-        .baseline
-        .as_ref()
-        .map(|b| format!("baseline = {}\n", toml_string(&absolute(&cwd, b))));
+    let baseline = args.output.baseline.as_ref().map(|b| absolute(&cwd, b));
+    let checks = match &args.output.checks {
+        Some(list) => CheckSet::parse(list).map_err(Error::Usage)?,
+        None => CheckSet::all(),
+    };
     if git_mode {
         let repo = git::open(&cwd)?;
-        let policy = super::client_policy(
+        let policy = plan::client_policy(
             args.policy.policy.as_deref(),
             Some(&repo),
             repo.workdir(),
-            overrides,
+            baseline,
         )?;
-        let (items, project) = if args.staged {
-            staged(&repo, &policy)?
+        let plan = if args.staged {
+            plan::staged(&repo, &policy, checks)?
         } else if let Some(spec) = &args.range {
             let (exclude, include) = source::range::parse_range(&repo, spec)?;
             let ids = source::range::commits(
@@ -43,28 +42,12 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
                 &[include],
                 &exclude.into_iter().collect::<Vec<_>>(),
             )?;
-            (
-                source::range::items(&repo, &ids)?,
-                project_for(&policy, || tip_project(&repo, include))?,
-            )
+            // Sign-offs are checked on ranges (the CI backstop) whenever policy requires them.
+            plan::commits(&repo, &policy, &ids, checks, Destination::Backstop)?
         } else {
-            let head = repo.head().ok().and_then(|h| h.target());
-            let project = match head {
-                Some(id) => project_for(&policy, || tip_project(&repo, id))?,
-                None => Project::default(),
-            };
-            (source::range::history(&repo)?, project)
+            plan::history(&repo, &policy, checks)?
         };
-        // Sign-offs are checked on ranges (the CI backstop) whenever policy requires them.
-        let dco = args.range.is_some() && policy.dco_require() != crate::policy::DcoRequire::Never;
-        return engine_run(
-            &policy,
-            &args.output,
-            items,
-            Some(repo.path()),
-            dco,
-            project,
-        );
+        return plan.run(&policy);
     }
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -83,51 +66,13 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
         repo.as_ref()
             .and_then(|r| r.workdir().map(Path::to_path_buf))
     };
-    let policy = super::client_policy(
+    let policy = plan::client_policy(
         args.policy.policy.as_deref(),
         repo.as_ref(),
         repo_dir.as_deref(),
-        overrides,
+        baseline,
     )?;
-    let items = source::worktree::items(&root, &paths, &policy)?;
-    let project = project_for(&policy, || source::reuse::from_disk(&items.files, &root))?;
-    engine_run(&policy, &args.output, items, None, false, project)
-}
-
-/// The staged change and the licensing context of the index, from one read of the index.
-pub fn staged(repo: &git2::Repository, policy: &Policy) -> Result<(Items, Project), Error> {
-    let index = source::staged::index(repo)?;
-    let project = project_for(policy, || source::reuse::from_index(repo, &index))?;
-    Ok((source::staged::items(repo, &index)?, project))
-}
-
-/// The licensing context of a commit's tree.
-pub fn tip_project(repo: &git2::Repository, id: git2::Oid) -> Result<Project, Error> {
-    let tree = repo
-        .find_commit(id)
-        .and_then(|c| c.tree())
-        .map_err(|e| Error::git(format!("reading the tree of {id}"), e))?;
-    source::reuse::from_tree(repo, &tree)
-}
-
-fn engine_run(
-    policy: &Policy,
-    out: &OutputArgs,
-    items: Items,
-    git_dir: Option<&Path>,
-    dco: bool,
-    project: Project,
-) -> Result<Outcome, Error> {
-    let checks = match &out.checks {
-        Some(list) => CheckSet::parse(list).map_err(Error::Usage)?,
-        None => CheckSet::all(),
-    };
-    let mut engine = Engine::new(policy, checks);
-    engine.project = project;
-    if dco {
-        engine.dco = Some(policy.dco_options());
-    }
-    engine.run(items, git_dir)
+    plan::directory(&root, &paths, &policy, checks)?.run(&policy)
 }
 
 fn absolute(cwd: &Path, p: &Path) -> PathBuf {
@@ -136,10 +81,6 @@ fn absolute(cwd: &Path, p: &Path) -> PathBuf {
     } else {
         cwd.join(p)
     }
-}
-
-fn toml_string(p: &Path) -> String {
-    toml::Value::String(p.display().to_string()).to_string()
 }
 
 /// Writes the report where the arguments say; with errors, to stderr only (stdout stays
@@ -204,7 +145,7 @@ pub(super) fn load_for_cwd(args: &PolicyArgs) -> Result<Policy, Error> {
     let dir = repo
         .as_ref()
         .and_then(|r| r.workdir().map(Path::to_path_buf));
-    super::client_policy(args.policy.as_deref(), repo.as_ref(), dir.as_deref(), None)
+    plan::client_policy(args.policy.as_deref(), repo.as_ref(), dir.as_deref(), None)
 }
 
 pub fn show_policy(args: &PolicyArgs) -> Result<u8, Error> {

@@ -87,7 +87,7 @@ pub fn doctor(args: &PolicyArgs) -> Result<u8, Error> {
             lines.push(format!("  {hook:<11} {state}{chained}"));
         }
         let policy =
-            super::client_policy(args.policy.as_deref(), Some(&repo), repo.workdir(), None)?;
+            crate::plan::client_policy(args.policy.as_deref(), Some(&repo), repo.workdir(), None)?;
         lines.push(format!("policy layers: {}", policy.layers.join(" → ")));
         lines.extend(policy.warnings.iter().map(|w| format!("warning: {w}")));
     } else {

@@ -30,7 +30,7 @@ impl Skip {
         if list.trim().is_empty() {
             return Ok(Skip::default());
         }
-        if policy.raw.hooks.as_ref().and_then(|h| h.allow_skip) == Some(false) {
+        if !policy.hooks.allow_skip {
             return Err(Error::Usage(format!(
                 "OUTBOUND_SKIP={list} is not allowed by the policy (hooks.allow_skip = false)"
             )));

@@ -5,50 +5,53 @@ use std::io::IsTerminal;
 
 use super::audit::Skip;
 use super::{checks, finish};
+use crate::cli::HookName;
 use crate::error::Error;
 use crate::finding::Check;
 use crate::git;
 use crate::message;
-use crate::policy::DcoRequire;
-use crate::scan::Engine;
-use crate::source::{CommitItem, Identity, Items};
+use crate::plan;
+use crate::source::{CommitItem, Identity};
 
 /// pre-commit: the index git gives the hook against HEAD.
 pub fn pre_commit() -> Result<u8, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
-    let policy = crate::cmd::client_policy(None, Some(&repo), repo.workdir(), None)?;
+    let policy = plan::client_policy(None, Some(&repo), repo.workdir(), None)?;
     let skip = Skip::from_env(&policy)?;
-    let mut engine = Engine::new(
-        &policy,
-        checks(
-            &[
-                Check::Secret,
-                Check::InternalUrl,
-                Check::Spdx,
-                Check::Artifact,
-            ],
-            &skip,
-        ),
-    );
-    let (items, project) = crate::cmd::staged(&repo, &policy)?;
-    engine.project = project;
-    let outcome = engine.run(items, Some(repo.path()))?;
+    let on = [
+        Check::Secret,
+        Check::InternalUrl,
+        Check::Spdx,
+        Check::Artifact,
+    ];
+    let outcome = plan::staged(&repo, &policy, checks(&on, &skip))?.run(&policy)?;
     skip.record(&repo, "pre-commit", &[])?;
-    finish("pre-commit", &outcome, std::io::stderr().is_terminal())
+    finish(
+        HookName::PreCommit,
+        &outcome,
+        std::io::stderr().is_terminal(),
+    )
 }
 
 /// commit-msg: the message file, cleaned the way git cleans it.
 pub fn commit_msg(file: &str) -> Result<u8, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
-    let policy = crate::cmd::client_policy(None, Some(&repo), repo.workdir(), None)?;
+    let policy = plan::client_policy(None, Some(&repo), repo.workdir(), None)?;
     let skip = Skip::from_env(&policy)?;
     let raw = std::fs::read(file).map_err(|e| Error::io(file, e))?;
     let config = repo
         .config()
         .map_err(|e| Error::git("reading git config", e))?;
-    let text = cleaned(&String::from_utf8_lossy(&raw), &config);
+    // git runs the hook with `GIT_EDITOR=:` when no editor was opened (githooks(5)).
+    let editor = std::env::var("GIT_EDITOR").as_deref() != Ok(":");
+    let text = message::as_committed(
+        &String::from_utf8_lossy(&raw),
+        &config.get_string("commit.cleanup").unwrap_or_default(),
+        editor,
+        &git::comment_prefix(&config),
+    );
     let configured = repo
         .signature()
         .ok()
@@ -63,61 +66,14 @@ pub fn commit_msg(file: &str) -> Result<u8, Error> {
         is_tag: false,
         order: 0,
     };
-    let mut engine = Engine::new(
-        &policy,
-        checks(&[Check::Secret, Check::InternalUrl, Check::Dco], &skip),
-    );
-    if policy.dco_require() == DcoRequire::Always {
-        engine.dco = Some(policy.dco_options());
-    }
-    let outcome = engine.run(
-        Items {
-            commits: vec![item],
-            ..Items::default()
-        },
-        Some(repo.path()),
-    )?;
+    let on = checks(&[Check::Secret, Check::InternalUrl, Check::Dco], &skip);
+    let outcome = plan::message(&repo, &policy, item, on).run(&policy)?;
     skip.record(&repo, "commit-msg", &[])?;
-    finish("commit-msg", &outcome, std::io::stderr().is_terminal())
-}
-
-/// The message as git will record it (`get_cleanup_mode` in builtin/commit.c). git runs the
-/// hook with `GIT_EDITOR=:` when no editor was opened (githooks(5)); then the default cleanup
-/// only trims whitespace and a line starting with `#` stays in the commit, so it is scanned.
-/// After an editor, comment lines and everything below the scissors line go, unless
-/// `commit.cleanup` keeps them. (A `--cleanup` flag on the command line is invisible to hooks.)
-fn cleaned(raw: &str, config: &git2::Config) -> String {
-    let editor = std::env::var("GIT_EDITOR").as_deref() != Ok(":");
-    let mode = config.get_string("commit.cleanup").unwrap_or_default();
-    let comment = comment_prefix(config);
-    match (mode.as_str(), editor) {
-        ("verbatim" | "whitespace", _) | ("scissors" | "default" | "", false) => {
-            message::clean(raw, "")
-        }
-        ("scissors", true) => message::clean(cut_at_scissors(raw, &comment), ""),
-        _ => message::clean(raw, &comment),
-    }
-}
-
-/// `raw` up to the scissors line that git writes above the template (`wt_status_locate_end`).
-fn cut_at_scissors<'a>(raw: &'a str, comment: &str) -> &'a str {
-    let line = format!("{comment} ------------------------ >8 ------------------------\n");
-    if raw.starts_with(&line) {
-        return "";
-    }
-    raw.find(&format!("\n{line}")).map_or(raw, |i| &raw[..=i])
-}
-
-/// `core.commentString` / `core.commentChar` (default `#`; `auto` is treated as `#`).
-fn comment_prefix(config: &git2::Config) -> String {
-    for key in ["core.commentString", "core.commentChar"] {
-        if let Ok(v) = config.get_string(key) {
-            if !v.is_empty() && v != "auto" {
-                return v;
-            }
-        }
-    }
-    message::DEFAULT_COMMENT.to_string()
+    finish(
+        HookName::CommitMsg,
+        &outcome,
+        std::io::stderr().is_terminal(),
+    )
 }
 
 /// The identity git will record: `GIT_<ROLE>_NAME`/`_EMAIL` (git exports the author for its

@@ -12,28 +12,80 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use git2::Oid;
+use git2::{Oid, Repository};
 
-use super::audit;
-use super::finish;
-use super::push::{approval_options, outbound, push_summary};
-use crate::check::{CheckSet, approval};
+use super::{audit, finish};
+use crate::check::CheckSet;
+use crate::cli::HookName;
 use crate::error::Error;
-use crate::finding::{self, Check};
+use crate::finding::{self, Check, Severity};
 use crate::git;
 use crate::outcome::Outcome;
-use crate::policy::{DcoRequire, Policy, Sources};
-use crate::scan::{Engine, project_for};
-use crate::source::range;
+use crate::plan::{self, Destination, Plan};
+use crate::policy::{Policy, Sources};
+use crate::report::say;
+use crate::source::push::{self, Outbound, RefUpdate};
 
-/// `<old> <new> <ref>`.
-fn parse_lines(text: &str) -> Result<Vec<(String, String, String)>, Error> {
-    Ok(
-        super::stdin_lines(text, "pre-receive", "<old> <new> <ref>", &[0, 1])?
-            .into_iter()
-            .map(|f| (f[0].to_string(), f[1].to_string(), f[2].to_string()))
-            .collect(),
-    )
+pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let repo = git::open(&cwd)?;
+    let policy = server_policy(&repo, args)?;
+    let mut stdin = String::new();
+    std::io::stdin()
+        .read_to_string(&mut stdin)
+        .map_err(|e| Error::io("<stdin>", e))?;
+    let updates = RefUpdate::parse_pre_receive(&stdin)?;
+    if bypassed(&repo, &policy, &updates)? {
+        return Ok(crate::exit::OK);
+    }
+    let include: Vec<Oid> = updates
+        .iter()
+        .filter(|u| !u.is_deletion())
+        .filter_map(|u| Oid::from_str(&u.new).ok())
+        .collect();
+    if include.is_empty() {
+        return Ok(crate::exit::OK);
+    }
+    // Everything the repository already has is not added by this push.
+    let known = push::every_ref(&repo)?;
+    let out = push::outbound(&repo, &include, &known)?;
+    let on = CheckSet::all().without(Check::Approval);
+    let mut plan = plan::commits(&repo, &policy, &out.commits, on, Destination::Backstop)?;
+    plan.items.commits.extend(out.tags.iter().cloned());
+    let budget = Duration::from_secs(policy.hooks.time_budget);
+    let Some((mut outcome, policy)) = run_within(plan, policy, budget)? else {
+        say(&format!(
+            "git-outbound: the check did not finish within the time budget ({}s, hooks.time_budget); \
+             the push is refused. Push fewer commits at a time, or ask the server's administrators.",
+            budget.as_secs()
+        ));
+        return Ok(crate::exit::BLOCKED);
+    };
+    if policy.severity(Check::Approval) != Severity::Off {
+        let findings = approval(&repo, &policy, &updates[0], &out, !known.is_empty())?;
+        outcome.findings.extend(findings);
+        finding::sort(&mut outcome.findings);
+    }
+    finish(HookName::PreReceive, &outcome, false)
+}
+
+/// The server's policy: never the pushed content's.
+fn server_policy(repo: &Repository, args: &[String]) -> Result<Policy, Error> {
+    let explicit = match args {
+        [] => None,
+        [flag, file] if flag == "--policy" => Some(PathBuf::from(file)),
+        _ => {
+            return Err(Error::Usage(
+                "pre-receive takes no arguments but an optional '--policy FILE'".into(),
+            ));
+        }
+    };
+    Policy::load(&Sources {
+        explicit,
+        git_config: plan::git_config_policy(Some(repo)),
+        repo_dir: None,
+        baseline: None,
+    })
 }
 
 /// The push options git hands the hook (`git push -o`), when the server accepts them.
@@ -47,140 +99,72 @@ fn push_options() -> Vec<String> {
         .collect()
 }
 
-fn explicit_policy(args: &[String]) -> Result<Option<PathBuf>, Error> {
-    match args {
-        [] => Ok(None),
-        [flag, file] if flag == "--policy" => Ok(Some(PathBuf::from(file))),
-        _ => Err(Error::Usage(
-            "pre-receive takes no arguments but an optional '--policy FILE'".into(),
-        )),
-    }
-}
-
-pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
-    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
-    let repo = git::open(&cwd)?;
-    let explicit = explicit_policy(args)?;
-    let policy = Policy::load(&Sources {
-        explicit,
-        git_config: crate::cmd::git_config_policy(Some(&repo)),
-        repo_dir: None,
-        overrides: None,
-    })?;
-    let mut stdin = String::new();
-    std::io::stdin()
-        .read_to_string(&mut stdin)
-        .map_err(|e| Error::io("<stdin>", e))?;
-    let lines = parse_lines(&stdin)?;
-    let hooks = policy.raw.hooks.clone().unwrap_or_default();
-    if let Some(reason) = push_options()
+/// Whether the push carries an `outbound.bypass=<reason>` option that the policy accepts;
+/// an accepted bypass is recorded in the audit log.
+fn bypassed(repo: &Repository, policy: &Policy, updates: &[RefUpdate]) -> Result<bool, Error> {
+    let Some(reason) = push_options()
         .iter()
         .find_map(|o| o.strip_prefix("outbound.bypass=").map(str::to_string))
-    {
-        if hooks.allow_push_option_bypass.unwrap_or(false) && !reason.trim().is_empty() {
-            let refs: Vec<String> = lines
-                .iter()
-                .map(|(_, new, r)| format!("{r} {new}"))
-                .collect();
-            audit::record(
-                repo.commondir(),
-                "pre-receive",
-                &audit::user(None),
-                &["all".to_string()],
-                &reason,
-                &refs,
-            )?;
-            eprintln_lines(&format!(
-                "git-outbound: bypass accepted and recorded: {reason}"
-            ));
-            return Ok(crate::exit::OK);
-        }
-        eprintln_lines(
+    else {
+        return Ok(false);
+    };
+    if !policy.hooks.allow_push_option_bypass || reason.trim().is_empty() {
+        say(
             "git-outbound: the push option outbound.bypass is not allowed on this server; checking as usual",
         );
+        return Ok(false);
     }
-    let include: Vec<Oid> = lines
+    let refs: Vec<String> = updates
         .iter()
-        .filter(|(_, new, _)| !git::is_zero(new))
-        .filter_map(|(_, new, _)| Oid::from_str(new).ok())
+        .map(|u| format!("{} {}", u.target_ref, u.new))
         .collect();
-    if include.is_empty() {
-        return Ok(crate::exit::OK);
-    }
-    // Everything the repository already has is not added by this push.
-    let mut exclude = Vec::new();
-    for r in repo
-        .references()
-        .map_err(|e| Error::git("listing refs", e))?
-        .flatten()
-    {
-        if let Ok(c) = r.peel_to_commit() {
-            exclude.push(c.id());
-        }
-    }
-    let out = outbound(&repo, &include, &exclude)?;
-    let mut items = range::items(&repo, &out.commits)?;
-    items.commits.extend(out.tags);
-    let budget = Duration::from_secs(hooks.time_budget.unwrap_or(60));
-    let git_dir = repo.path().to_path_buf();
-    let (tx, rx) = mpsc::channel();
-    let dco = policy.dco_require() != DcoRequire::Never;
-    let project = match out.commits.last() {
-        Some(tip) => project_for(&policy, || crate::cmd::tip_project(&repo, *tip))?,
-        None => Default::default(),
-    };
-    let worker = std::thread::spawn(move || {
-        let mut engine = Engine::new(&policy, CheckSet::all().without(Check::Approval));
-        engine.project = project;
-        if dco {
-            engine.dco = Some(policy.dco_options());
-        }
-        let result = engine.run(items, Some(&git_dir));
-        let _ = tx.send(result.map(|o| (o, policy)));
-    });
-    let (mut outcome, policy): (Outcome, Policy) = match rx.recv_timeout(budget) {
-        Ok(r) => r?,
-        Err(_) => {
-            eprintln_lines(&format!(
-                "git-outbound: the check did not finish within the time budget ({}s, hooks.time_budget); \
-                 the push is refused. Push fewer commits at a time, or ask the server's administrators.",
-                budget.as_secs()
-            ));
-            return Ok(crate::exit::BLOCKED);
-        }
-    };
-    let _ = worker.join();
-    if policy.severity(Check::Approval) != finding::Severity::Off {
-        let destination = repo
-            .config()
-            .ok()
-            .and_then(|c| c.get_string("outbound.destination").ok())
-            .unwrap_or_else(|| git::root(&repo).display().to_string());
-        let first = &lines[0];
-        let line = super::push::PushLine {
-            local_ref: first.2.clone(),
-            local: first.1.clone(),
-            remote: first.0.clone(),
-        };
-        let push = push_summary(
-            &repo,
-            &destination,
-            !exclude.is_empty(),
-            &line,
-            &out.commits,
-        )?;
-        outcome
-            .findings
-            .extend(approval::check(&repo, &push, &approval_options(&policy)));
-        finding::sort(&mut outcome.findings);
-    }
-    finish("pre-receive", &outcome, false)
+    audit::record(
+        repo.commondir(),
+        "pre-receive",
+        &audit::user(None),
+        &["all".to_string()],
+        &reason,
+        &refs,
+    )?;
+    say(&format!(
+        "git-outbound: bypass accepted and recorded: {reason}"
+    ));
+    Ok(true)
 }
 
-/// Server-side messages go to stderr, which git relays behind `remote:`.
-fn eprintln_lines(text: &str) {
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!("{text}");
+/// Runs the plan on a worker thread; `None` when it did not finish within `budget`.
+fn run_within(
+    plan: Plan,
+    policy: Policy,
+    budget: Duration,
+) -> Result<Option<(Outcome, Policy)>, Error> {
+    let (tx, rx) = mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let result = plan.run(&policy);
+        let _ = tx.send(result.map(|o| (o, policy)));
+    });
+    match rx.recv_timeout(budget) {
+        Ok(r) => {
+            let _ = worker.join();
+            r.map(Some)
+        }
+        Err(_) => Ok(None),
     }
+}
+
+/// The approval findings of the push (first ref update) to this server.
+fn approval(
+    repo: &Repository,
+    policy: &Policy,
+    first: &RefUpdate,
+    out: &Outbound,
+    has_refs: bool,
+) -> Result<Vec<finding::Finding>, Error> {
+    let destination = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_string("outbound.destination").ok())
+        .unwrap_or_else(|| git::root(repo).display().to_string());
+    let push = push::summary(repo, &destination, has_refs, first, &out.commits)?;
+    Ok(crate::approval::findings(repo, &push, &policy.approval))
 }

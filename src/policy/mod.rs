@@ -37,8 +37,8 @@ pub struct Sources {
     pub git_config: Option<String>,
     /// Directory holding the repository's `.outbound.toml`; `None` at pre-receive.
     pub repo_dir: Option<PathBuf>,
-    /// Command-line overrides, as TOML text (e.g. from `--baseline`).
-    pub overrides: Option<String>,
+    /// `--baseline FILE`: replaces a `baseline` key of the policy files.
+    pub baseline: Option<PathBuf>,
 }
 
 /// A parsed layer: its name (for origins), its table and its own compiled rules.
@@ -78,10 +78,30 @@ impl Allow {
     }
 }
 
+/// `[hooks]`, validated.
+#[derive(Debug, Clone)]
+pub struct HooksOptions {
+    /// Seconds before a hook gives up (and refuses, failing closed).
+    pub time_budget: u64,
+    /// pre-receive: whether `git push -o outbound.bypass="reason"` lets a push through.
+    pub allow_push_option_bypass: bool,
+    /// Client hooks: whether `OUTBOUND_SKIP` with `OUTBOUND_REASON` is honoured.
+    pub allow_skip: bool,
+}
+
+/// What `fix spdx` writes: `spdx.default_license` and `spdx.copyright`.
+#[derive(Debug, Clone, Default)]
+pub struct SpdxFixOptions {
+    pub default_license: Option<String>,
+    pub copyright: Option<String>,
+}
+
 /// The validated policy in force.
 #[derive(Debug)]
 pub struct Policy {
-    pub raw: PolicyFile,
+    /// The merged files as written; read only by the steps that validate it and by the
+    /// internal-url check's constructor.
+    pub(crate) raw: PolicyFile,
     pub rules: RuleSet,
     pub allow: Vec<Allow>,
     pub terms: Terms,
@@ -96,6 +116,12 @@ pub struct Policy {
     pub spdx: crate::check::spdx::SpdxOptions,
     /// `[artifact]`, with its `data_paths` compiled.
     pub artifact: crate::check::artifact::ArtifactOptions,
+    /// `[approval]` with `org.email_domains`; in force only when the policy has `[approval]`.
+    pub approval: crate::approval::ApprovalOptions,
+    /// `[hooks]`.
+    pub hooks: HooksOptions,
+    /// `[spdx]` keys that only `fix spdx` reads.
+    pub spdx_fix: SpdxFixOptions,
     exclude: Vec<GlobMatcher>,
     internal_remotes: Vec<crate::git::RemotePattern>,
 }
@@ -113,10 +139,14 @@ impl Policy {
                 layers.push(read_layer(&path)?);
             }
         }
-        if let Some(text) = &sources.overrides {
-            layers.push(parse_layer("command line", text, None)?);
+        let mut policy = build(layers)?;
+        if let Some(file) = &sources.baseline {
+            policy.baseline = crate::baseline::read(file)?;
+            policy
+                .origins
+                .insert("baseline".into(), "command line".into());
         }
-        build(layers)
+        Ok(policy)
     }
 
     /// A policy from the built-in defaults plus one text, for tests and `rules --check`.
@@ -428,6 +458,18 @@ fn finish(
         .collect::<Result<_, _>>()?;
     let spdx = spdx_options(&raw)?;
     let artifact = artifact_options(&raw)?;
+    let approval = approval_options(&raw);
+    let h = raw.hooks.clone().unwrap_or_default();
+    let hooks = HooksOptions {
+        time_budget: h.time_budget.unwrap_or(60),
+        allow_push_option_bypass: h.allow_push_option_bypass.unwrap_or(false),
+        allow_skip: h.allow_skip.unwrap_or(true),
+    };
+    let s = raw.spdx.clone().unwrap_or_default();
+    let spdx_fix = SpdxFixOptions {
+        default_license: s.default_license,
+        copyright: s.copyright,
+    };
     Ok(Policy {
         raw,
         rules,
@@ -439,9 +481,48 @@ fn finish(
         layers,
         spdx,
         artifact,
+        approval,
+        hooks,
+        spdx_fix,
         exclude,
         internal_remotes,
     })
+}
+
+/// The approval options of `[approval]` and `org.email_domains`.
+fn approval_options(raw: &PolicyFile) -> crate::approval::ApprovalOptions {
+    use crate::approval::{ApprovalOptions, DEFAULT_NAMESPACE, Standing};
+    let a = raw.approval.clone().unwrap_or_default();
+    ApprovalOptions {
+        significant_lines: a.significant_lines,
+        restricted_paths: a
+            .restricted_paths
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| g.0)
+            .collect(),
+        new_publication: a.new_publication.unwrap_or(false),
+        corporate_identity: a.corporate_identity.unwrap_or(false),
+        email_domains: raw
+            .org
+            .as_ref()
+            .and_then(|o| o.email_domains.clone())
+            .unwrap_or_default(),
+        contact: a.contact,
+        standing: a
+            .standing
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| Standing {
+                remote: s.remote.0,
+                max_lines: s.max_lines,
+                expires: s.expires.0,
+                reason: s.reason,
+            })
+            .collect(),
+        allowed_signers: a.allowed_signers.map(Into::into),
+        namespace: a.namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_string()),
+    }
 }
 
 fn artifact_options(raw: &PolicyFile) -> Result<crate::check::artifact::ArtifactOptions, Error> {

@@ -40,3 +40,47 @@ pub fn write(
         Format::Sarif => sarif::write(out, outcome, style),
     }
 }
+
+/// What a hook prints on stderr: the outcome when there is something to say, then, when the
+/// hook refuses, what was refused and how to record an exception.
+pub fn write_hook(
+    hook: crate::cli::HookName,
+    outcome: &Outcome,
+    code: u8,
+    color: bool,
+) -> std::io::Result<()> {
+    let stderr = std::io::stderr();
+    let mut out = stderr.lock();
+    let quiet =
+        outcome.findings.is_empty() && outcome.warnings.is_empty() && outcome.errors.is_empty();
+    if !quiet {
+        let style = Style {
+            show_secrets: false,
+            color,
+            quiet: false,
+        };
+        write(&mut out, Format::Human, outcome, style)?;
+    }
+    if code != crate::exit::OK {
+        let what = hook.guards();
+        // The server reads neither the pushed .outbound.toml nor OUTBOUND_SKIP.
+        let how = if hook == crate::cli::HookName::PreReceive {
+            "(`outbound:allow <rule>` on the line, or an exception in the server's policy); \
+             where the server allows it, `git push -o outbound.bypass=\"why\"` lets the push through and is logged."
+        } else {
+            "(`outbound:allow <rule>` on the line, or a [[secrets.allow]] entry in .outbound.toml); \
+             OUTBOUND_SKIP=<check> OUTBOUND_REASON=\"why\" skips a check and is logged."
+        };
+        writeln!(
+            out,
+            "git-outbound: {}: {what} refused. Fix the findings above, or record an exception with a reason {how}",
+            hook.name()
+        )?;
+    }
+    Ok(())
+}
+
+/// A line for the user on stderr (behind `remote:` on a server).
+pub fn say(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}

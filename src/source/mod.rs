@@ -3,11 +3,13 @@
 //! describe content; `scan.rs` loads it on the worker threads, so memory stays flat however
 //! large the input.
 
+pub mod push;
 pub mod range;
 pub mod reuse;
 pub mod staged;
 pub mod worktree;
 
+use std::fmt;
 use std::path::PathBuf;
 
 use git2::Oid;
@@ -34,8 +36,18 @@ pub struct FileItem {
     pub order: usize,
 }
 
-/// A person as git records them (the DCO check's type, which sources fill).
-pub use crate::check::dco::Identity;
+/// A person as git records them: `user.name` and `user.email` of an author or committer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Identity {
+    pub name: String,
+    pub email: String,
+}
+
+impl fmt::Display for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} <{}>", self.name, self.email)
+    }
+}
 
 /// A commit (or an annotated tag) whose message and identities leave with the change.
 #[derive(Debug, Clone)]

@@ -92,7 +92,7 @@ fn destination_of(statement: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::approval::testutil;
+    use crate::approval::testutil;
 
     fn block(destination: &str, tip: &str) -> Block {
         let statement = Statement {

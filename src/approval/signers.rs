@@ -230,7 +230,7 @@ fn wildcard(text: &[u8], pattern: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::approval::testutil;
+    use crate::approval::testutil;
 
     #[test]
     fn patterns_follow_openssh_match_rules() {

@@ -1,7 +1,8 @@
-//! The `approval` check: whether a push to an external remote needs approval (policy
-//! `[approval]`: size, restricted paths, new publication, corporate identity) and, if so,
-//! whether it carries one: a standing approval from the org policy, or a signed approval stored
-//! as a git note on the tip. The caller calls it only for external remotes.
+//! Approvals: whether a push to an external remote needs approval (policy `[approval]`: size,
+//! restricted paths, new publication, corporate identity) and the evidence that it has one: a
+//! standing approval from the org policy, or an SSH-signed statement stored as a git note on
+//! the tip (`statement`, `sshsig`, `signers`, `notes`, `signed`), and the request an approver
+//! reads (`request`). The decision over that evidence is `check::approval`, which does no I/O.
 //!
 //! ```text
 //! Push ──triggers──▶ none fired ─────────────▶ no findings
@@ -15,11 +16,11 @@ mod request;
 mod signed;
 mod signers;
 mod sshsig;
-mod standing;
+pub mod standing;
 mod statement;
 #[cfg(test)]
 mod testutil;
-mod triggers;
+pub mod triggers;
 
 pub use notes::NOTES_REF;
 pub use request::{request_json, request_markdown};
@@ -27,7 +28,6 @@ pub use signed::{Approver, Verdict, approve, statement_for, verify};
 pub use statement::Statement;
 pub use triggers::{Author, Trigger, total_lines, triggers};
 
-use crate::finding::{Check, Finding, Severity};
 use std::path::PathBuf;
 
 /// The signature namespace used when policy sets none.
@@ -116,77 +116,64 @@ pub struct PushedCommit {
     pub paths: Vec<String>,
 }
 
-/// The approval check for one push to an external remote: Block findings when a trigger fires
-/// and no valid approval covers the push, Warn findings for approvals that no longer count.
-pub fn check(repo: &git2::Repository, push: &Push, opts: &ApprovalOptions) -> Vec<Finding> {
-    let fired = match triggers(push, opts) {
-        Ok(fired) => fired,
-        Err(e) => return vec![policy_error(push, e)],
+/// What a push carries for the approval decision, gathered here because it takes I/O: which
+/// triggers fire, what the standing approvals say, and (only when a trigger fires and no
+/// standing approval covers the push) the verdict over the signed note on the tip.
+#[derive(Debug)]
+pub struct Evidence<'o> {
+    /// The triggers that fired, or why the `[approval]` policy could not be applied.
+    pub fired: Result<Vec<Trigger>, String>,
+    pub standing: standing::Lookup<'o>,
+    /// The verdict over the note, and warnings about the allowed-signers file.
+    pub signed: Option<(Verdict, Vec<crate::finding::Finding>)>,
+}
+
+/// Gathers the evidence for `push`: reads the note and the allowed signers only when needed.
+pub fn evidence<'o>(
+    repo: &git2::Repository,
+    push: &Push,
+    opts: &'o ApprovalOptions,
+) -> Evidence<'o> {
+    let fired = triggers(push, opts);
+    let standing = match &fired {
+        Ok(f) if !f.is_empty() => standing::lookup(push, total_lines(push), &opts.standing),
+        _ => standing::Lookup::default(),
     };
-    if fired.is_empty() {
-        return Vec::new();
+    let needed = matches!(&fired, Ok(f) if !f.is_empty()) && standing.covering.is_none();
+    Evidence {
+        signed: needed.then(|| verify(repo, push, opts)),
+        fired,
+        standing,
     }
-    let lines = total_lines(push);
-    let found = standing::lookup(push, lines, &opts.standing);
-    let mut findings = found.warnings;
-    if found.covering.is_some() {
-        return findings;
-    }
-    let (verdict, warnings) = verify(repo, push, opts);
-    findings.extend(warnings);
-    let refusals = match verdict {
-        Verdict::Approved { .. } => return findings,
-        Verdict::Missing => Vec::new(),
-        Verdict::Refused(refusals) => refusals,
-    };
-    let help = how_to_get_approval(opts, &found.notes);
-    for (rule, reason) in refusals {
-        let message = format!(
-            "approval on {} for {} refused: {reason}",
-            triggers::short(&push.tip),
-            push.destination
-        );
-        findings.push(block(rule, push, message, &help));
-    }
-    for trigger in &fired {
-        let message = format!(
-            "approval required ({}): {}",
-            trigger.name(),
-            trigger.describe(push.destination)
-        );
-        findings.push(block("approval-required", push, message, &help));
-    }
-    findings
 }
 
-fn block(rule: &str, push: &Push, message: String, help: &str) -> Finding {
-    let mut finding = Finding::new(Check::Approval, rule, Severity::Block, message);
-    finding.commit = Some(push.tip.clone());
-    finding.help = help.to_string();
-    finding
+/// The approval findings of one push to an external remote: the evidence, then the decision.
+pub fn findings(
+    repo: &git2::Repository,
+    push: &Push,
+    opts: &ApprovalOptions,
+) -> Vec<crate::finding::Finding> {
+    crate::check::approval::check(push, opts, evidence(repo, push, opts))
 }
 
-fn policy_error(push: &Push, error: String) -> Finding {
-    let help = "fix the [approval] section of the org policy";
-    block(
-        "approval-policy-invalid",
-        push,
-        format!("cannot decide on approval: {error}"),
-        help,
-    )
-}
-
-/// The help text of a refusal: whom to ask and the commands on both sides.
-fn how_to_get_approval(opts: &ApprovalOptions, notes: &[String]) -> String {
-    let whom = opts.contact.as_deref().unwrap_or("your open source office");
-    let mut help = format!(
-        "ask {whom} for approval: run `git outbound request` and send its output; \
-         an approver records it with `git outbound approve`, then push again"
-    );
-    for note in notes {
-        help.push_str(&format!(" ({note})"));
-    }
-    help
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = (secs / 86_400) as i64;
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use super::testutil;
 use super::*;
+use crate::finding::Severity;
 use std::path::Path;
 
 const DEST: &str = "github.com/upstream/project";
@@ -81,7 +82,7 @@ impl Fixture {
     }
 
     fn rules(&self, push: &Push, opts: &ApprovalOptions) -> Vec<(String, String)> {
-        let findings = check(&self.repo, push, opts);
+        let findings = findings(&self.repo, push, opts);
         findings.into_iter().map(|f| (f.rule, f.message)).collect()
     }
 }
@@ -97,13 +98,13 @@ fn a_push_below_every_threshold_needs_no_approval() {
         significant_lines: Some(1000),
         ..fx.opts()
     };
-    assert!(check(&fx.repo, &fx.push(), &opts).is_empty());
+    assert!(findings(&fx.repo, &fx.push(), &opts).is_empty());
 }
 
 #[test]
 fn missing_approval_blocks_naming_the_trigger_and_how_to_get_one() {
     let fx = Fixture::new("");
-    let findings = check(&fx.repo, &fx.push(), &fx.opts());
+    let findings = findings(&fx.repo, &fx.push(), &fx.opts());
     assert_eq!(findings.len(), 1);
     let f = &findings[0];
     assert_eq!(
@@ -137,12 +138,12 @@ fn standing_approvals_cover_and_expired_ones_are_reported() {
         standing: vec![entry("2025-06-01", Some(500))],
         ..fx.opts()
     };
-    assert!(check(&fx.repo, &fx.push(), &covered).is_empty());
+    assert!(findings(&fx.repo, &fx.push(), &covered).is_empty());
     let stale = ApprovalOptions {
         standing: vec![entry("2025-05-31", None), entry("2030-01-01", Some(10))],
         ..fx.opts()
     };
-    let findings = check(&fx.repo, &fx.push(), &stale);
+    let findings = findings(&fx.repo, &fx.push(), &stale);
     let rules: Vec<(&str, Severity)> = findings
         .iter()
         .map(|f| (f.rule.as_str(), f.severity))
@@ -380,7 +381,7 @@ fn skipped_allowed_signers_lines_are_warnings() {
     text.push_str("ca@acme-corp.com cert-authority ssh-ed25519 AAAA\n");
     std::fs::write(&path, text).unwrap();
     fx.approve_with(&fx.key, NS, "2025-12-31");
-    let findings = check(&fx.repo, &fx.push(), &fx.opts());
+    let findings = findings(&fx.repo, &fx.push(), &fx.opts());
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(
         (
@@ -390,4 +391,11 @@ fn skipped_allowed_signers_lines_are_warnings() {
         ),
         ("allowed-signers-line", Severity::Warn, Some(2))
     );
+}
+
+#[test]
+fn today_is_a_date() {
+    let t = today();
+    assert_eq!(t.len(), 10);
+    assert!(t.as_str() > "2024-01-01");
 }

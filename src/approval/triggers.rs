@@ -189,7 +189,7 @@ fn listed(items: impl Iterator<Item = String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::approval::PushedCommit;
+    use crate::approval::PushedCommit;
 
     fn commit(id: char, email: &str, added: u64, deleted: u64, paths: &[&str]) -> PushedCommit {
         PushedCommit {

@@ -128,7 +128,7 @@ fn cell(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::approval::PushedCommit;
+    use crate::approval::PushedCommit;
 
     fn push() -> Push<'static> {
         let commit =

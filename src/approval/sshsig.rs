@@ -82,7 +82,7 @@ impl Signature {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::approval::testutil;
+    use crate::approval::testutil;
 
     #[test]
     fn own_signature_verifies_and_rejects_changes() {

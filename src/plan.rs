@@ -1,0 +1,205 @@
+//! Plans: what one run of one mode checks. Each mode (a directory scan, `--staged`, `--range`,
+//! `--history`, and the hooks) builds a `Plan` here with one function: the items, where their
+//! blobs are read from, the checks that apply, whether sign-offs are required for these
+//! commits, and the licensing context of the tree. The engine takes the plan as it is.
+
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository};
+
+use crate::check::CheckSet;
+use crate::check::dco::DcoOptions;
+use crate::check::spdx::Project;
+use crate::error::Error;
+use crate::finding::{Check, Severity};
+use crate::outcome::Outcome;
+use crate::policy::{DcoRequire, Policy, Sources};
+use crate::scan::Engine;
+use crate::source::{self, Items};
+
+/// Everything the engine needs for one run.
+pub struct Plan {
+    pub items: Items,
+    /// The git dir blob items are read from (`None` for files on disk).
+    pub git_dir: Option<PathBuf>,
+    pub checks: CheckSet,
+    /// Set when sign-offs are required for these commits.
+    pub dco: Option<DcoOptions>,
+    /// REUSE.toml files and `.license` sidecars of the tree being checked.
+    pub project: Project,
+}
+
+impl Plan {
+    /// Runs the plan under `policy`.
+    pub fn run(self, policy: &Policy) -> Result<Outcome, Error> {
+        let Plan {
+            items,
+            git_dir,
+            checks,
+            dco,
+            project,
+        } = self;
+        Engine::new(policy, checks, dco, project).run(items, git_dir.as_deref())
+    }
+}
+
+/// Where the commits of a run are going: this decides whether DCO sign-offs are required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    /// A commit being made (commit-msg).
+    Commit,
+    /// A push to a remote that `remotes.internal` names.
+    Internal,
+    /// A push to any other remote.
+    External,
+    /// A range checked in CI, or a push received by a server: the backstop.
+    Backstop,
+    /// Files or a history, where sign-offs are not the question.
+    Nowhere,
+}
+
+/// The DCO options when `dco.require` asks for sign-offs on commits going to `to`.
+pub fn dco_for(policy: &Policy, to: Destination) -> Option<DcoOptions> {
+    let required = match (policy.dco_require(), to) {
+        (DcoRequire::Never, _) | (_, Destination::Nowhere) => false,
+        (DcoRequire::Always, _) => true,
+        (DcoRequire::External, d) => matches!(d, Destination::External | Destination::Backstop),
+    };
+    required.then(|| policy.dco_options())
+}
+
+/// The `outbound.policy` git config value of `repo` (or the user's), if any.
+pub fn git_config_policy(repo: Option<&Repository>) -> Option<String> {
+    let config = match repo {
+        Some(r) => r.config().ok()?,
+        None => git2::Config::open_default().ok()?,
+    };
+    let value = config.get_path("outbound.policy").ok()?;
+    Some(value.display().to_string())
+}
+
+/// Loads the policy for a client-side run in `repo_dir` (never used at pre-receive).
+pub fn client_policy(
+    explicit: Option<&Path>,
+    repo: Option<&Repository>,
+    repo_dir: Option<&Path>,
+    baseline: Option<PathBuf>,
+) -> Result<Policy, Error> {
+    Policy::load(&Sources {
+        explicit: explicit.map(Path::to_path_buf),
+        git_config: git_config_policy(repo),
+        repo_dir: repo_dir.map(Path::to_path_buf),
+        baseline,
+    })
+}
+
+/// The licensing context, read only when a check that uses it is on: the SPDX check reads
+/// it, and the artifact check asks it whether a model is licensed.
+pub fn project_for(
+    policy: &Policy,
+    read: impl FnOnce() -> Result<Project, Error>,
+) -> Result<Project, Error> {
+    if policy.severity(Check::Spdx) == Severity::Off
+        && policy.severity(Check::Artifact) == Severity::Off
+    {
+        Ok(Project::default())
+    } else {
+        read()
+    }
+}
+
+/// The licensing context of a commit's tree.
+pub fn tip_project(repo: &Repository, id: Oid) -> Result<Project, Error> {
+    let tree = repo
+        .find_commit(id)
+        .and_then(|c| c.tree())
+        .map_err(|e| Error::git(format!("reading the tree of {id}"), e))?;
+    source::reuse::from_tree(repo, &tree)
+}
+
+/// The staged change (the index against HEAD), as `scan --staged` and pre-commit see it.
+pub fn staged(repo: &Repository, policy: &Policy, checks: CheckSet) -> Result<Plan, Error> {
+    let index = source::staged::index(repo)?;
+    let project = project_for(policy, || source::reuse::from_index(repo, &index))?;
+    Ok(Plan {
+        items: source::staged::items(repo, &index)?,
+        git_dir: Some(repo.path().to_path_buf()),
+        checks,
+        dco: None,
+        project,
+    })
+}
+
+/// The commits of `ids` (oldest first), their tags, with the licensing context of the last.
+pub fn commits(
+    repo: &Repository,
+    policy: &Policy,
+    ids: &[Oid],
+    checks: CheckSet,
+    to: Destination,
+) -> Result<Plan, Error> {
+    let project = match ids.last() {
+        Some(tip) => project_for(policy, || tip_project(repo, *tip))?,
+        None => Project::default(),
+    };
+    Ok(Plan {
+        items: source::range::items(repo, ids)?,
+        git_dir: Some(repo.path().to_path_buf()),
+        checks,
+        dco: dco_for(policy, to),
+        project,
+    })
+}
+
+/// Every commit reachable from any ref, each blob once.
+pub fn history(repo: &Repository, policy: &Policy, checks: CheckSet) -> Result<Plan, Error> {
+    let head = repo.head().ok().and_then(|h| h.target());
+    let project = match head {
+        Some(id) => project_for(policy, || tip_project(repo, id))?,
+        None => Project::default(),
+    };
+    Ok(Plan {
+        items: source::range::history(repo)?,
+        git_dir: Some(repo.path().to_path_buf()),
+        checks,
+        dco: None,
+        project,
+    })
+}
+
+/// Files under `paths` on disk, with the licensing context read from `root`.
+pub fn directory(
+    root: &Path,
+    paths: &[PathBuf],
+    policy: &Policy,
+    checks: CheckSet,
+) -> Result<Plan, Error> {
+    let items = source::worktree::items(root, paths, policy)?;
+    let project = project_for(policy, || source::reuse::from_disk(&items.files, root))?;
+    Ok(Plan {
+        items,
+        git_dir: None,
+        checks,
+        dco: None,
+        project,
+    })
+}
+
+/// A commit message alone (commit-msg): the message and the identities git will record.
+pub fn message(
+    repo: &Repository,
+    policy: &Policy,
+    item: source::CommitItem,
+    checks: CheckSet,
+) -> Plan {
+    Plan {
+        items: Items {
+            commits: vec![item],
+            ..Items::default()
+        },
+        git_dir: Some(repo.path().to_path_buf()),
+        checks,
+        dco: dco_for(policy, Destination::Commit),
+        project: Project::default(),
+    }
+}
