@@ -198,15 +198,25 @@ impl<'p> Engine<'p> {
         for f in found.iter_mut().chain(allowed.iter_mut()) {
             f.commit = (!c.id.is_empty()).then(|| c.id.clone());
         }
-        if let (Some(opts), false, true) = (&self.dco, c.is_tag, self.checks.has(Check::Dco)) {
-            let info = CommitInfo {
-                id: &c.id,
-                message: &c.message,
-                author: &c.author,
-                committer: &c.committer,
-                parents: c.parents,
-            };
-            found.extend(self.capped(Check::Dco, dco::check(&info, opts)));
+        for check in Check::ALL.into_iter().filter(|k| self.checks.has(*k)) {
+            match (check, &self.dco) {
+                // An annotated tag carries only its message out.
+                (Check::Dco, Some(opts)) if !c.is_tag => {
+                    let info = CommitInfo {
+                        id: &c.id,
+                        message: &c.message,
+                        author: &c.author,
+                        committer: &c.committer,
+                        parents: c.parents,
+                    };
+                    found.extend(self.capped(Check::Dco, dco::check(&info, opts)));
+                }
+                // Sign-offs not required for these commits (the plan says where they go).
+                (Check::Dco, _) => {}
+                // The message was searched above; files and pushes are checked elsewhere.
+                (Check::Secret | Check::InternalUrl, _) => {}
+                (Check::Spdx | Check::Artifact | Check::Approval, _) => {}
+            }
         }
         (found, allowed)
     }

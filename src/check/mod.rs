@@ -16,7 +16,7 @@ pub struct CheckSet(u8);
 
 impl CheckSet {
     pub fn all() -> CheckSet {
-        CheckSet(0b11_1111)
+        CheckSet::of(&Check::ALL)
     }
 
     pub fn none() -> CheckSet {

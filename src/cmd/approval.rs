@@ -2,7 +2,6 @@
 //! commits, lines), turned into a request for approvers, or signed by one.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 
 use git2::{Oid, Repository};
 
@@ -72,10 +71,7 @@ pub fn request(args: &RequestArgs) -> Result<u8, Error> {
     } else {
         approval::request_markdown(&push, &fired, &licenses)
     };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .map_err(|e| Error::io("<stdout>", e))?;
+    crate::report::print(&text)?;
     Ok(exit::OK)
 }
 
@@ -114,15 +110,12 @@ pub fn approve(args: &ApproveArgs) -> Result<u8, Error> {
     };
     let statement = approval::approve(&repo, &push, &approver, &args.expires, &args.reason)
         .map_err(Error::Usage)?;
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
+    crate::report::line(&format!(
         "{statement}\nrecorded as a note under {} on {}; push it with: git push {} {}",
         approval::NOTES_REF,
         line.new,
         args.remote,
         approval::NOTES_REF
-    )
-    .map_err(|e| Error::io("<stdout>", e))?;
+    ))?;
     Ok(exit::OK)
 }

@@ -1,13 +1,13 @@
 //! `fix spdx [PATH...]`: inserts missing SPDX headers in each file's comment style; binary and
 //! uncommentable files get a `.license` sidecar when `--sidecar` is given.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use crate::check::spdx::{self, FixOutcome};
 use crate::cli::FixArgs;
 use crate::error::Error;
 use crate::exit;
+use crate::report;
 use crate::source;
 
 pub fn fix(args: &FixArgs) -> Result<u8, Error> {
@@ -31,8 +31,6 @@ pub fn fix(args: &FixArgs) -> Result<u8, Error> {
                 message,
             })?;
     let copyright = spdx_cfg.copyright.as_deref();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     let mut changed = 0;
     for item in items.files.iter().filter(|f| !spdx::is_exempt(&f.path)) {
         let path = cwd.join(&item.path);
@@ -59,8 +57,8 @@ pub fn fix(args: &FixArgs) -> Result<u8, Error> {
             ),
             FixOutcome::UnknownStyle | FixOutcome::Unchanged => continue,
         };
-        writeln!(out, "{note}").map_err(|e| Error::io("<stdout>", e))?;
+        report::line(&note)?;
     }
-    writeln!(out, "{changed} file(s) changed").map_err(|e| Error::io("<stdout>", e))?;
+    report::line(&format!("{changed} file(s) changed"))?;
     Ok(exit::OK)
 }

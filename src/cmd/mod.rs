@@ -9,8 +9,6 @@ mod setup;
 use crate::cli::{Cli, Command};
 use crate::error::Error;
 
-pub use scan::write_outcome;
-
 /// Runs one command and returns its exit code.
 pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {

@@ -1,10 +1,9 @@
 //! `scan`, `baseline`, `policy` and `rules`.
 
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::check::CheckSet;
-use crate::cli::{BaselineArgs, OutputArgs, PolicyArgs, RulesArgs, ScanArgs};
+use crate::cli::{BaselineArgs, PolicyArgs, RulesArgs, ScanArgs};
 use crate::error::Error;
 use crate::exit;
 use crate::finding::Severity;
@@ -12,7 +11,7 @@ use crate::git;
 use crate::outcome::{Outcome, exit_code};
 use crate::plan::{self, Destination};
 use crate::policy::Policy;
-use crate::report::{self, Format, Style};
+use crate::report;
 use crate::rules::RuleSet;
 use crate::source;
 
@@ -83,59 +82,20 @@ fn absolute(cwd: &Path, p: &Path) -> PathBuf {
     }
 }
 
-/// Writes the report where the arguments say; with errors, to stderr only (stdout stays
-/// empty on exit 2).
-pub fn write_outcome(o: &Outcome, out: &OutputArgs) -> Result<(), Error> {
-    let stdout = std::io::stdout();
-    let style = |terminal: bool| Style {
-        show_secrets: out.show_secrets,
-        color: terminal && !out.no_color && std::env::var_os("NO_COLOR").is_none(),
-        quiet: out.quiet,
-    };
-    let io = |e| Error::io("<output>", e);
-    if !o.errors.is_empty() {
-        let stderr = std::io::stderr();
-        return report::write(
-            &mut stderr.lock(),
-            Format::Human,
-            o,
-            style(stderr.is_terminal()),
-        )
-        .map_err(io);
-    }
-    match &out.output {
-        Some(path) => {
-            let mut f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-            report::write(&mut f, out.format, o, style(false)).map_err(|e| Error::io(path, e))?;
-            f.flush().map_err(|e| Error::io(path, e))
-        }
-        None => report::write(
-            &mut stdout.lock(),
-            out.format,
-            o,
-            style(stdout.is_terminal()),
-        )
-        .map_err(io),
-    }
-}
-
 pub fn scan(args: &ScanArgs) -> Result<u8, Error> {
     let o = outcome(args)?;
-    write_outcome(&o, &args.output)?;
+    report::write_outcome(&o, &args.output)?;
     Ok(exit_code(&o))
 }
 
 pub fn baseline(args: &BaselineArgs) -> Result<u8, Error> {
     let o = outcome(&args.scan)?;
     crate::baseline::write(&args.file, &o)?;
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!(
-            "git-outbound: wrote {} fingerprint(s) to '{}'",
-            o.findings.len(),
-            args.file.display()
-        );
-    }
+    report::say(&format!(
+        "git-outbound: wrote {} fingerprint(s) to '{}'",
+        o.findings.len(),
+        args.file.display()
+    ));
     Ok(exit::OK)
 }
 
@@ -166,7 +126,7 @@ pub fn show_policy(args: &PolicyArgs) -> Result<u8, Error> {
         policy.rules.rules.len(),
         policy.terms.count
     ));
-    print_out(&out)?;
+    report::print(&out)?;
     Ok(exit::OK)
 }
 
@@ -204,17 +164,10 @@ pub fn rules(args: &RulesArgs) -> Result<u8, Error> {
         out.push_str(&format!(", {failures} example failure(s)"));
     }
     out.push('\n');
-    print_out(&out)?;
+    report::print(&out)?;
     Ok(if failures > 0 {
         exit::BLOCKED
     } else {
         exit::OK
     })
-}
-
-fn print_out(text: &str) -> Result<(), Error> {
-    let stdout = std::io::stdout();
-    let mut lock = stdout.lock();
-    lock.write_all(text.as_bytes())
-        .map_err(|e| Error::io("<stdout>", e))
 }

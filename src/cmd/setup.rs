@@ -1,7 +1,5 @@
 //! `install`, `uninstall` and `doctor`.
 
-use std::io::Write;
-
 use std::process::Command;
 
 use crate::cli::{InstallArgs, PolicyArgs};
@@ -21,12 +19,7 @@ fn scope(args: &InstallArgs) -> Scope {
 }
 
 fn say(lines: &[String]) -> Result<(), Error> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    for l in lines {
-        writeln!(out, "{l}").map_err(|e| Error::io("<stdout>", e))?;
-    }
-    Ok(())
+    lines.iter().try_for_each(|l| crate::report::line(l))
 }
 
 pub fn install(args: &InstallArgs) -> Result<u8, Error> {

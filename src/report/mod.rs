@@ -6,7 +6,7 @@ mod json;
 pub mod progress;
 mod sarif;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use crate::outcome::Outcome;
 
@@ -83,4 +83,55 @@ pub fn write_hook(
 /// A line for the user on stderr (behind `remote:` on a server).
 pub fn say(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// Writes `text` to stdout as it is (the output of `policy`, `rules`, `request`…).
+pub fn print(text: &str) -> Result<(), crate::error::Error> {
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| crate::error::Error::io("<stdout>", e))
+}
+
+/// Writes one line to stdout.
+pub fn line(text: &str) -> Result<(), crate::error::Error> {
+    print(&format!("{text}\n"))
+}
+
+/// Writes the report where the arguments say; with errors, to stderr only (stdout stays
+/// empty on exit 2).
+pub fn write_outcome(o: &Outcome, out: &crate::cli::OutputArgs) -> Result<(), crate::error::Error> {
+    let stdout = std::io::stdout();
+    let style = |terminal: bool| Style {
+        show_secrets: out.show_secrets,
+        color: terminal && !out.no_color && std::env::var_os("NO_COLOR").is_none(),
+        quiet: out.quiet,
+    };
+    let io = |e| crate::error::Error::io("<output>", e);
+    if !o.errors.is_empty() {
+        let stderr = std::io::stderr();
+        return write(
+            &mut stderr.lock(),
+            Format::Human,
+            o,
+            style(stderr.is_terminal()),
+        )
+        .map_err(io);
+    }
+    match &out.output {
+        Some(path) => {
+            let mut f =
+                std::fs::File::create(path).map_err(|e| crate::error::Error::io(path, e))?;
+            write(&mut f, out.format, o, style(false))
+                .map_err(|e| crate::error::Error::io(path, e))?;
+            f.flush().map_err(|e| crate::error::Error::io(path, e))
+        }
+        None => write(
+            &mut stdout.lock(),
+            out.format,
+            o,
+            style(stdout.is_terminal()),
+        )
+        .map_err(io),
+    }
 }

@@ -131,22 +131,16 @@ impl Engine<'_> {
             bytes: content.len() as u64,
             ..FileResult::default()
         };
-        let mut artifacts = Vec::new();
-        if self.checks.has(Check::Artifact)
-            && (artifact::is_artifact(&item.path, content)
-                || content.len() as u64 > self.policy.artifact.max_file_size)
-        {
-            let found = artifact::check_file(
-                &item.path,
-                content,
-                self.licensed(&item.path),
-                &self.policy.artifact,
-            );
-            artifacts = self.capped(Check::Artifact, found);
-        }
-        if content.len() as u64 > self.policy.max_file_size() {
+        let oversize = content.len() as u64 > self.policy.max_file_size();
+        // Checks over the whole file; the text checks follow, over what changed.
+        let mut whole_file: Vec<Finding> = Check::ALL
+            .into_iter()
+            .filter(|c| self.checks.has(*c))
+            .flat_map(|c| self.file_check(c, item, content, oversize))
+            .collect();
+        if oversize {
             res.skipped = Some(self.too_large(item, content.len() as u64));
-            res.findings = artifacts
+            res.findings = whole_file
                 .into_iter()
                 .map(|f| (item.order, with_place(f, item)))
                 .collect();
@@ -177,17 +171,39 @@ impl Engine<'_> {
                 findings = not_in_previous(repo, &item.previous, parent, findings);
             }
         }
-        findings.extend(artifacts);
-        if self.checks.has(Check::Spdx) {
-            let found = spdx::check_file(&item.path, content, &self.project, &self.policy.spdx);
-            findings.extend(self.capped(Check::Spdx, found));
-        }
+        findings.append(&mut whole_file);
         res.findings = findings
             .into_iter()
             .map(|f| (item.order, with_place(f, item)))
             .collect();
         res.inline_allowed = allowed.into_iter().map(|f| with_place(f, item)).collect();
         res
+    }
+
+    /// One check over a whole file. The text checks search the changed regions together, in
+    /// `text`; commit and push checks never read files. An `oversize` file (above
+    /// `scan.max_file_size`) is left to the checks that stream.
+    fn file_check(
+        &self,
+        check: Check,
+        item: &FileItem,
+        content: &[u8],
+        oversize: bool,
+    ) -> Vec<Finding> {
+        let found = match check {
+            Check::Secret | Check::InternalUrl | Check::Dco | Check::Approval => return Vec::new(),
+            Check::Spdx if oversize => return Vec::new(),
+            Check::Spdx => spdx::check_file(&item.path, content, &self.project, &self.policy.spdx),
+            Check::Artifact => {
+                let large = content.len() as u64 > self.policy.artifact.max_file_size;
+                if !(large || artifact::is_artifact(&item.path, content)) {
+                    return Vec::new();
+                }
+                let licensed = self.licensed(&item.path);
+                artifact::check_file(&item.path, content, licensed, &self.policy.artifact)
+            }
+        };
+        self.capped(check, found)
     }
 
     /// A file on disk above `scan.max_file_size`: not read by the text checks; the artifact
@@ -230,23 +246,30 @@ impl Engine<'_> {
         let index = LineIndex::new(content);
         let mut out = Vec::new();
         let mut whole_keywords = true;
-        if self.checks.has(Check::Secret) {
-            let found;
-            (found, whole_keywords) = secret::check(
-                content,
-                regions,
-                search.outside,
-                &index,
-                &self.policy.rules,
-                self.policy.severity(Check::Secret),
-            );
-            out.extend(found);
-        }
-        if self.checks.has(Check::InternalUrl) {
-            out.extend(
-                self.urls
-                    .check(content, regions, &index, &self.policy.terms, syntax),
-            );
+        for check in Check::ALL.into_iter().filter(|c| self.checks.has(*c)) {
+            match check {
+                Check::Secret => {
+                    let found;
+                    (found, whole_keywords) = secret::check(
+                        content,
+                        regions,
+                        search.outside,
+                        &index,
+                        &self.policy.rules,
+                        self.policy.severity(Check::Secret),
+                    );
+                    out.extend(found);
+                }
+                Check::InternalUrl => out.extend(self.urls.check(
+                    content,
+                    regions,
+                    &index,
+                    &self.policy.terms,
+                    syntax,
+                )),
+                // Whole files (`file_check`), commits and pushes.
+                Check::Spdx | Check::Artifact | Check::Dco | Check::Approval => {}
+            }
         }
         let (findings, allowed) = out.into_iter().partition(|f| {
             f.line
