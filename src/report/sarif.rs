@@ -13,7 +13,7 @@ use std::io::Write;
 use serde_json::{Value, json};
 
 use super::{Style, catalog};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Check, Finding, Severity};
 use crate::scan::Outcome;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -66,14 +66,20 @@ fn result(f: &Finding, rule_index: usize, rule_help: &str, style: Style) -> Valu
     r
 }
 
-/// The rule's title: the check's own words for it, else the first finding's message up to
-/// its first colon (a secret rule's message is its rule pack description).
+/// The rule's title: the check's own words for it; for a secret rule, the first finding's
+/// message up to its first colon (its rule pack description); else the rule id in words.
 fn title(f: &Finding) -> String {
     if let Some(what) = catalog::what(f.check, &f.rule) {
         return what.to_string();
     }
-    let head = f.message.split(':').next().unwrap_or(&f.message);
-    let head = head.trim_end_matches(" (checksum valid)").trim();
+    let head = if f.check == Check::Secret {
+        let head = f.message.split(':').next().unwrap_or(&f.message);
+        head.trim_end_matches(" (checksum valid)")
+            .trim()
+            .to_string()
+    } else {
+        f.rule.replace('-', " ")
+    };
     let mut chars = head.chars();
     match chars.next() {
         Some(c) => c.to_uppercase().chain(chars).collect(),
@@ -170,7 +176,6 @@ pub fn write(out: &mut dyn Write, o: &Outcome, style: Style) -> std::io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Check;
 
     fn sarif(findings: Vec<Finding>) -> Value {
         let o = Outcome {
@@ -231,6 +236,24 @@ mod tests {
             results[1]["message"]["text"],
             "no sign-off in commit b2; fix: sign it as Bob"
         );
+    }
+
+    #[test]
+    fn rules_the_catalog_does_not_know_are_titled_by_their_id() {
+        let f = Finding::new(
+            Check::Dco,
+            "new-rule",
+            Severity::Warn,
+            "commit abc: details",
+        );
+        assert_eq!(title(&f), "New rule");
+        let f = Finding::new(
+            Check::Secret,
+            "x",
+            Severity::Block,
+            "Example token (checksum valid)",
+        );
+        assert_eq!(title(&f), "Example token");
     }
 
     #[test]
