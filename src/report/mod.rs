@@ -1,6 +1,7 @@
 //! Reports: human, JSON and SARIF 2.1.0. Reports never know which check made a finding, and
 //! every format redacts secrets unless the user asked for `--show-secrets`.
 
+mod catalog;
 mod human;
 mod json;
 pub mod progress;

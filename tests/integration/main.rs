@@ -3,4 +3,5 @@
 mod checks;
 mod common;
 mod hooks;
+mod sarif;
 mod scan;
