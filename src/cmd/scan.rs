@@ -134,38 +134,28 @@ pub fn rules(args: &RulesArgs) -> Result<u8, Error> {
     let policy = load_for_cwd(&args.policy)?;
     let set: &RuleSet = &policy.rules;
     let mut out = String::new();
-    let mut failures = 0;
-    for (i, r) in set.rules.iter().enumerate() {
+    for r in &set.rules {
         let sev = r.severity.unwrap_or(Severity::Block).name();
         out.push_str(&format!(
             "{:<40} {:<6} {}  [{}]\n",
             r.id, sev, r.description, r.origin
         ));
-        if args.check {
-            for ex in &r.examples {
-                if set.find_by(i, ex.as_bytes()).is_empty() {
-                    failures += 1;
-                    out.push_str(&format!("    FAIL: example not found: {ex}\n"));
-                }
-            }
-            for ex in &r.negative_examples {
-                for m in set.find(ex.as_bytes()) {
-                    failures += 1;
-                    out.push_str(&format!(
-                        "    FAIL: negative example matched by {}: {ex}\n",
-                        set.rules[m.rule].id
-                    ));
-                }
-            }
-        }
+    }
+    let failures = if args.check {
+        set.example_failures()
+    } else {
+        Vec::new()
+    };
+    for f in &failures {
+        out.push_str(&format!("    FAIL: {f}\n"));
     }
     out.push_str(&format!("{} rules", set.rules.len()));
     if args.check {
-        out.push_str(&format!(", {failures} example failure(s)"));
+        out.push_str(&format!(", {} example failure(s)", failures.len()));
     }
     out.push('\n');
     report::print(&out)?;
-    Ok(if failures > 0 {
+    Ok(if !failures.is_empty() {
         exit::BLOCKED
     } else {
         exit::OK

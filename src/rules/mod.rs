@@ -343,7 +343,63 @@ pub fn whole(len: usize) -> [Range<usize>; 1] {
     [Range { start: 0, end: len }]
 }
 
+/// A rule whose own examples disagree with what the rule set finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExampleFailure {
+    /// An example its rule does not find (alone, or among all rules).
+    Missed { rule: String, example: String },
+    /// A negative example that some rule finds.
+    Matched {
+        rule: String,
+        example: String,
+        by: String,
+    },
+}
+
+impl std::fmt::Display for ExampleFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExampleFailure::Missed { rule, example } => {
+                write!(f, "{rule}: example not found: {example}")
+            }
+            ExampleFailure::Matched { rule, example, by } => {
+                write!(f, "{rule}: negative example matched by {by}: {example}")
+            }
+        }
+    }
+}
+
 impl RuleSet {
+    /// Runs every rule's examples and negative examples (what `rules --check` and the tests
+    /// run): each example must be found by its rule, alone and among all rules; no negative
+    /// example may be found by any rule.
+    pub fn example_failures(&self) -> Vec<ExampleFailure> {
+        let mut out = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            for ex in &rule.examples {
+                if self.find_by(i, ex.as_bytes()).is_empty() || self.find(ex.as_bytes()).is_empty()
+                {
+                    out.push(ExampleFailure::Missed {
+                        rule: rule.id.clone(),
+                        example: ex.clone(),
+                    });
+                }
+            }
+            for ex in &rule.negative_examples {
+                out.extend(
+                    self.find(ex.as_bytes())
+                        .into_iter()
+                        .map(|m| ExampleFailure::Matched {
+                            rule: rule.id.clone(),
+                            example: ex.clone(),
+                            by: self.rules[m.rule].id.clone(),
+                        }),
+                );
+            }
+        }
+        out
+    }
+
     /// The built-in packs.
     pub fn builtin() -> Result<Vec<Rule>, Error> {
         let mut rules = Vec::new();

@@ -22,21 +22,18 @@ fn every_rule_finds_its_examples() {
 }
 
 fn every_example_found(way: &str, set: &RuleSet) {
-    let mut failures = Vec::new();
-    for (i, rule) in set.rules.iter().enumerate() {
-        if rule.examples.is_empty() {
-            failures.push(format!("{}: no examples", rule.id));
-        }
-        for ex in &rule.examples {
-            // Alone, and among all rules (generic rules run batched there).
-            if set.find_by(i, ex.as_bytes()).is_empty() || set.find(ex.as_bytes()).is_empty() {
-                failures.push(format!(
-                    "{} ({}): missed example {ex:?} ({way})",
-                    rule.id, rule.origin
-                ));
-            }
-        }
-    }
+    let mut failures: Vec<String> = set
+        .rules
+        .iter()
+        .filter(|r| r.examples.is_empty())
+        .map(|r| format!("{}: no examples", r.id))
+        .collect();
+    failures.extend(
+        set.example_failures()
+            .iter()
+            .filter(|f| matches!(f, ExampleFailure::Missed { .. }))
+            .map(|f| format!("{f} ({way})")),
+    );
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",
@@ -80,20 +77,18 @@ fn no_rule_fires_on_negative_examples() {
 }
 
 fn no_negative_found(way: &str, set: &RuleSet) {
-    let mut failures = Vec::new();
-    for rule in &set.rules {
-        if rule.negative_examples.is_empty() {
-            failures.push(format!("{}: no negative examples", rule.id));
-        }
-        for ex in &rule.negative_examples {
-            for m in set.find(ex.as_bytes()) {
-                failures.push(format!(
-                    "{}: negative example {ex:?} matched by {} ({way})",
-                    rule.id, set.rules[m.rule].id
-                ));
-            }
-        }
-    }
+    let mut failures: Vec<String> = set
+        .rules
+        .iter()
+        .filter(|r| r.negative_examples.is_empty())
+        .map(|r| format!("{}: no negative examples", r.id))
+        .collect();
+    failures.extend(
+        set.example_failures()
+            .iter()
+            .filter(|f| matches!(f, ExampleFailure::Matched { .. }))
+            .map(|f| format!("{f} ({way})")),
+    );
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",
