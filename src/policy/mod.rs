@@ -45,6 +45,8 @@ pub struct Sources {
 struct Layer {
     name: String,
     table: toml::Table,
+    /// `[[secrets.rules]]` of this layer, compiled where the layer's text gives their lines.
+    rules: Vec<Rule>,
 }
 
 /// An exception from `[[secrets.allow]]`.
@@ -245,12 +247,15 @@ fn read_layer(path: &Path) -> Result<Layer, Error> {
 }
 
 /// Validates one layer by reading it as a `PolicyFile` (errors carry the line), compiles its
-/// own rules, and keeps its table with paths made absolute.
+/// own rules, checks the values that need more than their type (each error names this layer's
+/// file, line and key), and keeps its table with paths made absolute.
 fn parse_layer(name: &str, text: &str, dir: Option<&Path>) -> Result<Layer, Error> {
     let typed: PolicyFile = toml::from_str(text).map_err(|e| Error::toml(name, text, &e))?;
+    let mut rules = Vec::new();
     for raw in typed.secrets.iter().flat_map(|s| s.rules.iter().flatten()) {
-        rules::compile_checked(name, text, raw.clone())?;
+        rules.push(rules::compile_checked(name, text, raw.clone())?);
     }
+    validate_layer(name, text, &typed)?;
     let mut table: toml::Table = toml::from_str(text).map_err(|e| Error::toml(name, text, &e))?;
     if let Some(dir) = dir {
         resolve_paths(&mut table, dir);
@@ -258,7 +263,76 @@ fn parse_layer(name: &str, text: &str, dir: Option<&Path>) -> Result<Layer, Erro
     Ok(Layer {
         name: name.to_string(),
         table,
+        rules,
     })
+}
+
+/// The checks of one layer's values that serde's types do not make: reasons, remote globs,
+/// license ids.
+fn validate_layer(name: &str, text: &str, typed: &PolicyFile) -> Result<(), Error> {
+    let at = |section: &str, nth: usize, key: &str, message: String| Error::Config {
+        file: name.to_string(),
+        line: key_line(text, section, nth, key),
+        key: format!("{section}.{key}"),
+        message,
+    };
+    let allow = typed.secrets.iter().flat_map(|s| s.allow.iter().flatten());
+    for (i, a) in allow.enumerate() {
+        if a.reason.trim().is_empty() {
+            let message = format!("exception {} has an empty reason", i + 1);
+            return Err(at("secrets.allow", i, "reason", message));
+        }
+    }
+    let internal = typed
+        .remotes
+        .iter()
+        .flat_map(|r| r.internal.iter().flatten());
+    for g in internal {
+        crate::git::RemotePattern::new(&g.0)
+            .map_err(|e| at("remotes", 0, "internal", format!("bad glob '{}': {e}", g.0)))?;
+    }
+    if typed.spdx.is_some() {
+        spdx_options(typed).map_err(|e| match e {
+            Error::Config { message, .. } => {
+                let key = if message.starts_with("spdx.deny") {
+                    "deny"
+                } else if message.starts_with("spdx.allow") {
+                    "allow"
+                } else {
+                    "classes"
+                };
+                at("spdx", 0, key, message)
+            }
+            other => other,
+        })?;
+    }
+    Ok(())
+}
+
+/// The 1-based line of `key` in the `nth` (0-based) table headed `[section]` or
+/// `[[section]]` of a policy text, when it can be found.
+fn key_line(text: &str, section: &str, nth: usize, key: &str) -> Option<usize> {
+    let headers = [format!("[{section}]"), format!("[[{section}]]")];
+    let mut seen = 0;
+    let mut inside = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            let here = headers.iter().any(|h| t.starts_with(h.as_str()));
+            inside = here && seen == nth;
+            if here {
+                seen += 1;
+            }
+            continue;
+        }
+        let is_key = t
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='));
+        if inside && is_key {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 fn resolve_paths(table: &mut toml::Table, dir: &Path) {
@@ -283,7 +357,12 @@ fn build(layers: Vec<Layer>) -> Result<Policy, Error> {
     let mut locked: BTreeSet<String> = BTreeSet::new();
     let mut warnings = Vec::new();
     let mut names = Vec::new();
+    let mut layer_rules = Vec::new();
     for layer in layers {
+        // merge() warns about a locked key.
+        if !is_locked("secrets.rules", &locked) {
+            layer_rules.extend(layer.rules);
+        }
         merge(
             &mut merged,
             layer.table.clone(),
@@ -303,15 +382,20 @@ fn build(layers: Vec<Layer>) -> Result<Policy, Error> {
         }
         names.push(layer.name);
     }
+    // Rules were compiled per layer, where their lines are known.
+    if let Some(toml::Value::Table(secrets)) = merged.get_mut("secrets") {
+        secrets.remove("rules");
+    }
     let raw: PolicyFile = merged
         .try_into()
         .map_err(|e: toml::de::Error| Error::Config {
-            file: "merged policy".into(),
+            file: names.join(" + "),
             line: None,
             key: String::new(),
             message: e.message().to_string(),
         })?;
-    finish(raw, origins, warnings, names)
+    let known = origins.clone();
+    finish(raw, layer_rules, origins, warnings, names).map_err(|e| with_origin(e, &known))
 }
 
 fn merge(
@@ -329,10 +413,7 @@ fn merge(
         } else {
             format!("{prefix}.{k}")
         };
-        if locked
-            .iter()
-            .any(|l| key == *l || key.starts_with(&format!("{l}.")))
-        {
+        if is_locked(&key, locked) {
             warnings.push(format!(
                 "{layer}: '{key}' is locked by the org policy; this setting has no effect"
             ));
@@ -354,6 +435,43 @@ fn merge(
             }
         }
     }
+}
+
+/// Names the layer a value came from in an error found after the merge (each layer was
+/// validated on its own first, so this is the rare error that only the merged values make).
+fn with_origin(e: Error, origins: &BTreeMap<String, String>) -> Error {
+    match e {
+        Error::Config {
+            file,
+            line,
+            key,
+            message,
+        } if file == "policy" => {
+            let layers: BTreeSet<&String> = origins
+                .iter()
+                .filter(|(k, _)| k.starts_with(&key) || key.starts_with(k.as_str()))
+                .map(|(_, layer)| layer)
+                .collect();
+            let file = match layers.is_empty() {
+                true => file,
+                false => layers.into_iter().cloned().collect::<Vec<_>>().join(" + "),
+            };
+            Error::Config {
+                file,
+                line,
+                key,
+                message,
+            }
+        }
+        other => other,
+    }
+}
+
+/// Whether `key` is locked itself or lies under a locked table.
+fn is_locked(key: &str, locked: &BTreeSet<String>) -> bool {
+    locked
+        .iter()
+        .any(|l| key == l || key.starts_with(&format!("{l}.")))
 }
 
 fn record_origins(key: &str, v: &toml::Value, layer: &str, origins: &mut BTreeMap<String, String>) {
@@ -380,6 +498,7 @@ fn glob(pattern: &str) -> Result<GlobMatcher, Error> {
 
 fn finish(
     raw: PolicyFile,
+    layer_rules: Vec<Rule>,
     origins: BTreeMap<String, String>,
     warnings: Vec<String>,
     layers: Vec<String>,
@@ -393,9 +512,7 @@ fn finish(
         .into_iter()
         .collect();
     rule_list.retain(|r| !disabled.contains(&r.id));
-    for r in secrets.rules.clone().unwrap_or_default() {
-        rule_list.push(rules::compile("policy", "", r)?);
-    }
+    rule_list.extend(layer_rules);
     let rules = RuleSet::new(rule_list)?;
     let mut allow = Vec::new();
     for (i, a) in secrets

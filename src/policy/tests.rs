@@ -125,3 +125,34 @@ fn a_missing_explicit_policy_is_an_error() {
     .unwrap_err();
     assert!(err.to_string().contains("does not exist"));
 }
+
+#[test]
+fn extra_rules_load_from_every_layer_and_a_locked_key_keeps_them_out() {
+    let rule = "[[secrets.rules]]\nid = \"acme-deploy-token\"\ndescription = \"Acme deploy token\"\n\
+                keywords = [\"acmedt_\"]\nregex = '''(acmedt_[a-z0-9]{32})'''\n";
+    let p = layers(&[("org.toml", rule)]).unwrap();
+    assert!(p.rules.rules.iter().any(|r| r.id == "acme-deploy-token"));
+    let org = "[lock]\nkeys = [\"secrets.rules\"]\n";
+    let p = layers(&[("org.toml", org), (".outbound.toml", rule)]).unwrap();
+    assert!(!p.rules.rules.iter().any(|r| r.id == "acme-deploy-token"));
+    assert!(p.warnings.iter().any(|w| w.contains("secrets.rules")));
+}
+
+#[test]
+fn value_errors_name_the_layer_file_line_and_key() {
+    let text = "[[secrets.allow]]\npath = \"x\"\nreason = \"ok\"\n\n[[secrets.allow]]\npath = \"y\"\nreason = \" \"\n";
+    let shown = layers(&[(".outbound.toml", text)]).unwrap_err().to_string();
+    assert!(
+        shown.starts_with("'.outbound.toml' line 7, key 'secrets.allow.reason'"),
+        "{shown}"
+    );
+    let text = "# org\n[spdx]\nallow = [\"Nope-1\"]\n";
+    let shown = layers(&[("org.toml", text)]).unwrap_err().to_string();
+    assert!(
+        shown.starts_with("'org.toml' line 3, key 'spdx.allow'"),
+        "{shown}"
+    );
+    let text = "[remotes]\ninternal = [\"a[\"]\n";
+    let shown = layers(&[("org.toml", text)]).unwrap_err().to_string();
+    assert!(shown.starts_with("'org.toml' line 2"), "{shown}");
+}
