@@ -8,7 +8,7 @@ use crate::check::spdx::Project;
 use crate::cli::{BaselineArgs, OutputArgs, PolicyArgs, RulesArgs, ScanArgs};
 use crate::error::Error;
 use crate::exit;
-use crate::finding::Severity;
+use crate::finding::{Check, Severity};
 use crate::git;
 use crate::policy::Policy;
 use crate::report::{self, Format, Style};
@@ -235,6 +235,12 @@ pub fn show_policy(args: &PolicyArgs) -> Result<u8, Error> {
         policy.rules.rules.len(),
         policy.terms.count
     ));
+    if policy.severity(Check::InternalUrl) != Severity::Off {
+        for line in crate::check::internal_url::InternalUrls::new(&policy).describe() {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
     print_out(&out)?;
     Ok(exit::OK)
 }
