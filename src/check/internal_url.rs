@@ -1,6 +1,8 @@
 //! The `internal-url` check: names that reveal the inside of the organisation. Hosts under
-//! `org.domains`, hosts under internal-only suffixes (`.corp`, `.internal`, …), private and
-//! link-local addresses, storage buckets named after the org, and confidential terms.
+//! `org.domains` and addresses in `org.networks` wherever they stand; hosts under
+//! internal-only suffixes (`.corp`, `.internal`, …) and private, link-local and unique-local
+//! addresses only where a host stands (see `position`); storage buckets named after the org,
+//! and confidential terms.
 //!
 //! Host names are found from their suffix: one aho-corasick pass finds every org domain and
 //! internal suffix, and each hit is widened to the whole host around it. A hit counts only
@@ -8,8 +10,14 @@
 //! hosts of ours) and the host is not a file name (`.env.local`), a package path
 //! (`org.acme.internal.util`) or a name every installation shares
 //! (`host.docker.internal`, `metadata.google.internal`).
+//!
+//! Severity follows the evidence: the org's own names and networks and internal-only
+//! suffixes get `internal_url.severity`; `.local` (mDNS) names and private addresses, which
+//! every home network and documentation example uses, get `internal_url.local_severity`.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+mod position;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -18,6 +26,7 @@ use regex::bytes::Regex;
 
 use super::{LineIndex, locate};
 use crate::finding::{Check, Finding, Sensitivity, Severity};
+use crate::policy::file::Network;
 use crate::policy::{Policy, Terms};
 
 /// Internal names that every installation of some product shares: not the org's own.
@@ -62,6 +71,11 @@ static IPV4: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u)(?:10|172|192|100|169)\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
         .expect("static regex compiles")
 });
+/// Every dotted quad, for org networks outside the private ranges.
+static ANY_IPV4: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u)[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
+        .expect("static regex compiles")
+});
 /// Read where a candidate starts (see `ipv6_within`), hence anchored.
 static IPV6: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i-u)^(?:f[cd][0-9a-f]{2}|fe[89ab][0-9a-f]):[0-9a-f:]{2,40}")
@@ -76,14 +90,31 @@ enum Kind {
     Bucket,
 }
 
+/// The suffix of multicast DNS names: every home network has them, so they weigh less.
+const MDNS: &str = ".local";
+
+/// One internal name found: where, which rule, what it is and how much it weighs.
+#[derive(Debug, Clone)]
+struct Hit {
+    start: usize,
+    end: usize,
+    rule: &'static str,
+    what: &'static str,
+    severity: Severity,
+}
+
 /// The check, compiled once from the policy.
 #[derive(Debug, Clone)]
 pub struct InternalUrls {
     ac: Option<AhoCorasick>,
     kinds: Vec<Kind>,
     public: Vec<String>,
+    networks: Vec<Network>,
     private_ips: bool,
+    /// For org names, org networks and internal-only suffixes in host position.
     severity: Severity,
+    /// For `.local` names and private addresses in host position.
+    local_severity: Severity,
 }
 
 impl InternalUrls {
@@ -124,13 +155,41 @@ impl InternalUrls {
         });
         let mut public = lower(org.public_hosts);
         public.extend(lower(iu.allow_hosts));
+        let severity = policy.severity(Check::InternalUrl);
         InternalUrls {
             ac,
             kinds,
             public,
+            networks: org.networks.unwrap_or_default(),
             private_ips: iu.private_ips.unwrap_or(true),
-            severity: policy.severity(Check::InternalUrl),
+            severity,
+            local_severity: iu.local_severity.unwrap_or(Severity::Warn).min(severity),
         }
+    }
+
+    /// What is flagged, and how, under this policy (for `git outbound policy`).
+    pub fn describe(&self) -> Vec<String> {
+        let count = |k: Kind| self.kinds.iter().filter(|x| **x == k).count();
+        let mut out = vec![format!(
+            "internal-url: {} org domain(s) and {} org network(s), wherever they appear: {}",
+            count(Kind::Domain),
+            self.networks.len(),
+            self.severity.name()
+        )];
+        out.push(format!(
+            "internal-url: {} internal-only suffix(es) in host position: {}, `{MDNS}` names: {}",
+            count(Kind::Suffix),
+            self.severity.name(),
+            self.local_severity.name()
+        ));
+        let private = match self.private_ips {
+            true => self.local_severity.name(),
+            false => "off (private_ips = false)",
+        };
+        out.push(format!(
+            "internal-url: private, link-local and unique-local addresses in host position: {private}"
+        ));
+        out
     }
 
     /// Every internal name in `content` (path and commit are added by the caller).
@@ -142,14 +201,15 @@ impl InternalUrls {
         terms: &Terms,
         syntax: Syntax,
     ) -> Vec<Finding> {
-        let mut hits: Vec<(usize, usize, &'static str, String)> = Vec::new();
+        let mut hits: Vec<Hit> = Vec::new();
         for region in regions {
             self.hits(content, region.clone(), terms, syntax, &mut hits);
         }
-        hits.sort_by_key(|h| (h.0, std::cmp::Reverse(h.1)));
-        hits.dedup_by(|b, a| b.0 >= a.0 && b.1 <= a.1);
+        hits.retain(|h| h.severity != Severity::Off);
+        hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        hits.dedup_by(|b, a| b.start >= a.start && b.end <= a.end);
         hits.into_iter()
-            .map(|(s, e, rule, what)| self.finding(content, index, s, e, rule, what))
+            .map(|h| self.finding(content, index, h))
             .collect()
     }
 
@@ -160,7 +220,7 @@ impl InternalUrls {
         region: Range<usize>,
         terms: &Terms,
         syntax: Syntax,
-        hits: &mut Vec<(usize, usize, &'static str, String)>,
+        hits: &mut Vec<Hit>,
     ) {
         if let Some(ac) = &self.ac {
             for m in
@@ -168,47 +228,74 @@ impl InternalUrls {
             {
                 let kind = self.kinds[m.pattern().as_usize()];
                 let hit = match kind {
-                    Kind::Bucket => bucket(content, m.start()),
+                    Kind::Bucket => bucket(content, m.start()).map(|(start, end)| Hit {
+                        start,
+                        end,
+                        rule: "org-bucket",
+                        what: "storage bucket of the org",
+                        severity: self.severity,
+                    }),
                     _ => self.host(content, m.start(), m.end(), kind).filter(|h| {
                         kind == Kind::Domain
                             || syntax == Syntax::Text
-                            || !code_identifier(content, h.0, h.1)
+                            || !code_identifier(content, h.start, h.end)
                     }),
                 };
                 hits.extend(hit);
             }
         }
-        if self.private_ips {
-            private_addresses(content, region.clone(), hits);
+        if self.private_ips || !self.networks.is_empty() {
+            self.addresses(content, region.clone(), hits);
         }
         for t in terms.find_in(content, region) {
-            hits.push((
-                t.start,
-                t.end,
-                "confidential-term",
-                "confidential term".into(),
-            ));
+            hits.push(Hit {
+                start: t.start,
+                end: t.end,
+                rule: "confidential-term",
+                what: "confidential term",
+                severity: self.severity,
+            });
         }
     }
 
-    fn finding(
-        &self,
-        content: &[u8],
-        index: &LineIndex,
-        start: usize,
-        end: usize,
-        rule: &str,
-        what: String,
-    ) -> Finding {
-        let loc = locate(index, content, start, end);
-        let value = String::from_utf8_lossy(&content[start..end]).into_owned();
-        let confidential = rule == "confidential-term";
+    /// Addresses in the org's networks, wherever they stand; other private, link-local and
+    /// unique-local addresses where a host stands.
+    fn addresses(&self, content: &[u8], region: Range<usize>, hits: &mut Vec<Hit>) {
+        for (start, end, ip, what) in private_addresses(content, region, !self.networks.is_empty())
+        {
+            let hit = |rule, what, severity| Hit {
+                start,
+                end,
+                rule,
+                what,
+                severity,
+            };
+            if self.networks.iter().any(|n| n.contains(ip)) {
+                hits.push(hit(
+                    "org-network",
+                    "address in an org network",
+                    self.severity,
+                ));
+            } else if self.private_ips && what.is_some() && position::is_host(content, start, end) {
+                hits.push(hit(
+                    "private-ip",
+                    what.unwrap_or_default(),
+                    self.local_severity,
+                ));
+            }
+        }
+    }
+
+    fn finding(&self, content: &[u8], index: &LineIndex, h: Hit) -> Finding {
+        let loc = locate(index, content, h.start, h.end);
+        let value = String::from_utf8_lossy(&content[h.start..h.end]).into_owned();
+        let confidential = h.rule == "confidential-term";
         let message = if confidential {
             "confidential term (code name or customer name)".to_string()
         } else {
-            format!("{what}: {value}")
+            format!("{}: {value}", h.what)
         };
-        let mut f = Finding::new(Check::InternalUrl, rule, self.severity, message);
+        let mut f = Finding::new(Check::InternalUrl, h.rule, h.severity, message);
         f.line = Some(loc.line);
         f.column = Some(loc.column);
         f.line_text = Some(loc.line_text);
@@ -227,13 +314,7 @@ impl InternalUrls {
     }
 
     /// Widens a domain or suffix hit to the whole host and decides whether it is one of ours.
-    fn host(
-        &self,
-        content: &[u8],
-        start: usize,
-        end: usize,
-        kind: Kind,
-    ) -> Option<(usize, usize, &'static str, String)> {
+    fn host(&self, content: &[u8], start: usize, end: usize, kind: Kind) -> Option<Hit> {
         let is_host = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_';
         let mut hs = start;
         while hs > 0 && is_host(content[hs - 1]) {
@@ -253,11 +334,8 @@ impl InternalUrls {
         if kind == Kind::Domain && hs < start && content[start - 1] != b'.' {
             return None; // `notbwsys.net` is not under `bwsys.net`
         }
-        if content[hs] == b'.'
-            || content[hs] == b'-'
-            || hs > 0 && content[hs - 1] == b'@' && kind == Kind::Suffix && !in_url(content, hs - 1)
-        {
-            return None; // `.env.local`; an e-mail address under an internal suffix is not a host
+        if content[hs] == b'.' || content[hs] == b'-' {
+            return None; // `.env.local`
         }
         let host = String::from_utf8_lossy(&content[hs..he]).to_ascii_lowercase();
         if self.is_public(&host, content, he)
@@ -267,11 +345,31 @@ impl InternalUrls {
         {
             return None;
         }
-        let (rule, what) = match kind {
-            Kind::Domain => ("internal-host", "host under an org domain"),
-            _ => ("internal-suffix", "host under an internal-only suffix"),
+        let (rule, what, severity) = match kind {
+            Kind::Domain => ("internal-host", "host under an org domain", self.severity),
+            _ if !position::valid_hostname(host.as_bytes())
+                || !position::is_host(content, hs, he) =>
+            {
+                return None;
+            }
+            _ if host.ends_with(MDNS) => (
+                "internal-suffix",
+                "host under the mDNS suffix .local",
+                self.local_severity,
+            ),
+            _ => (
+                "internal-suffix",
+                "host under an internal-only suffix",
+                self.severity,
+            ),
         };
-        Some((hs, he, rule, what.to_string()))
+        Some(Hit {
+            start: hs,
+            end: he,
+            rule,
+            what,
+            severity,
+        })
     }
 
     /// `org.public_hosts`: a host (`docs.acme-corp.com`) or a host with a path prefix.
@@ -379,17 +477,6 @@ fn in_string_or_comment(before: &[u8]) -> bool {
     quote.is_some()
 }
 
-/// Whether the `@` at `at` separates credentials from the host of a URL (`scheme://user:pw@`).
-fn in_url(content: &[u8], at: usize) -> bool {
-    let from = at.saturating_sub(300);
-    let before = &content[from..at];
-    let start = before
-        .iter()
-        .rposition(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'`' | b'<' | b'('))
-        .map_or(0, |i| i + 1);
-    memchr::memmem::find(&before[start..], b"://").is_some()
-}
-
 /// `settings.local`, `config.local`: the local-override naming of configuration files.
 fn is_override_file(host: &str) -> bool {
     const STEMS: &[&str] = &[
@@ -419,7 +506,7 @@ fn is_package_path(host: &str) -> bool {
 }
 
 /// A bucket named with an org prefix, in a storage URL or ARN.
-fn bucket(content: &[u8], start: usize) -> Option<(usize, usize, &'static str, String)> {
+fn bucket(content: &[u8], start: usize) -> Option<(usize, usize)> {
     let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.';
     let mut end = start;
     while end < content.len()
@@ -436,22 +523,20 @@ fn bucket(content: &[u8], start: usize) -> Option<(usize, usize, &'static str, S
         .iter()
         .any(|a| content[end..].starts_with(a.as_bytes()));
     let boundary = start == 0 || !is_name(content[start - 1]) || prefixed;
-    (boundary && (prefixed || suffixed) && end > start).then(|| {
-        (
-            start,
-            end,
-            "org-bucket",
-            "storage bucket of the org".to_string(),
-        )
-    })
+    (boundary && (prefixed || suffixed) && end > start).then_some((start, end))
 }
 
+/// Private, shared, link-local and unique-local addresses in `region`, each with what it is;
+/// with `any_ipv4`, every other IPv4 address too (without a description), for org networks
+/// outside the private ranges.
 fn private_addresses(
     content: &[u8],
     region: Range<usize>,
-    hits: &mut Vec<(usize, usize, &'static str, String)>,
-) {
-    for m in find_within(&IPV4, content, region.clone()) {
+    any_ipv4: bool,
+) -> Vec<(usize, usize, IpAddr, Option<&'static str>)> {
+    let mut out = Vec::new();
+    let re = if any_ipv4 { &*ANY_IPV4 } else { &*IPV4 };
+    for m in find_within(re, content, region.clone()) {
         let before = m.start().checked_sub(1).map(|i| content[i]);
         let after = content.get(m.end()..).unwrap_or(&[]);
         let bad_before = before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'.');
@@ -471,15 +556,17 @@ fn private_addresses(
             || o[0] == 172 && (16..32).contains(&o[1])
             || o[0] == 192 && o[1] == 168
         {
-            "private IPv4 address"
+            Some("private IPv4 address")
         } else if o[0] == 100 && (64..128).contains(&o[1]) {
-            "shared (carrier-grade NAT) address"
+            Some("shared (carrier-grade NAT) address")
         } else if o[0] == 169 && o[1] == 254 {
-            "link-local address"
+            Some("link-local address")
+        } else if any_ipv4 {
+            None
         } else {
             continue;
         };
-        hits.push((m.start(), m.end(), "private-ip", what.to_string()));
+        out.push((m.start(), m.end(), IpAddr::V4(ip), what));
     }
     for m in ipv6_within(content, region) {
         let before = m.start.checked_sub(1).map(|i| content[i]);
@@ -498,13 +585,9 @@ fn private_addresses(
         } else {
             "link-local IPv6 address"
         };
-        hits.push((
-            m.start,
-            m.start + text.len(),
-            "private-ip",
-            what.to_string(),
-        ));
+        out.push((m.start, m.start + text.len(), IpAddr::V6(ip), Some(what)));
     }
+    out
 }
 
 /// The matches of `IPV6` that start within `region` and end by its end, without overlaps,

@@ -6,7 +6,7 @@ use crate::check::CheckSet;
 use crate::cli::{BaselineArgs, PolicyArgs, RulesArgs, ScanArgs};
 use crate::error::Error;
 use crate::exit;
-use crate::finding::Severity;
+use crate::finding::{Check, Severity};
 use crate::git;
 use crate::outcome::{Outcome, exit_code};
 use crate::plan::{self, Destination};
@@ -126,6 +126,12 @@ pub fn show_policy(args: &PolicyArgs) -> Result<u8, Error> {
         policy.rules.rules.len(),
         policy.terms.count
     ));
+    if policy.severity(Check::InternalUrl) != Severity::Off {
+        for line in crate::check::internal_url::InternalUrls::new(&policy).describe() {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
     report::print(&out)?;
     Ok(exit::OK)
 }

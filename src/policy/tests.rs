@@ -156,3 +156,31 @@ fn value_errors_name_the_layer_file_line_and_key() {
     let shown = layers(&[("org.toml", text)]).unwrap_err().to_string();
     assert!(shown.starts_with("'org.toml' line 2"), "{shown}");
 }
+
+#[test]
+fn org_networks_are_read_as_address_ranges() {
+    let org = "[org]\nnetworks = [\"10.20.0.0/16\", \"fd12:3456::/48\", \"192.0.2.7\"]\n";
+    let p = layers(&[("org.toml", org)]).unwrap();
+    let nets = p.raw.org.as_ref().and_then(|o| o.networks.clone()).unwrap();
+    let shown: Vec<String> = nets.iter().map(ToString::to_string).collect();
+    assert_eq!(shown, ["10.20.0.0/16", "fd12:3456::/48", "192.0.2.7/32"]);
+    let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+    assert!(nets[0].contains(ip("10.20.255.1")) && !nets[0].contains(ip("10.21.0.1")));
+    assert!(nets[1].contains(ip("fd12:3456::9")) && !nets[1].contains(ip("10.20.0.1")));
+}
+
+#[test]
+fn a_bad_network_names_the_file_line_and_mistake() {
+    for (value, says) in [
+        ("10.20.0.0/33", "prefix length must be 0 to 32"),
+        ("10.20.1.0/16", "did you mean '10.20.0.0/16'"),
+        ("acme.internal", "expected an address range"),
+    ] {
+        let org = format!("[org]\nname = \"Acme\"\nnetworks = [\"{value}\"]\n");
+        let err = layers(&[("org.toml", &org)]).unwrap_err().to_string();
+        assert!(
+            err.contains("'org.toml' line 3") && err.contains(says),
+            "{value}: {err}"
+        );
+    }
+}

@@ -104,6 +104,13 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "fixme",
     "todo",
     "lorem",
+    "fake",
+    "foobar",
+    "mysecret",
+    "mypassword",
+    "notreal",
+    "not_real",
+    "not-real",
 ];
 
 /// Templates and stand-ins: `${X}`, `{{ .Values.x }}`, `<token>`, `%(x)s`, `xxxx`, `changeme`…
@@ -236,18 +243,8 @@ fn plausible_literal(secret: &[u8], line: &[u8]) -> bool {
         return false;
     }
     let s = secret;
-    let is_ident_char = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
-    // An environment variable name or a dotted identifier: `DB_PASSWORD`, `config.secret`,
-    // `process.env.TOKEN`, a function call.
-    let upper_ident = s
-        .iter()
-        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_');
-    let dotted = s
-        .split(|&b| b == b'.')
-        .all(|p| !p.is_empty() && p.iter().all(is_ident_char))
-        && s.contains(&b'.')
-        && !s.iter().any(u8::is_ascii_digit);
-    if upper_ident || dotted || s.contains(&b'(') {
+    // An environment variable name, a name in code, a function call.
+    if code_name(s) || s.contains(&b'(') {
         return false;
     }
     // Paths and URLs without credentials.
@@ -275,6 +272,65 @@ fn plausible_literal(secret: &[u8], line: &[u8]) -> bool {
         return false;
     }
     !is_uuid(s)
+}
+
+/// A name in code rather than a literal: a constant (`DB_PASSWORD`, `PROTOCOL_VERSION_1`), a
+/// path (`cargo_credential::PROTOCOL_VERSION_1`, `a::B_C`, and its tail `:B_C` when the rule
+/// took the first colon for a separator), a member access (`config.secret`, `self.token_v2`,
+/// `opts->auth_key`) or an identifier made of words (`OSSL_STORE_INFO_get1_PKEY`).
+pub fn code_name(value: &[u8]) -> bool {
+    let core_len = value
+        .iter()
+        .rposition(|b| !matches!(b, b',' | b';' | b')' | b']'))
+        .map_or(0, |i| i + 1);
+    let v = &value[..core_len];
+    let path = v.starts_with(b":") || memchr::memmem::find(v, b"::").is_some();
+    let parts: Vec<&[u8]> = v
+        .split(|&b| b == b':' || b == b'.' || b == b'>')
+        .map(|p| p.strip_suffix(b"-").unwrap_or(p))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let ident = |p: &[u8]| {
+        (p[0].is_ascii_alphabetic() || p[0] == b'_')
+            && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    if parts.is_empty() || !parts.iter().all(|p| ident(p)) {
+        return false;
+    }
+    let constant = |p: &[u8]| {
+        p.iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+    };
+    match parts.len() {
+        1 => constant(parts[0]) || word_identifier(parts[0]),
+        // A member access names short fields; long random runs between dots are key material
+        // (`k3.secret.<64 characters>`, JWTs).
+        _ => path || parts.iter().all(|p| p.len() <= 30),
+    }
+}
+
+/// Three or more words joined by `_`, each upper case, lower case or camel case, with
+/// digits only at its end (`OSSL_STORE_INFO_get1_PKEY`, `PEM_read_bio_PrivateKey_v2`): how
+/// people name things, where random key material mixes cases at random inside its runs.
+fn word_identifier(p: &[u8]) -> bool {
+    let words: Vec<&[u8]> = p.split(|&b| b == b'_').filter(|w| !w.is_empty()).collect();
+    words.len() >= 3
+        && words.iter().all(|w| {
+            let letters = w.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            let (l, d) = w.split_at(letters);
+            letters > 0
+                && (written_word(l) || l.iter().all(u8::is_ascii_uppercase))
+                && d.iter().all(u8::is_ascii_digit)
+        })
+}
+
+/// Letters that read as written words: lower case, or capitalised words run together
+/// (`read`, `Private`, `PrivateKey`, `getValue`); an upper-case letter never follows another.
+fn written_word(l: &[u8]) -> bool {
+    !l.is_empty()
+        && l.windows(2)
+            .all(|w| !(w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase()))
+        && l.last().is_some_and(u8::is_ascii_lowercase)
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -389,5 +445,33 @@ mod tests {
             assert!(!plausible_literal(v.as_bytes(), line), "{v}");
         }
         assert!(plausible_literal(b"hR8kq2Lw9zPq", line));
+    }
+
+    #[test]
+    fn paths_constants_and_member_accesses_are_names_not_values() {
+        for v in [
+            "cargo_credential::PROTOCOL_VERSION_1",
+            ":PROTOCOL_VERSION_1,",
+            "a::B_C",
+            "foo.bar",
+            "self.token_v2;",
+            "opts->auth_key",
+            "SOME_CONSTANT",
+            "KEY_SIZE_256",
+            "OSSL_STORE_INFO_get1_PKEY",
+            "PEM_read_bio_PrivateKey_v2",
+            "Secrets::DbPassword2",
+        ] {
+            assert!(code_name(v.as_bytes()), "{v}");
+        }
+        for v in [
+            "hR8kq2Lw9zPq4Tx",
+            "Zq3_kT9_vLm2Xw8",
+            "k3.secret.fNYVuMvBgOlljt9TDohnaYLblghqaHoQquVZwgR6X12cBFHZLFsaU3q7X3k1Zn36",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            "s3cr3t-Pa55w0rd",
+        ] {
+            assert!(!code_name(v.as_bytes()), "{v}");
+        }
     }
 }

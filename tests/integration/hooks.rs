@@ -280,12 +280,26 @@ fn secret_in_commit_message_blocks() {
 }
 
 #[test]
-fn internal_ip_in_commit_message_blocks() {
+fn internal_host_in_commit_message_blocks() {
     let t = installed();
     t.write("README.md", "# demo\n");
     t.git(&["add", "README.md"]);
-    let out = commit(&t, &["-m", "Point the client at 10.141.214.209"]);
+    let out = commit(&t, &["-m", "Point the client at db-7.prod.corp:5432"]);
     assert!(!out.status.success(), "expected a refusal:\n{}", text(&out));
+    assert!(
+        stderr(&out).contains("internal-url/internal-suffix"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn private_address_in_commit_message_warns_without_blocking() {
+    let t = installed();
+    t.write("README.md", "# demo\n");
+    t.git(&["add", "README.md"]);
+    let out = commit(&t, &["-m", "Point the client at 10.141.214.209:5432"]);
+    assert_ok(&out);
     assert!(
         stderr(&out).contains("internal-url/private-ip"),
         "{}",

@@ -27,6 +27,23 @@ fn found(text: &str) -> Vec<(String, String)> {
     .collect()
 }
 
+/// Rule, value and severity of each finding.
+fn graded(text: &str, policy: &str) -> Vec<(String, String, Severity)> {
+    let policy = Policy::from_text("org.toml", policy).unwrap();
+    let urls = InternalUrls::new(&policy);
+    let content = text.as_bytes();
+    urls.check(
+        content,
+        &whole(content.len()),
+        &LineIndex::new(content),
+        &policy.terms,
+        Syntax::Text,
+    )
+    .into_iter()
+    .map(|f| (f.rule, f.value.unwrap(), f.severity))
+    .collect()
+}
+
 #[test]
 fn internal_names_are_flagged() {
     let cases = [
@@ -46,22 +63,26 @@ fn internal_names_are_flagged() {
             "bastion.prod.corp",
         ),
         (
-            "printer: printer-3f4.lan",
+            "printer_host: printer-3f4.lan",
             "internal-suffix",
             "printer-3f4.lan",
         ),
         (
-            "gitea5.home.arpa is down.",
+            "see https://gitea5.home.arpa/ first.",
             "internal-suffix",
             "gitea5.home.arpa",
         ),
         ("host = \"10.141.214.209\"", "private-ip", "10.141.214.209"),
         ("http://192.168.1.20:8080/", "private-ip", "192.168.1.20"),
         ("addr: 172.24.219.233", "private-ip", "172.24.219.233"),
-        ("cgnat 100.64.3.4 peer", "private-ip", "100.64.3.4"),
-        ("meta 169.254.52.144", "private-ip", "169.254.52.144"),
+        ("peer=100.64.3.4", "private-ip", "100.64.3.4"),
         (
-            "v6: fd67:1f80:51b1::f1c",
+            "metadata_url: http://169.254.52.144/",
+            "private-ip",
+            "169.254.52.144",
+        ),
+        (
+            "peer_addr: fd67:1f80:51b1::f1c",
             "private-ip",
             "fd67:1f80:51b1::f1c",
         ),
@@ -70,8 +91,8 @@ fn internal_names_are_flagged() {
             "private-ip",
             "fe80::1ff:fe23:4567:890a",
         ),
-        ("FEA0::1FF:FE23 upper", "private-ip", "FEA0::1FF:FE23"),
-        ("fd12:3456:789a::1 opens", "private-ip", "fd12:3456:789a::1"),
+        ("ip=FEA0::1FF:FE23", "private-ip", "FEA0::1FF:FE23"),
+        ("ping fd12:3456:789a::1", "private-ip", "fd12:3456:789a::1"),
         ("ip=fdff:3456::1", "private-ip", "fdff:3456::1"),
         (
             "s3://acme-prod-terraform-state/x",
@@ -93,6 +114,7 @@ fn internal_names_are_flagged() {
             "internal-suffix",
             "pihole7.lan",
         ),
+        ("mail ops@mail.corp today", "internal-suffix", "mail.corp"),
     ];
     for (text, rule, value) in cases {
         assert_eq!(
@@ -103,7 +125,11 @@ fn internal_names_are_flagged() {
     }
     let ip = |v: &str| ("private-ip".to_string(), v.to_string());
     assert_eq!(
-        found("fd00::1,fe80::2 fc00:1::3"),
+        found("dns = [fd00::1,fe80::2 fc00:1::3]"),
+        vec![ip("fd00::1"), ip("fe80::2"), ip("fc00:1::3")]
+    );
+    assert_eq!(
+        found("ping fd00::1\nping fe80::2\nping fc00:1::3"),
         vec![ip("fd00::1"), ip("fe80::2"), ip("fc00:1::3")]
     );
 }
@@ -116,7 +142,7 @@ fn public_reserved_and_look_alike_names_are_not_flagged() {
         "https://api.acme.internal-tools.dev/v1",
         "notacme-corp.com",
         "localhost:8080 127.0.0.1 0.0.0.0 ::1",
-        "doc ranges 192.0.2.1 198.51.100.7 203.0.113.9 2001:db8::1",
+        "host: 192.0.2.1 ip=198.51.100.7 203.0.113.9 2001:db8::1",
         "public 8.8.8.8 and 1.1.1.1",
         "version 10.2.1 and 1.10.0.3-beta",
         "host.docker.internal metadata.google.internal gateway.docker.internal",
@@ -124,7 +150,6 @@ fn public_reserved_and_look_alike_names_are_not_flagged() {
         "kotlinx.coroutines.internal",
         "configFile: \"settings.local\"",
         "color: #fe80aa",
-        "user@mail.corp wrote",
         "my-service.default.svc.cluster.local",
         "example.com test.example foo.test bar.invalid",
         "bucket named acme-prod without a storage context",
@@ -132,6 +157,77 @@ fn public_reserved_and_look_alike_names_are_not_flagged() {
     for text in cases {
         assert_eq!(found(text), Vec::<(String, String)>::new(), "{text}");
     }
+}
+
+#[test]
+fn suffixes_and_private_addresses_count_only_where_a_host_stands() {
+    for text in [
+        "gitea5.home.arpa is down.",
+        "cgnat 100.64.3.4 peer",
+        "/* 10.1.1.4 step 2b */",
+        "see section 10.3.1.1",
+        "color.branch.local",
+        "git add A.internal",
+        "Cc: Tianyu.Lan@microsoft.com",
+        "https://lore.kernel.org/git/Y2x.1@nand.local/",
+        "fd12:3456:789a::1 opens",
+    ] {
+        assert_eq!(found(text), Vec::<(String, String)>::new(), "{text}");
+    }
+}
+
+#[test]
+fn evidence_decides_severity() {
+    use Severity::{Block, Warn};
+    let g = |rule: &str, v: &str, s| (rule.to_string(), v.to_string(), s);
+    assert_eq!(
+        graded(
+            "url: https://db.corp/ url: https://nas.local/ ip=10.1.2.3",
+            ""
+        ),
+        vec![
+            g("internal-suffix", "db.corp", Block),
+            g("internal-suffix", "nas.local", Warn),
+            g("private-ip", "10.1.2.3", Warn),
+        ]
+    );
+    // The org's own networks block wherever their addresses appear; other private
+    // addresses keep their weight.
+    let org = "[org]\nnetworks = [\"10.20.0.0/16\", \"fd12:3456::/48\", \"198.51.100.0/24\"]\n";
+    assert_eq!(
+        graded(
+            "/* 10.20.1.4 step 2 */ fd12:3456::9 198.51.100.7 host=10.30.0.1 10.30.0.2",
+            org
+        ),
+        vec![
+            g("org-network", "10.20.1.4", Block),
+            g("org-network", "fd12:3456::9", Block),
+            g("org-network", "198.51.100.7", Block),
+            g("private-ip", "10.30.0.1", Warn),
+        ]
+    );
+    // `[internal_url]` keys: the weaker evidence raised, or the check lowered as a whole.
+    let raised = "[internal_url]\nlocal_severity = \"block\"\n";
+    assert_eq!(
+        graded("ip=10.1.2.3", raised),
+        vec![g("private-ip", "10.1.2.3", Block)]
+    );
+    let lowered = "[internal_url]\nseverity = \"warn\"\nlocal_severity = \"block\"\n";
+    assert_eq!(
+        graded("url: https://db.corp/ ip=10.1.2.3", lowered),
+        vec![
+            g("internal-suffix", "db.corp", Warn),
+            g("private-ip", "10.1.2.3", Warn),
+        ]
+    );
+    let quiet = "[internal_url]\nlocal_severity = \"off\"\nprivate_ips = false\n";
+    assert_eq!(
+        graded(
+            "url: https://db.corp/ https://nas.local/ ip=10.1.2.3",
+            quiet
+        ),
+        vec![g("internal-suffix", "db.corp", Block)]
+    );
 }
 
 #[test]
