@@ -77,7 +77,7 @@ impl<'p> Engine<'p> {
             checks: on,
             dco,
             project,
-            urls: InternalUrls::new(policy),
+            urls: InternalUrls::new(&policy.internal_url),
         }
     }
 

@@ -15,7 +15,12 @@
 //! suffixes get `internal_url.severity`; `.local` (mDNS) names and private addresses, which
 //! every home network and documentation example uses, get `internal_url.local_severity`.
 
+mod network;
 mod position;
+mod terms;
+
+pub use network::Network;
+pub use terms::{TermMatch, Terms};
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
@@ -26,8 +31,6 @@ use regex::bytes::Regex;
 
 use super::{LineIndex, locate};
 use crate::finding::{Check, Finding, Sensitivity, Severity};
-use crate::policy::file::Network;
-use crate::policy::{Policy, Terms};
 
 /// Internal names that every installation of some product shares: not the org's own.
 const UNIVERSAL: &[&str] = &[
@@ -103,6 +106,27 @@ struct Hit {
     severity: Severity,
 }
 
+/// What the check looks for: `[org]` and `[internal_url]`, validated by the policy.
+#[derive(Debug, Clone)]
+pub struct InternalUrlOptions {
+    /// `org.domains`: hosts under them are the org's own, wherever they appear.
+    pub domains: Vec<String>,
+    /// `internal_url.suffixes`: internal-only top-level names, in host position.
+    pub suffixes: Vec<String>,
+    /// `org.bucket_prefixes`.
+    pub bucket_prefixes: Vec<String>,
+    /// `org.public_hosts` and `internal_url.allow_hosts`: fine to name.
+    pub public_hosts: Vec<String>,
+    /// `org.networks`.
+    pub networks: Vec<Network>,
+    /// `internal_url.private_ips`.
+    pub private_ips: bool,
+    /// The check's severity.
+    pub severity: Severity,
+    /// `internal_url.local_severity`: `.local` names and private addresses.
+    pub local_severity: Severity,
+}
+
 /// The check, compiled once from the policy.
 #[derive(Debug, Clone)]
 pub struct InternalUrls {
@@ -118,23 +142,15 @@ pub struct InternalUrls {
 }
 
 impl InternalUrls {
-    pub fn new(policy: &Policy) -> InternalUrls {
-        let raw = &policy.raw;
-        let iu = raw.internal_url.clone().unwrap_or_default();
-        let org = raw.org.clone().unwrap_or_default();
+    pub fn new(opts: &InternalUrlOptions) -> InternalUrls {
         let mut patterns: Vec<String> = Vec::new();
         let mut kinds = Vec::new();
-        let lower = |v: Option<Vec<String>>| {
-            v.unwrap_or_default()
-                .into_iter()
-                .map(|s| s.to_ascii_lowercase())
-                .collect::<Vec<_>>()
-        };
-        for d in lower(org.domains) {
+        let lower = |v: &[String]| v.iter().map(|s| s.to_ascii_lowercase()).collect::<Vec<_>>();
+        for d in lower(&opts.domains) {
             patterns.push(d);
             kinds.push(Kind::Domain);
         }
-        for s in lower(iu.suffixes) {
+        for s in lower(&opts.suffixes) {
             patterns.push(if s.starts_with('.') {
                 s
             } else {
@@ -142,7 +158,7 @@ impl InternalUrls {
             });
             kinds.push(Kind::Suffix);
         }
-        for b in lower(org.bucket_prefixes) {
+        for b in lower(&opts.bucket_prefixes) {
             patterns.push(b);
             kinds.push(Kind::Bucket);
         }
@@ -153,17 +169,15 @@ impl InternalUrls {
                 .build(&patterns)
                 .expect("literal patterns always build")
         });
-        let mut public = lower(org.public_hosts);
-        public.extend(lower(iu.allow_hosts));
-        let severity = policy.severity(Check::InternalUrl);
+        let severity = opts.severity;
         InternalUrls {
             ac,
             kinds,
-            public,
-            networks: org.networks.unwrap_or_default(),
-            private_ips: iu.private_ips.unwrap_or(true),
+            public: lower(&opts.public_hosts),
+            networks: opts.networks.clone(),
+            private_ips: opts.private_ips,
             severity,
-            local_severity: iu.local_severity.unwrap_or(Severity::Warn).min(severity),
+            local_severity: opts.local_severity.min(severity),
         }
     }
 

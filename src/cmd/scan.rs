@@ -127,7 +127,7 @@ pub fn show_policy(args: &PolicyArgs) -> Result<u8, Error> {
         policy.terms.count
     ));
     if policy.severity(Check::InternalUrl) != Severity::Off {
-        for line in crate::check::internal_url::InternalUrls::new(&policy).describe() {
+        for line in crate::check::internal_url::InternalUrls::new(&policy.internal_url).describe() {
             out.push_str(&line);
             out.push('\n');
         }

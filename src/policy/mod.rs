@@ -4,7 +4,6 @@
 //! tables, then one step builds the `Policy` the checks use.
 
 pub mod file;
-mod terms;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
@@ -12,8 +11,8 @@ use std::path::{Path, PathBuf};
 use globset::GlobMatcher;
 
 pub use file::{DcoRequire, PolicyFile, path_glob};
-pub use terms::Terms;
 
+use crate::check::internal_url::{InternalUrlOptions, Terms};
 use crate::error::Error;
 use crate::finding::{Check, Finding, Severity};
 use crate::rules::{self, Rule, RuleSet};
@@ -120,6 +119,8 @@ pub struct Policy {
     pub artifact: crate::check::artifact::ArtifactOptions,
     /// `[approval]` with `org.email_domains`; in force only when the policy has `[approval]`.
     pub approval: crate::approval::ApprovalOptions,
+    /// `[org]` and `[internal_url]`, as the internal-url check reads them.
+    pub internal_url: InternalUrlOptions,
     /// `[hooks]`.
     pub hooks: HooksOptions,
     /// `[spdx]` keys that only `fix spdx` reads.
@@ -543,7 +544,10 @@ fn finish(
         .as_ref()
         .and_then(|o| o.confidential_terms_file.as_ref())
     {
-        Some(f) => Terms::load(Path::new(f))?,
+        Some(f) => {
+            let text = std::fs::read_to_string(f).map_err(|e| Error::io(f, e))?;
+            Terms::parse(f, &text)?
+        }
         None => Terms::default(),
     };
     let baseline = match &raw.baseline {
@@ -576,6 +580,7 @@ fn finish(
     let spdx = spdx_options(&raw)?;
     let artifact = artifact_options(&raw)?;
     let approval = approval_options(&raw);
+    let internal_url = internal_url_options(&raw);
     let h = raw.hooks.clone().unwrap_or_default();
     let hooks = HooksOptions {
         time_budget: h.time_budget.unwrap_or(60),
@@ -599,11 +604,31 @@ fn finish(
         spdx,
         artifact,
         approval,
+        internal_url,
         hooks,
         spdx_fix,
         exclude,
         internal_remotes,
     })
+}
+
+/// The internal-url options of `[org]` and `[internal_url]`.
+fn internal_url_options(raw: &PolicyFile) -> InternalUrlOptions {
+    let iu = raw.internal_url.clone().unwrap_or_default();
+    let org = raw.org.clone().unwrap_or_default();
+    let mut public_hosts = org.public_hosts.unwrap_or_default();
+    public_hosts.extend(iu.allow_hosts.unwrap_or_default());
+    let severity = iu.severity.unwrap_or(Severity::Block);
+    InternalUrlOptions {
+        domains: org.domains.unwrap_or_default(),
+        suffixes: iu.suffixes.unwrap_or_default(),
+        bucket_prefixes: org.bucket_prefixes.unwrap_or_default(),
+        public_hosts,
+        networks: org.networks.unwrap_or_default(),
+        private_ips: iu.private_ips.unwrap_or(true),
+        severity,
+        local_severity: iu.local_severity.unwrap_or(Severity::Warn),
+    }
 }
 
 /// The approval options of `[approval]` and `org.email_domains`.

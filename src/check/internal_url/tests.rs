@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::check::LineIndex;
+use crate::policy::Policy;
 use crate::rules::whole;
 
 const ORG: &str = r#"
@@ -13,7 +14,7 @@ bucket_prefixes = ["acme-"]
 
 fn found(text: &str) -> Vec<(String, String)> {
     let policy = Policy::from_text("org.toml", ORG).unwrap();
-    let urls = InternalUrls::new(&policy);
+    let urls = InternalUrls::new(&policy.internal_url);
     let content = text.as_bytes();
     urls.check(
         content,
@@ -30,7 +31,7 @@ fn found(text: &str) -> Vec<(String, String)> {
 /// Rule, value and severity of each finding.
 fn graded(text: &str, policy: &str) -> Vec<(String, String, Severity)> {
     let policy = Policy::from_text("org.toml", policy).unwrap();
-    let urls = InternalUrls::new(&policy);
+    let urls = InternalUrls::new(&policy.internal_url);
     let content = text.as_bytes();
     urls.check(
         content,
@@ -233,7 +234,7 @@ fn evidence_decides_severity() {
 #[test]
 fn member_accesses_in_code_are_not_hosts_but_strings_urls_and_comments_are() {
     let policy = Policy::from_text("org.toml", ORG).unwrap();
-    let urls = InternalUrls::new(&policy);
+    let urls = InternalUrls::new(&policy.internal_url);
     let found = |text: &str| {
         let c = text.as_bytes();
         urls.check(

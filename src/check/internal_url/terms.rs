@@ -5,7 +5,6 @@
 //! words with one aho-corasick automaton, however many there are.
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use sha2::{Digest, Sha256};
@@ -31,11 +30,6 @@ pub struct TermMatch {
 }
 
 impl Terms {
-    pub fn load(path: &Path) -> Result<Terms, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Terms::parse(&path.display().to_string(), &text)
-    }
-
     pub fn parse(origin: &str, text: &str) -> Result<Terms, Error> {
         let mut plain = Vec::new();
         let mut hashed = HashSet::new();
