@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::report::Format;
-
 #[derive(Debug, Parser)]
 #[command(
     name = "git-outbound",
@@ -212,4 +210,13 @@ impl HookName {
 pub enum FixTarget {
     /// Insert missing SPDX headers.
     Spdx,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+    Sarif,
 }

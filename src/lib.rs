@@ -22,6 +22,7 @@ pub mod cmd;
 pub mod error;
 pub mod finding;
 pub mod git;
+pub mod glob;
 pub mod hook;
 pub mod install;
 pub mod message;

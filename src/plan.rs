@@ -203,3 +203,12 @@ pub fn message(
         project: Project::default(),
     }
 }
+
+/// The approval findings of one push to an external remote: the evidence, then the decision.
+pub fn approval_findings(
+    repo: &git2::Repository,
+    push: &crate::approval::Push,
+    opts: &crate::approval::ApprovalOptions,
+) -> Vec<crate::finding::Finding> {
+    crate::check::approval::check(push, opts, crate::approval::evidence(repo, push, opts))
+}

@@ -147,15 +147,6 @@ pub fn evidence<'o>(
     }
 }
 
-/// The approval findings of one push to an external remote: the evidence, then the decision.
-pub fn findings(
-    repo: &git2::Repository,
-    push: &Push,
-    opts: &ApprovalOptions,
-) -> Vec<crate::finding::Finding> {
-    crate::check::approval::check(push, opts, evidence(repo, push, opts))
-}
-
 /// Today's date (UTC) as `YYYY-MM-DD`.
 pub fn today() -> String {
     let secs = std::time::SystemTime::now()

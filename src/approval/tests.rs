@@ -4,6 +4,7 @@
 use super::testutil;
 use super::*;
 use crate::finding::Severity;
+use crate::plan::approval_findings as findings;
 use std::path::Path;
 
 const DEST: &str = "github.com/upstream/project";

@@ -133,7 +133,7 @@ pub fn triggers(push: &Push, opts: &ApprovalOptions) -> Result<Vec<Trigger>, Str
 fn path_globs(patterns: &[String]) -> Result<(GlobSet, GlobSet), String> {
     let (mut paths, mut names) = (GlobSetBuilder::new(), GlobSetBuilder::new());
     for pattern in patterns {
-        let glob = crate::policy::path_glob(pattern)
+        let glob = crate::glob::path_glob(pattern)
             .map_err(|e| format!("approval.restricted_paths: bad glob '{pattern}': {e}"))?;
         if !pattern.contains('/') {
             names.add(glob.clone());

@@ -71,9 +71,11 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     if to == Destination::External && approval_on {
         let has_refs = !tracking.is_empty() || updates.iter().any(|u| !git::is_zero(&u.old));
         let push = push::summary(&repo, &destination, has_refs, &updates[0], &out.commits)?;
-        outcome
-            .findings
-            .extend(crate::approval::findings(&repo, &push, &policy.approval));
+        outcome.findings.extend(crate::plan::approval_findings(
+            &repo,
+            &push,
+            &policy.approval,
+        ));
         finding::sort(&mut outcome.findings);
     }
     let ids: Vec<String> = out.commits.iter().map(Oid::to_string).collect();

@@ -166,5 +166,9 @@ fn approval(
         .and_then(|c| c.get_string("outbound.destination").ok())
         .unwrap_or_else(|| git::root(repo).display().to_string());
     let push = push::summary(repo, &destination, has_refs, first, &out.commits)?;
-    Ok(crate::approval::findings(repo, &push, &policy.approval))
+    Ok(crate::plan::approval_findings(
+        repo,
+        &push,
+        &policy.approval,
+    ))
 }

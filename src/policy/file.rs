@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::check::internal_url::Network;
 use crate::finding::Severity;
+use crate::glob::path_glob;
 use crate::rules::RuleFile;
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -185,14 +186,6 @@ pub struct LockFile {
 /// A glob, checked when read.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Glob(pub String);
-
-/// A glob over `/`-separated relative paths, as every path glob of a policy is read: `*` stays
-/// within a folder, `**` crosses folders.
-pub fn path_glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
-    globset::GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .build()
-}
 
 impl<'de> Deserialize<'de> for Glob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Glob, D::Error> {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use globset::GlobMatcher;
 
-pub use file::{DcoRequire, PolicyFile, path_glob};
+pub use file::{DcoRequire, PolicyFile};
 
 use crate::check::internal_url::{InternalUrlOptions, Terms};
 use crate::error::Error;
@@ -487,7 +487,7 @@ fn record_origins(key: &str, v: &toml::Value, layer: &str, origins: &mut BTreeMa
 }
 
 fn glob(pattern: &str) -> Result<GlobMatcher, Error> {
-    file::path_glob(pattern)
+    crate::glob::path_glob(pattern)
         .map(|g| g.compile_matcher())
         .map_err(|e| Error::Config {
             file: "policy".into(),
@@ -675,7 +675,7 @@ fn artifact_options(raw: &PolicyFile) -> Result<crate::check::artifact::Artifact
         .data_paths
         .unwrap_or_default()
         .iter()
-        .map(|g| file::path_glob(&g.0))
+        .map(|g| crate::glob::path_glob(&g.0))
         .collect::<Result<Vec<_>, _>>()
         .and_then(globset::GlobSet::new)
         .map_err(|e| Error::Config {

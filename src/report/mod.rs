@@ -11,14 +11,7 @@ use std::io::{IsTerminal, Write};
 
 use crate::outcome::Outcome;
 
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Format {
-    #[default]
-    Human,
-    Json,
-    Sarif,
-}
+pub use crate::cli::Format;
 
 /// How to print.
 #[derive(Debug, Clone, Copy)]

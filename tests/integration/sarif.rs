@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use git_outbound::approval::{self, ApprovalOptions, Push, PushedCommit, Standing};
+use git_outbound::approval::{ApprovalOptions, Push, PushedCommit, Standing};
 use git_outbound::outcome::Outcome;
 use git_outbound::report::{self, Format, Style};
 
@@ -86,7 +86,7 @@ fn approval_sarif(t: &TestRepo) -> Vec<u8> {
         ..ApprovalOptions::default()
     };
     let outcome = Outcome {
-        findings: approval::findings(&repo, &push, &opts),
+        findings: git_outbound::plan::approval_findings(&repo, &push, &opts),
         ..Outcome::default()
     };
     let style = Style {

@@ -214,7 +214,7 @@ fn json_and_text_are_datasets_only_under_data_paths() {
     let mut opts = ArtifactOptions::default();
     assert!(check_file("datasets/a/b.json", text, false, &opts).is_empty());
     opts.data_paths =
-        globset::GlobSet::new([crate::policy::path_glob("datasets/**").expect("a glob")])
+        globset::GlobSet::new([crate::glob::path_glob("datasets/**").expect("a glob")])
             .expect("a glob set");
     assert_eq!(
         outcome(&check_file("datasets/a/b.json", text, false, &opts)),

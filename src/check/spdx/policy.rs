@@ -142,7 +142,7 @@ fn glob_set(patterns: &[String]) -> Result<GlobSet, String> {
         } else {
             format!("**/{p}")
         };
-        let glob = crate::policy::path_glob(&full).map_err(|e| format!("'{p}': {e}"))?;
+        let glob = crate::glob::path_glob(&full).map_err(|e| format!("'{p}': {e}"))?;
         set.add(glob);
     }
     set.build().map_err(|e| e.to_string())
