@@ -147,10 +147,29 @@ pub fn stream_member_name(name: &str) -> String {
     }
 }
 
-/// Decompressed bytes that may still be produced while opening one top-level file.
-#[derive(Debug, Clone, Copy)]
+/// Decompressed bytes that may still be produced while opening one top-level file, shared by
+/// every container nested in it.
+#[derive(Debug)]
 pub struct Budget {
-    pub remaining: u64,
+    remaining: std::cell::Cell<u64>,
+}
+
+impl Budget {
+    pub fn new(bytes: u64) -> Budget {
+        Budget {
+            remaining: std::cell::Cell::new(bytes),
+        }
+    }
+
+    /// Bytes that may still be produced.
+    pub fn remaining(&self) -> u64 {
+        self.remaining.get()
+    }
+
+    fn spend(&self, bytes: u64) {
+        self.remaining
+            .set(self.remaining.get().saturating_sub(bytes));
+    }
 }
 
 /// Receives the members of a container, one at a time.
@@ -173,7 +192,7 @@ pub fn open(
     kind: Kind,
     name: &str,
     data: &[u8],
-    budget: &mut Budget,
+    budget: &Budget,
     visitor: &mut dyn Visitor,
 ) -> Result<(), String> {
     match kind {
@@ -190,7 +209,7 @@ pub fn open(
 }
 
 /// Decompresses a single stream within the budget and the ratio limit.
-fn decompress(kind: Kind, data: &[u8], budget: &mut Budget) -> Result<Vec<u8>, String> {
+fn decompress(kind: Kind, data: &[u8], budget: &Budget) -> Result<Vec<u8>, String> {
     let reader: Box<dyn Read + '_> = match kind {
         Kind::Gzip => Box::new(flate2::read::MultiGzDecoder::new(data)),
         Kind::Zlib => Box::new(flate2::read::ZlibDecoder::new(data)),
@@ -211,8 +230,8 @@ fn decompress(kind: Kind, data: &[u8], budget: &mut Budget) -> Result<Vec<u8>, S
 
 /// Reads `reader` to its end within the budget and the ratio limit; `packed` is the size of
 /// the compressed input.
-fn read_bounded(reader: impl Read, packed: u64, budget: &mut Budget) -> Result<Vec<u8>, String> {
-    let limit = budget.remaining.min(
+fn read_bounded(reader: impl Read, packed: u64, budget: &Budget) -> Result<Vec<u8>, String> {
+    let limit = budget.remaining().min(
         packed
             .saturating_mul(MAX_RATIO)
             .max(RATIO_FLOOR)
@@ -221,10 +240,10 @@ fn read_bounded(reader: impl Read, packed: u64, budget: &mut Budget) -> Result<V
     let mut out = Vec::new();
     let read = reader.take(limit.saturating_add(1)).read_to_end(&mut out);
     let len = out.len() as u64;
-    if len > budget.remaining {
+    if len > budget.remaining() {
         return Err(format!(
             "it unpacks to more than the {} bytes left to scan",
-            budget.remaining
+            budget.remaining()
         ));
     }
     if len >= limit {
@@ -233,11 +252,11 @@ fn read_bounded(reader: impl Read, packed: u64, budget: &mut Budget) -> Result<V
         ));
     }
     read.map_err(|e| format!("it cannot be unpacked ({e})"))?;
-    budget.remaining -= len;
+    budget.spend(len);
     Ok(out)
 }
 
-fn open_zip(data: &[u8], budget: &mut Budget, visitor: &mut dyn Visitor) -> Result<(), String> {
+fn open_zip(data: &[u8], budget: &Budget, visitor: &mut dyn Visitor) -> Result<(), String> {
     let mut archive =
         zip::ZipArchive::new(Cursor::new(data)).map_err(|e| format!("it cannot be read ({e})"))?;
     if archive.len() > MAX_MEMBERS {
@@ -263,7 +282,7 @@ fn open_zip(data: &[u8], budget: &mut Budget, visitor: &mut dyn Visitor) -> Resu
         }
         let packed = file.compressed_size();
         let mut out = Vec::new();
-        let limit = budget.remaining.min(
+        let limit = budget.remaining().min(
             packed
                 .saturating_mul(MAX_RATIO)
                 .max(RATIO_FLOOR)
@@ -273,10 +292,10 @@ fn open_zip(data: &[u8], budget: &mut Budget, visitor: &mut dyn Visitor) -> Resu
             .take(limit.saturating_add(1))
             .read_to_end(&mut out);
         let len = out.len() as u64;
-        let result = if len > budget.remaining {
+        let result = if len > budget.remaining() {
             Err(format!(
                 "it unpacks to more than the {} bytes left to scan",
-                budget.remaining
+                budget.remaining()
             ))
         } else if len >= limit {
             Err(format!(
@@ -293,7 +312,7 @@ fn open_zip(data: &[u8], budget: &mut Budget, visitor: &mut dyn Visitor) -> Resu
         drop(file);
         match result {
             Ok(()) => {
-                budget.remaining -= len;
+                budget.spend(len);
                 visitor.member(&name, &out);
             }
             Err(why) => visitor.unreadable(&name, why),
@@ -302,7 +321,7 @@ fn open_zip(data: &[u8], budget: &mut Budget, visitor: &mut dyn Visitor) -> Resu
     Ok(())
 }
 
-fn open_tar(data: &[u8], budget: &mut Budget, visitor: &mut dyn Visitor) -> Result<(), String> {
+fn open_tar(data: &[u8], budget: &Budget, visitor: &mut dyn Visitor) -> Result<(), String> {
     let mut archive = tar::Archive::new(Cursor::new(data));
     let entries = archive
         .entries()
@@ -324,12 +343,12 @@ fn open_tar(data: &[u8], budget: &mut Budget, visitor: &mut dyn Visitor) -> Resu
             continue;
         }
         let size = entry.size();
-        if size > budget.remaining {
+        if size > budget.remaining() {
             visitor.unreadable(
                 &name,
                 format!(
                     "it holds {size} bytes, more than the {} left to scan",
-                    budget.remaining
+                    budget.remaining()
                 ),
             );
             continue;
@@ -337,7 +356,7 @@ fn open_tar(data: &[u8], budget: &mut Budget, visitor: &mut dyn Visitor) -> Resu
         let mut out = Vec::new();
         match entry.read_to_end(&mut out) {
             Ok(_) => {
-                budget.remaining = budget.remaining.saturating_sub(out.len() as u64);
+                budget.spend(out.len() as u64);
                 visitor.member(&name, &out);
             }
             Err(e) => visitor.unreadable(&name, format!("it cannot be read ({e})")),

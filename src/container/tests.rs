@@ -21,8 +21,8 @@ impl Visitor for Collect {
 fn open_all(name: &str, data: &[u8], budget: u64) -> Result<Collect, String> {
     let kind = sniff(name, data).ok_or("not a container")?;
     let mut c = Collect::default();
-    let mut budget = Budget { remaining: budget };
-    open(kind, name, data, &mut budget, &mut c)?;
+    let budget = Budget::new(budget);
+    open(kind, name, data, &budget, &mut c)?;
     Ok(c)
 }
 

@@ -171,7 +171,7 @@ pub fn check_reader(
         Format::Safetensors => {
             safetensors::header_len(&data, len).map_or(0, |n| n.saturating_add(8))
         }
-        Format::Zip | Format::Npy | Format::Pickle(_) => {
+        Format::Container(_) | Format::Npy | Format::Pickle(_) => {
             data.truncate(usize::try_from(opts.max_scan_size).unwrap_or(usize::MAX));
             opts.max_scan_size
         }

@@ -64,6 +64,16 @@ pub fn has_pickle_header(head: &[u8]) -> bool {
     matches!(head, [0x80, 0..=5, ..])
 }
 
+/// Whether `path` could be imported by an unpickler: dot-separated Python identifiers. An
+/// import of anything else fails before it can run, whatever the module.
+pub fn is_identifier_path(path: &str) -> bool {
+    path.split('.').all(|part| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+            && chars.all(|c| c == '_' || c.is_alphanumeric())
+    })
+}
+
 /// Walks the single pickle that starts at the beginning of `data`.
 pub fn walk(data: &[u8]) -> Walk {
     let mut walker = Walker::new(data);
@@ -79,13 +89,14 @@ pub fn walk(data: &[u8]) -> Walk {
     walk
 }
 
-/// Walks up to `max` pickles stored one after another (a legacy PyTorch file holds five).
-/// Stops at the end of the data, at the first pickle that fails, or at a byte that is not an
-/// opcode; the failing pickle is included so that its imports are not lost.
-pub fn walk_all(data: &[u8], max: usize) -> Vec<Walk> {
+/// Walks every pickle stored one after another (a legacy PyTorch file holds five, a loader
+/// may call `pickle.load` in a loop). Stops at the end of the data, at the first pickle that
+/// fails (a loader stops there too), or at a byte that is not an opcode; the failing pickle is
+/// included so that the imports it made before failing are not lost.
+pub fn walk_all(data: &[u8]) -> Vec<Walk> {
     let mut walks = Vec::new();
     let mut start = 0;
-    while start < data.len() && walks.len() < max {
+    while start < data.len() {
         if !walks.is_empty() && opcodes::info(data[start]).is_none() {
             break;
         }
@@ -199,11 +210,11 @@ mod tests {
 
     #[test]
     fn concatenated_pickles_are_all_walked() {
-        let walks = walk_all(b"\x80\x04N.cos\nsystem\n.", 5);
+        let walks = walk_all(b"\x80\x04N.cos\nsystem\n.");
         assert_eq!(walks.len(), 2);
         assert_eq!(names(&walks[1]), ["os.system"]);
         assert_eq!(walks[1].imports[0].offset, 4);
-        assert_eq!(walk_all(b"\x80\x04N.\xff\xff", 5).len(), 1);
+        assert_eq!(walk_all(b"\x80\x04N.\xff\xff").len(), 1);
     }
 
     #[test]

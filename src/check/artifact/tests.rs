@@ -101,12 +101,12 @@ fn dangerous_findings_name_the_import_and_the_member() {
     let cases = [
         ("p02_os_system.pkl", "`posix.system`"),
         ("p04_eval_proto2.pkl", "`__builtin__.eval`"),
-        ("p07_torchlike.pt", "`p07_torchlike.pt:archive/data.pkl`"),
+        ("p07_torchlike.pt", "`p07_torchlike.pt!archive/data.pkl`"),
         (
             "p13_object_arrays.npz",
-            "`p13_object_arrays.npz:a.npy (object array)`",
+            "`p13_object_arrays.npz!a.npy (object array)`",
         ),
-        ("p15_nested.zip", "p15_nested.zip:inner/p13.npz:a.npy"),
+        ("p15_nested.zip", "p15_nested.zip!inner/p13.npz!a.npy"),
     ];
     for (name, needle) in cases {
         let findings = check_file(name, bytes(name), false, &opts);
