@@ -14,6 +14,7 @@
 //! and get the provenance checks only. Like every check this does no I/O of its own beyond the
 //! reader it is handed, and never panics on any input.
 
+mod allowed;
 mod archive;
 mod identifiers;
 mod imports;
