@@ -173,8 +173,11 @@ impl<'a> Scan<'a> {
         self.model = true;
         match numpy::parse(data) {
             Ok(numpy::Npy::Plain) => {}
-            Ok(numpy::Npy::Object { pickle, .. }) => {
+            Ok(numpy::Npy::Object { pickle }) => {
                 self.pickle(&format!("{place} (object array)"), pickle, Mode::Strict)
+            }
+            Ok(numpy::Npy::Unknown { pickle }) => {
+                self.pickle(&format!("{place} (array)"), pickle, Mode::Sniffed)
             }
             Err(e) => {
                 let help = "Regenerate the array with numpy.save; a file numpy cannot read is of no use to anyone.";
