@@ -79,6 +79,7 @@ const DANGEROUS_MODULES: &[(&str, &str)] = &[
     ("torch.serialization", RUNS_CODE),
     ("torch.utils.collect_env", RUNS_COMMANDS),
     ("torch.utils.bottleneck", RUNS_CODE),
+    ("torch.utils.cpp_extension", RUNS_CODE),
     ("numpy.f2py", RUNS_CODE),
     ("numpy.distutils", RUNS_CODE),
     ("numpy.testing", RUNS_CODE),

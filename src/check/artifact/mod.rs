@@ -267,3 +267,6 @@ fn personal_data(path: &str, tallies: Vec<pii::Tally>, opts: &ArtifactOptions) -
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod heldout;
