@@ -222,6 +222,22 @@ pub(super) const ALLOWED: &[(&str, &[&str])] = &[
             "QUInt2x4Storage",
         ],
     ),
+    // The tensor types that PyTorch's oldest (tar) checkpoints name for each tensor.
+    (
+        "torch",
+        &[
+            "FloatTensor",
+            "DoubleTensor",
+            "HalfTensor",
+            "BFloat16Tensor",
+            "LongTensor",
+            "IntTensor",
+            "ShortTensor",
+            "CharTensor",
+            "ByteTensor",
+            "BoolTensor",
+        ],
+    ),
     // Fitted scikit-learn estimators (scikit-learn 1.9, `sklearn.utils.all_estimators()`,
     // under their defining modules) and the data classes they hold: unpickling calls
     // `cls.__new__` and `BaseEstimator.__setstate__`, which only restore attributes.

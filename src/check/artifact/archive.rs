@@ -34,6 +34,7 @@ pub(crate) fn scan_container(
         depth,
         torch_roots: Vec::new(),
         npz,
+        tar: kind == Kind::Tar,
     };
     let result = container::open(kind, name, data, &budget, &mut visitor);
     if let Err(why) = result {
@@ -49,6 +50,9 @@ struct Members<'s, 'a> {
     /// raw tensor bytes.
     torch_roots: Vec<String>,
     npz: bool,
+    /// A tar archive, whose top-level `storages` and `tensors` are laid out as PyTorch's
+    /// oldest checkpoints lay them out.
+    tar: bool,
 }
 
 impl Visitor for Members<'_, '_> {
@@ -70,6 +74,11 @@ impl Visitor for Members<'_, '_> {
 
     fn member(&mut self, name: &str, data: &[u8]) {
         let place = container::join(self.place, name);
+        if self.tar && matches!(name, "storages" | "tensors") {
+            self.scan
+                .torch_legacy_member(&place, data, name == "storages");
+            return;
+        }
         self.scan
             .content(&place, name, data, data.len() as u64, self.depth + 1);
     }

@@ -265,14 +265,43 @@ fn text_indices(index: &str, module: &str, name: &str) -> Vec<u8> {
         .0
 }
 
-/// A legacy PyTorch tar checkpoint whose `pickle` member holds `pickle`.
-fn torch_tar(pickle: &[u8]) -> Vec<u8> {
+/// A legacy PyTorch tar checkpoint whose `pickle` member holds `pickle`, with two float
+/// storages; `storage_type` names the second one's type (a payload in a bad file).
+fn torch_tar_with(pickle: &[u8], storage_type: (&str, &str)) -> Vec<u8> {
+    let mut storages = P::new(2).int(2).stop();
+    for (key, (module, name)) in [("0", ("torch", "FloatStorage")), ("1", storage_type)] {
+        let tuple = P::new(2)
+            .s(key)
+            .s("cpu")
+            .global(module, name)
+            .op(b"\x87")
+            .stop();
+        storages.extend(tuple);
+        storages.extend(2u64.to_le_bytes());
+        storages.extend(b"cos\nsyst");
+    }
+    storages.extend(P::new(2).op(b"]").stop());
+    let mut tensors = P::new(2).int(1).stop();
+    tensors.extend(
+        P::new(2)
+            .s("t")
+            .s("0")
+            .global("torch", "FloatTensor")
+            .op(b"\x87")
+            .stop(),
+    );
+    tensors.extend(1u32.to_le_bytes());
+    tensors.extend([0u8; 4 + 16 + 8]);
     build::tar(&[
         ("sys_info", &P::new(2).op(b"}").stop()),
         ("pickle", pickle),
-        ("storages", &P::new(2).int(0).stop()),
-        ("tensors", &P::new(2).int(0).stop()),
+        ("storages", &storages),
+        ("tensors", &tensors),
     ])
+}
+
+fn torch_tar(pickle: &[u8]) -> Vec<u8> {
+    torch_tar_with(pickle, ("torch", "FloatStorage"))
 }
 
 /// Compresses bytes into a container.
@@ -422,7 +451,12 @@ fn unsafe_cases() -> Vec<Case> {
             format!("model_{i}.tar.gz"),
             build::gzip(&tar),
         ));
-        out.push(case("7 torch tar", format!("legacy_{i}.pt"), torch_tar(&p)));
+        let legacy = if i % 2 == 0 {
+            torch_tar(&p)
+        } else {
+            torch_tar_with(&torch_state_dict(), (m, n))
+        };
+        out.push(case("7 torch tar", format!("legacy_{i}.pt"), legacy));
         let nested = build::zip(&[("inner/m.tar.gz", &build::gzip(&tar))]);
         out.push(case("7 nested", format!("nested_{i}.zip"), nested));
     }

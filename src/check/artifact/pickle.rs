@@ -57,6 +57,8 @@ pub struct Walk {
     /// Offset just past `STOP`, or where the walk stopped.
     pub end: usize,
     pub error: Option<WalkError>,
+    /// The pickled value when it is a small integer (a count in legacy PyTorch files).
+    pub int_result: Option<i128>,
 }
 
 /// Whether `head` starts the way pickles of protocol 2 and later do (`PROTO` 0–5).

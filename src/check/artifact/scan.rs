@@ -90,6 +90,90 @@ fn walks_like_a_pickle(head: &[u8]) -> bool {
     })
 }
 
+/// Walks a legacy PyTorch `storages` member (a count, then per storage a pickled
+/// `(key, location, storage_type)`, an 8-byte element count and the raw elements, then the
+/// pickled views) or `tensors` member (a count, then per tensor a pickled key and 16 + 16 ×
+/// ndim raw bytes), collecting every walk.
+fn legacy_layout(data: &[u8], storages: bool, walks: &mut Vec<pickle::Walk>) -> Result<(), String> {
+    let mut pos = 0usize;
+    let next = |pos: &mut usize, walks: &mut Vec<pickle::Walk>| -> Result<usize, String> {
+        let rest = data.get(*pos..).unwrap_or_default();
+        let mut walk = pickle::walk(rest);
+        for import in &mut walk.imports {
+            import.offset += *pos;
+        }
+        let start = *pos;
+        *pos += walk.end;
+        let failed = walk.error.clone();
+        walks.push(walk);
+        match failed {
+            Some(e) => Err(format!("{} at byte {}", e.message, e.offset + start)),
+            None => Ok(walks.len() - 1),
+        }
+    };
+    let count = next(&mut pos, walks)?;
+    let count = walks[count]
+        .int_result
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or("the count of a legacy checkpoint member is not a number")?;
+    let raw = |pos: &mut usize, n: u64| -> Result<(), String> {
+        let end = usize::try_from(n)
+            .ok()
+            .and_then(|n| pos.checked_add(n))
+            .filter(|&end| end <= data.len())
+            .ok_or("raw tensor bytes run past the end")?;
+        *pos = end;
+        Ok(())
+    };
+    let read_u64 = |pos: &mut usize| -> Result<u64, String> {
+        let bytes = data
+            .get(*pos..*pos + 8)
+            .ok_or("raw tensor bytes run past the end")?;
+        *pos += 8;
+        Ok(super::walker::le_u64(bytes))
+    };
+    for _ in 0..count.min(1_000_000) {
+        let index = next(&mut pos, walks)?;
+        if storages {
+            let size =
+                legacy_element_size(&walks[index]).ok_or("a legacy storage of unknown type")?;
+            let elements = read_u64(&mut pos)?;
+            raw(
+                &mut pos,
+                elements.checked_mul(size).ok_or("storage too large")?,
+            )?;
+        } else {
+            let ndim = data
+                .get(pos..pos + 4)
+                .ok_or("raw tensor bytes run past the end")?;
+            let ndim = u64::from(u32::from_le_bytes([ndim[0], ndim[1], ndim[2], ndim[3]]));
+            raw(&mut pos, 8 + 16 * ndim + 8)?;
+        }
+    }
+    if storages {
+        next(&mut pos, walks)?;
+    }
+    Ok(())
+}
+
+/// Bytes per element of the storage type a legacy `(key, location, storage_type)` names.
+fn legacy_element_size(walk: &pickle::Walk) -> Option<u64> {
+    let Some(Target::Global { module, name }) = walk.imports.last().map(|i| &i.target) else {
+        return None;
+    };
+    if module != "torch" {
+        return None;
+    }
+    Some(match name.strip_suffix("Storage")? {
+        "Double" | "Long" | "ComplexFloat" => 8,
+        "Float" | "Int" | "QInt32" => 4,
+        "Half" | "BFloat16" | "Short" => 2,
+        "Char" | "Byte" | "Bool" | "QInt8" | "QUInt8" | "QUInt4x2" | "QUInt2x4" => 1,
+        "ComplexDouble" => 16,
+        _ => return None,
+    })
+}
+
 /// The state of the analysis of one top-level file.
 pub(crate) struct Scan<'a> {
     pub path: &'a str,
@@ -209,13 +293,31 @@ impl<'a> Scan<'a> {
 
     fn pickle(&mut self, place: &str, data: &[u8], mode: Mode) {
         let walks = pickle::walk_all(data);
+        self.judge(place, &walks, mode);
+    }
+
+    /// The `storages` or `tensors` member of a legacy PyTorch tar checkpoint: pickles with raw
+    /// bytes between them, laid out as `torch.serialization._legacy_load` reads them. Each
+    /// pickle is walked; a layout that does not add up is reported as malformed.
+    pub(crate) fn torch_legacy_member(&mut self, place: &str, data: &[u8], storages: bool) {
+        self.model = true;
+        let mut walks = Vec::new();
+        let result = legacy_layout(data, storages, &mut walks);
+        self.judge(place, &walks, Mode::Sniffed);
+        if let Err(why) = result {
+            self.malformed(place, why, Severity::Block);
+        }
+    }
+
+    /// Turns the imports of walked pickles into findings.
+    fn judge(&mut self, place: &str, walks: &[pickle::Walk], mode: Mode) {
         let first_ok = walks.first().is_some_and(|w| w.error.is_none());
         if matches!(mode, Mode::Strict | Mode::Sniffed) || first_ok {
             self.model = true;
         }
         let mut unknown = BTreeSet::new();
         let mut dangerous = BTreeSet::new();
-        for walk in &walks {
+        for walk in walks {
             let complete = walk.error.is_none();
             for import in &walk.imports {
                 let (label, verdict, importable) = match &import.target {

@@ -104,6 +104,9 @@ impl<'a> Walker<'a> {
             self.pos += 1;
             let arg = self.read_arg(info.arg)?;
             if info.effect == Effect::Stop {
+                if let Some(Val::Int(n)) = self.stack.last() {
+                    self.walk.int_result = Some(*n);
+                }
                 return Ok(());
             }
             self.count(info);
