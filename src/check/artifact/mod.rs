@@ -133,6 +133,7 @@ pub fn check_file(
         let mut scanner = pii::Scanner::new();
         scanner.feed(content);
         let mut findings = personal_data(path, scanner.finish(), opts);
+        findings.extend(guessed_pickle(path, content, opts));
         findings.extend(provenance(path, len, true, has_license, opts));
         return findings;
     }
@@ -164,6 +165,7 @@ pub fn check_reader(
             scanner.feed(&chunk[..n]);
         }
         let mut findings = personal_data(path, scanner.finish(), opts);
+        findings.extend(guessed_pickle(path, &data, opts));
         findings.extend(provenance(path, len, true, has_license, opts));
         return Ok(findings);
     }
@@ -182,10 +184,24 @@ pub fn check_reader(
     Ok(analyse(path, &data, len, has_license, opts))
 }
 
+/// A text dataset whose first bytes walk like a headerless pickle is checked as one too.
+fn guessed_pickle(path: &str, head: &[u8], opts: &ArtifactOptions) -> Vec<Finding> {
+    let mut scan = Scan::new(path, opts);
+    if scan::sniff(path, head, u64::MAX) == Format::Pickle(scan::Mode::Guess) {
+        scan.content(path, path, head, head.len() as u64, 0);
+    }
+    scan.findings
+}
+
 /// Whether the file is a text dataset to scan for personal data.
 fn is_dataset_text(path: &str, head: &[u8], opts: &ArtifactOptions) -> bool {
     let ext = extension(path);
-    let binary = !matches!(scan::sniff(path, head, u64::MAX), Format::Other);
+    // Text that merely walks like a headerless pickle is still text (it is checked as a
+    // pickle as well, by `guessed_pickle`).
+    let binary = !matches!(
+        scan::sniff(path, head, u64::MAX),
+        Format::Other | Format::Pickle(scan::Mode::Guess)
+    );
     let listed = TABLE_EXTS.contains(&ext.as_str())
         || (TEXT_EXTS.contains(&ext.as_str()) && opts.data_paths.is_match(path));
     listed && !binary

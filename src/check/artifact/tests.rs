@@ -264,6 +264,19 @@ fn pickles_over_the_scan_limit_are_checked_up_to_it() {
 }
 
 #[test]
+fn a_dataset_that_walks_like_a_pickle_is_scanned_for_personal_data_and_as_a_pickle() {
+    let opts = ArtifactOptions::default();
+    let csv = b"city\nLondon\njane.doe@gmail.com\n";
+    assert_eq!(
+        outcome(&check_file("data/c.csv", csv, false, &opts)),
+        ["personal-data:block"]
+    );
+    let payload = b"cos\nsystem\n(S'id'\ntR.";
+    let findings = check_file("data/p.csv", payload, false, &opts);
+    assert_eq!(outcome(&findings), ["unsafe-pickle:block"]);
+}
+
+#[test]
 fn ordinary_source_files_are_not_artifacts() {
     assert!(!is_artifact("src/main.rs", b"fn main() {}"));
     assert!(!is_artifact("README.md", b"# title"));
