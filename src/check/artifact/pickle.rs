@@ -167,6 +167,26 @@ mod tests {
     }
 
     #[test]
+    fn memoize_stores_at_the_memo_length_as_cpython_does() {
+        // Memo {0, 2} has length 2: MEMOIZE overwrites index 2, not index 3.
+        let data = b"\x80\x04\x8c\x01xq\x000\x8c\x0bcollectionsq\x020\x8c\x05posix\x940\x8c\x0bOrderedDictq\x030\x8c\x06system\x940h\x02h\x03\x93.";
+        let walk = walk(data);
+        assert_eq!(walk.error, None);
+        assert_eq!(names(&walk), ["posix.system"]);
+    }
+
+    #[test]
+    fn text_memo_indices_are_read_as_int_reads_them() {
+        let data = b"(S'os'\np1_0\n0S'system'\np+7\n0g 10\ng7\r\n\x93.";
+        let walk = walk(data);
+        assert_eq!(names(&walk), ["os.system"]);
+        assert_eq!(
+            super::walk(b"N\x94g1\n.").error.map(|e| e.message),
+            Some("GET of memo index 1, which is empty".to_string())
+        );
+    }
+
+    #[test]
     fn calls_are_counted() {
         let walk = walk(b"\x80\x02cos\nsystem\nU\x02lsq\x00\x85R}b.");
         assert_eq!(walk.calls.reduce, 1);
