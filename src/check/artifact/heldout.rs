@@ -481,7 +481,7 @@ fn unsafe_cases() -> Vec<Case> {
         payload("six.moves.builtins", "eval"),
     ));
     // Classic payloads: every dangerous callable in plain, torch, npy and joblib files.
-    for (i, (m, n)) in d.iter().take(36).enumerate() {
+    for (i, (m, n)) in d.iter().take(35).enumerate() {
         let data = match i % 5 {
             0 => payload0(m, n),
             1 => zip_torch(&payload(m, n)),
@@ -531,6 +531,10 @@ fn unsafe_cases() -> Vec<Case> {
     for (name, data) in more {
         out.push(case("classic", name, data));
     }
+    // joblib's layout loaded with pickle.load: the "array bytes" are opcodes.
+    let inside = P::new(0).global("os", "system").call("id").0;
+    let alt = joblib("|u1", inside.len() as u8, &inside, false, b"");
+    out.push(case("classic", "joblib_layout.pkl", alt));
     out
 }
 

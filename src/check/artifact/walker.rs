@@ -501,6 +501,7 @@ impl<'a> Walker<'a> {
         if object {
             return self.nested_pickle();
         }
+        self.as_plain_pickle();
         let count = match field("shape") {
             Some(Val::Tuple(dims)) => dims.iter().try_fold(1u64, |acc, d| match d {
                 Val::Int(n) => u64::try_from(*n).ok().and_then(|n| acc.checked_mul(n)),
@@ -520,6 +521,33 @@ impl<'a> Walker<'a> {
         self.take(len)
             .map_err(|_| format!("a joblib array of {len} bytes runs past the end"))?;
         Ok(())
+    }
+
+    /// `pickle.load` does not know joblib's layout and reads raw array bytes as opcodes: walk
+    /// them that way too, from a copy of the stack and memo (strings, numbers and imports
+    /// kept), and keep the imports that could have run, resolved to importable names. (The
+    /// nested pickle of an object array is walked as joblib reads it only: read by
+    /// `pickle.load` it would refer to the outer memo, and its ordinary references to the
+    /// outer strings would look like imports.)
+    fn as_plain_pickle(&mut self) {
+        if self.nesting >= MAX_NESTING {
+            return;
+        }
+        let mut alt = Walker::new(self.data);
+        alt.pos = self.pos;
+        alt.joblib = false;
+        alt.nesting = self.nesting + 1;
+        alt.frame_end = self.frame_end;
+        alt.stack = self.stack.iter().map(plain_copy).collect();
+        alt.memo = self.memo.iter().map(|(k, v)| (*k, plain_copy(v))).collect();
+        let _ = alt.run();
+        let imports = alt.walk.imports.into_iter().filter(|i| match &i.target {
+            Target::Global { module, name } => {
+                super::pickle::is_identifier_path(module) && super::pickle::is_identifier_path(name)
+            }
+            Target::Unresolved(_) => false,
+        });
+        self.walk.imports.extend(imports);
     }
 
     /// A complete pickle inside this one, read by a fresh unpickler (joblib object arrays).
@@ -548,6 +576,16 @@ impl<'a> Walker<'a> {
             self.op_start = inner.op_start;
             format!("in a joblib object array: {e}")
         })
+    }
+}
+
+/// A value without shared mutable parts, for a walk that must not change this one's.
+fn plain_copy(val: &Val) -> Val {
+    match val {
+        Val::Mark | Val::Str(_) | Val::Int(_) | Val::None | Val::Global(_) | Val::Obj(_) => {
+            val.clone()
+        }
+        _ => Val::Other,
     }
 }
 
