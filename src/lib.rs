@@ -19,6 +19,7 @@ pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod container;
 pub mod error;
 pub mod finding;
 pub mod git;

@@ -912,6 +912,55 @@ fn artifact_pickle_importing_os_system_is_refused_naming_the_import() {
 }
 
 #[test]
+fn artifact_gzipped_pickle_is_opened_and_refused_naming_the_member() {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&fixture("p02_os_system.pkl"))
+        .expect("in memory");
+    let t = hooked("");
+    let bytes = gz.finish().expect("in memory");
+    let out = commit(&t, "models/model.pkl.gz", bytes, &["-m", "model"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("artifact/unsafe-pickle"), "{err}");
+    assert!(err.contains("models/model.pkl.gz!model.pkl"), "{err}");
+}
+
+#[test]
+fn artifact_policy_wildcard_does_not_pass_a_dotted_path() {
+    // STACK_GLOBAL('sklearn', 'os.system'): CPython resolves the attribute path to os.system.
+    let mut pickle = b"\x80\x04\x8c\x07sklearn\x8c\x09os.system\x93".to_vec();
+    pickle.extend(b"\x8c\x02id\x85R.");
+    let t = hooked("[artifact]\nallow_globals = [\"sklearn.*\"]\n");
+    let out = commit(&t, "models/model.pkl", pickle, &["-m", "model"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("artifact/unsafe-pickle"), "{err}");
+    assert!(err.contains("sklearn.os.system"), "{err}");
+}
+
+#[test]
+fn artifact_container_that_cannot_be_opened_is_reported_at_the_policy_severity() {
+    let seven_zip = b"7z\xbc\xaf\x27\x1c\x00\x04rest".to_vec();
+    let t = hooked("");
+    let out = commit(&t, "models/model.7z", seven_zip.clone(), &["-m", "model"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("artifact/unopened-container"),
+        "{}",
+        text(&out)
+    );
+    let t = hooked("[artifact]\nseverity = \"warn\"\n");
+    let out = commit(&t, "models/model.7z", seven_zip, &["-m", "model"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("warning[artifact/unopened-container]"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
 fn artifact_clean_safetensors_passes() {
     let t = hooked("");
     let out = commit(

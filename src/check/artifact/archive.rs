@@ -1,102 +1,132 @@
-//! Zip containers: PyTorch checkpoints (`archive/data.pkl`, `archive/version`,
-//! `archive/data/0`...), TorchScript archives, NumPy `.npz` files and plain `.zip` files. Every
-//! member goes back through `scan.rs`, so pickles, arrays and nested archives inside are
-//! checked too, within limits on depth, member count and decompressed size (zip bombs).
+//! Containers inside model files: PyTorch checkpoints (`archive/data.pkl`, `archive/version`,
+//! `archive/data/0`...), TorchScript archives, NumPy `.npz` files, SageMaker `model.tar.gz`
+//! bundles, joblib's compressed files and plain archives. `crate::container` opens them; every
+//! member goes back through `scan.rs`, so pickles, arrays and nested containers inside are
+//! checked too, within its limits on depth, member count and unpacked size. A container that
+//! cannot be opened is reported, never passed.
 
 use super::scan::Scan;
+use crate::container::{self, Kind, Visitor};
 use crate::finding::Severity;
-use std::io::{Cursor, Read};
 
-/// Archives nested deeper than this are not opened.
-pub const MAX_DEPTH: usize = 3;
-/// Archives with more members than this are not opened.
-pub const MAX_MEMBERS: usize = 10_000;
-
-/// Scans every member of the zip archive in `data`, found at `place`, `depth` archives deep.
-pub(crate) fn scan_zip(scan: &mut Scan<'_>, place: &str, data: &[u8], depth: usize) {
-    if depth > MAX_DEPTH {
-        scan.unscanned(
-            place,
-            format!("archives nested more than {MAX_DEPTH} deep are not opened"),
+/// Opens the container `data` of `kind`, found at `place` under `name`, `depth` deep.
+pub(crate) fn scan_container(
+    scan: &mut Scan<'_>,
+    place: &str,
+    name: &str,
+    data: &[u8],
+    kind: Kind,
+    depth: usize,
+) {
+    if depth >= container::MAX_DEPTH {
+        let why = format!(
+            "containers nested more than {} deep are not opened",
+            container::MAX_DEPTH
         );
+        scan.unopened(place, kind, why);
         return;
     }
-    let mut archive = match zip::ZipArchive::new(Cursor::new(data)) {
-        Ok(archive) => archive,
-        Err(e) => {
-            let message = format!(
-                "`{place}` starts like a zip archive but cannot be read ({e}), so it cannot be checked"
-            );
-            let help = "Regenerate the archive; a loader that reads it differently could run what is inside.";
-            scan.report("malformed-archive", Severity::Block, message, help);
+    let budget = scan.budget.clone();
+    let npz = super::extension(name) == "npz";
+    let mut visitor = Members {
+        scan,
+        place,
+        depth,
+        torch_roots: Vec::new(),
+        npz,
+        tar: kind == Kind::Tar,
+    };
+    let result = container::open(kind, name, data, &budget, &mut visitor);
+    if let Err(why) = result {
+        scan.unopened(place, kind, why);
+    }
+}
+
+struct Members<'s, 'a> {
+    scan: &'s mut Scan<'a>,
+    place: &'s str,
+    depth: usize,
+    /// Roots (`archive/`) of PyTorch checkpoints in this zip, whose `data/<n>` storages hold
+    /// raw tensor bytes.
+    torch_roots: Vec<String>,
+    npz: bool,
+    /// A tar archive, whose top-level `storages` and `tensors` are laid out as PyTorch's
+    /// oldest checkpoints lay them out.
+    tar: bool,
+}
+
+impl Visitor for Members<'_, '_> {
+    fn listing(&mut self, names: &[String]) {
+        if !self.npz {
+            self.torch_roots = torch_roots(names);
+        }
+        self.scan.model |= !self.torch_roots.is_empty()
+            || self.npz
+            || names.iter().any(|n| n.ends_with("constants.pkl"));
+    }
+
+    fn wants(&mut self, name: &str) -> bool {
+        !self
+            .torch_roots
+            .iter()
+            .any(|root| is_storage(name.strip_prefix(root.as_str()).unwrap_or("")))
+    }
+
+    fn member(&mut self, name: &str, data: &[u8]) {
+        let place = container::join(self.place, name);
+        if self.tar && matches!(name, "storages" | "tensors") {
+            self.scan
+                .torch_legacy_member(&place, data, name == "storages");
             return;
         }
-    };
-    if archive.len() > MAX_MEMBERS {
-        scan.unscanned(
-            place,
-            format!("{} members, more than {MAX_MEMBERS}", archive.len()),
+        self.scan
+            .content(&place, name, data, data.len() as u64, self.depth + 1);
+    }
+
+    fn unreadable(&mut self, name: &str, why: String) {
+        let place = container::join(self.place, name);
+        self.scan.unopened_member(&place, why);
+    }
+}
+
+/// The roots `<root>/` of the PyTorch checkpoints among zip member names (those holding a
+/// `<root>/data.pkl`).
+fn torch_roots(names: &[String]) -> Vec<String> {
+    let mut roots: Vec<String> = names
+        .iter()
+        .filter_map(|n| n.strip_suffix("data.pkl"))
+        .filter(|root| root.is_empty() || root.ends_with('/'))
+        .map(str::to_string)
+        .collect();
+    roots.sort();
+    roots.dedup();
+    roots
+}
+
+/// `data/<number>` below a checkpoint root: a tensor storage, raw bytes no loader unpickles.
+fn is_storage(rest: &str) -> bool {
+    rest.strip_prefix("data/")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+impl Scan<'_> {
+    /// Reports a container that could not be opened, at the check's blocking severity (the
+    /// policy's `artifact.severity` caps it).
+    pub(crate) fn unopened(&mut self, place: &str, kind: Kind, why: String) {
+        let message = format!(
+            "`{place}` is a {} that was not opened ({why}), so what it holds was not checked",
+            kind.name()
         );
-        return;
+        let help = "Unpack it and commit what it holds, or check it by hand; git-outbound cannot vouch for what it did not read.";
+        self.report("unopened-container", Severity::Block, message, help);
     }
-    scan.model |= is_checkpoint(archive.file_names());
-    for index in 0..archive.len() {
-        let (name, bytes) = match read_member(&mut archive, index, scan.budget) {
-            Ok(Some(member)) => member,
-            Ok(None) => continue,
-            Err(why) => {
-                scan.unscanned(&format!("{place}:#{index}"), why);
-                continue;
-            }
-        };
-        scan.budget = scan.budget.saturating_sub(bytes.len() as u64);
-        let member_place = format!("{place}:{name}");
-        scan.content(&member_place, &name, &bytes, bytes.len() as u64, depth + 1);
-    }
-}
 
-/// Reads one member within `budget` bytes: `None` for folders and PyTorch storages, which
-/// hold raw tensor bytes that no loader unpickles.
-fn read_member(
-    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
-    index: usize,
-    budget: u64,
-) -> Result<Option<(String, Vec<u8>)>, String> {
-    let file = archive
-        .by_index(index)
-        .map_err(|e| format!("the member cannot be read ({e})"))?;
-    let name = file.name().to_string();
-    if file.is_dir() || is_storage(&name) {
-        return Ok(None);
+    /// Reports a container member that could not be read.
+    pub(crate) fn unopened_member(&mut self, place: &str, why: String) {
+        let message = format!("`{place}` was not read ({why}), so it was not checked");
+        let help = "Unpack it and commit what it holds, or check it by hand; git-outbound cannot vouch for what it did not read.";
+        self.report("unopened-container", Severity::Block, message, help);
     }
-    if file.size() > budget {
-        return Err(format!(
-            "`{name}` unpacks to {} bytes, over the scan limit",
-            file.size()
-        ));
-    }
-    let mut bytes = Vec::new();
-    file.take(budget.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("`{name}` cannot be unpacked ({e})"))?;
-    if bytes.len() as u64 > budget {
-        return Err(format!("`{name}` unpacks to more than the scan limit"));
-    }
-    Ok(Some((name, bytes)))
-}
-
-/// `<root>/data/<number>`: a tensor storage in a PyTorch checkpoint.
-fn is_storage(name: &str) -> bool {
-    let mut parts = name.rsplit('/');
-    let (Some(last), Some(parent)) = (parts.next(), parts.next()) else {
-        return false;
-    };
-    parent == "data" && !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Whether the member names are those of a PyTorch or TorchScript checkpoint or an `.npz`.
-fn is_checkpoint<'n>(mut names: impl Iterator<Item = &'n str>) -> bool {
-    names.any(|n| n.ends_with("data.pkl") || n.ends_with("constants.pkl") || n.ends_with(".npy"))
 }
 
 #[cfg(test)]
@@ -104,26 +134,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn storages_are_recognised_by_their_path() {
-        let cases = [
-            ("archive/data/0", true),
-            ("model/data/17", true),
-            ("archive/data.pkl", false),
-            ("archive/data/0.pkl", false),
-            ("data/", false),
-            ("0", false),
-        ];
-        for (name, expected) in cases {
-            assert_eq!(is_storage(name), expected, "{name}");
-        }
-    }
-
-    #[test]
-    fn checkpoints_are_recognised_by_their_members() {
-        assert!(is_checkpoint(
-            ["archive/version", "archive/data.pkl"].into_iter()
-        ));
-        assert!(is_checkpoint(["a.npy"].into_iter()));
-        assert!(!is_checkpoint(["README.md"].into_iter()));
+    fn storages_are_recognised_below_a_checkpoint_root() {
+        let names: Vec<String> = ["archive/data.pkl", "archive/data/0", "archive/version"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(torch_roots(&names), ["archive/"]);
+        assert!(is_storage("data/17"));
+        assert!(!is_storage("data/0.pkl"));
+        assert!(!is_storage("data/"));
+        assert!(torch_roots(&["a.npy".to_string(), "xdata.pkl".to_string()]).is_empty());
     }
 }

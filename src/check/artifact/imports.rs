@@ -2,7 +2,10 @@
 //! arrays and standard containers need are allowed, the policy can allow more
 //! (`artifact.allow_globals`), and everything else blocks. Known-dangerous imports are named
 //! with the reason they are dangerous and block even when the policy allows them. The lists
-//! follow picklescan, modelscan and fickling (conformance/artifacts.md §5.1–5.3).
+//! follow picklescan, modelscan and fickling (conformance/artifacts.md §5.1–5.3); the
+//! allow-list is in `allowed.rs`.
+
+use super::allowed::ALLOWED;
 
 /// The decision for one import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +79,7 @@ const DANGEROUS_MODULES: &[(&str, &str)] = &[
     ("torch.serialization", RUNS_CODE),
     ("torch.utils.collect_env", RUNS_COMMANDS),
     ("torch.utils.bottleneck", RUNS_CODE),
+    ("torch.utils.cpp_extension", RUNS_CODE),
     ("numpy.f2py", RUNS_CODE),
     ("numpy.distutils", RUNS_CODE),
     ("numpy.testing", RUNS_CODE),
@@ -154,114 +158,98 @@ const DANGEROUS_NAMES: &[(&str, &[&str], &str)] = &[
     ("torch.storage", &["_load_from_bytes"], RUNS_CODE),
 ];
 
-/// What plain tensors, NumPy arrays and standard containers need.
-const ALLOWED: &[(&str, &[&str])] = &[
-    (
-        "collections",
-        &["OrderedDict", "Counter", "defaultdict", "deque"],
-    ),
-    (
-        "builtins",
-        &[
-            "set",
-            "frozenset",
-            "complex",
-            "bytearray",
-            "bytes",
-            "slice",
-            "range",
-        ],
-    ),
-    (
-        "builtins",
-        &[
-            "list", "dict", "tuple", "int", "float", "bool", "str", "object",
-        ],
-    ),
-    ("_codecs", &["encode"]),
-    ("copyreg", &["_reconstructor"]),
-    (
-        "datetime",
-        &["date", "datetime", "time", "timedelta", "timezone"],
-    ),
-    ("decimal", &["Decimal"]),
-    ("numpy", &["ndarray", "dtype"]),
-    ("numpy.core.multiarray", &["_reconstruct", "scalar"]),
-    ("numpy._core.multiarray", &["_reconstruct", "scalar"]),
-    (
-        "torch._utils",
-        &[
-            "_rebuild_tensor",
-            "_rebuild_tensor_v2",
-            "_rebuild_tensor_v3",
-        ],
-    ),
-    (
-        "torch._utils",
-        &["_rebuild_parameter", "_rebuild_parameter_with_state"],
-    ),
-    (
-        "torch._utils",
-        &["_rebuild_sparse_tensor", "_rebuild_meta_tensor_no_storage"],
-    ),
-    ("torch._tensor", &["_rebuild_from_type_v2"]),
-    ("torch.nn.parameter", &["Parameter"]),
-    ("torch.storage", &["UntypedStorage", "TypedStorage"]),
-    ("torch.serialization", &["_get_layout"]),
-    (
-        "torch",
-        &["Size", "device", "Tensor", "strided", "sparse_coo"],
-    ),
-    (
-        "torch",
-        &[
-            "float16",
-            "float32",
-            "float64",
-            "bfloat16",
-            "complex64",
-            "complex128",
-        ],
-    ),
-    (
-        "torch",
-        &["uint8", "int8", "int16", "int32", "int64", "bool"],
-    ),
-    (
-        "torch",
-        &[
-            "FloatStorage",
-            "DoubleStorage",
-            "HalfStorage",
-            "BFloat16Storage",
-        ],
-    ),
-    (
-        "torch",
-        &["LongStorage", "IntStorage", "ShortStorage", "CharStorage"],
-    ),
-    (
-        "torch",
-        &[
-            "ByteStorage",
-            "BoolStorage",
-            "ComplexFloatStorage",
-            "ComplexDoubleStorage",
-        ],
-    ),
-    (
-        "torch",
-        &[
-            "QInt8Storage",
-            "QUInt8Storage",
-            "QInt32Storage",
-            "QUInt4x2Storage",
-        ],
-    ),
-    ("torch", &["QUInt2x4Storage"]),
+/// Top-level modules that must not appear inside a module path or an attribute path: a
+/// dotted name is resolved attribute by attribute (`sklearn` then `os` then `system`), and
+/// sys.modules may hold aliases such as `six.moves.builtins`.
+const NESTED_DANGEROUS: &[&str] = &[
+    "builtins",
+    "__builtin__",
+    "__builtins__",
+    "os",
+    "posix",
+    "nt",
+    "subprocess",
+    "sys",
+    "importlib",
+    "pickle",
+    "_pickle",
+    "marshal",
+    "ctypes",
+    "runpy",
+    "pty",
+    "shutil",
+    "socket",
+    "code",
+    "types",
+    "functools",
+    "operator",
+    "_operator",
+    "io",
+    "_io",
 ];
 
-/// Names that Python 3 maps from their Python 2 spelling when it unpickles protocols 0–2.
+/// Function names that run commands, code or file operations wherever they are re-exported:
+/// a wildcard in the policy never allows them.
+const DANGEROUS_FUNCTIONS: &[&str] = &[
+    "system",
+    "popen",
+    "Popen",
+    "spawn",
+    "spawnl",
+    "spawnv",
+    "spawnve",
+    "execl",
+    "execv",
+    "execve",
+    "execvp",
+    "fork",
+    "eval",
+    "exec",
+    "execfile",
+    "compile",
+    "__import__",
+    "import_module",
+    "getattr",
+    "setattr",
+    "delattr",
+    "open",
+    "run",
+    "call",
+    "check_call",
+    "check_output",
+    "getoutput",
+    "getstatusoutput",
+    "load",
+    "loads",
+    "apply",
+    "input",
+    "breakpoint",
+    "remove",
+    "unlink",
+    "rmtree",
+    "rmdir",
+    "rename",
+    "attrgetter",
+    "methodcaller",
+    "partial",
+];
+
+/// Single names that Python 3 maps from their Python 2 spelling (`_compat_pickle`).
+fn normalise_name<'n>(module: &str, name: &'n str) -> (Option<&'static str>, &'n str) {
+    match (module, name) {
+        ("__builtin__", "xrange") => (Some("builtins"), "range"),
+        ("__builtin__", "unicode") => (Some("builtins"), "str"),
+        ("__builtin__", "long") => (Some("builtins"), "int"),
+        ("__builtin__", "basestring") => (Some("builtins"), "str"),
+        ("__builtin__", "reduce") => (Some("functools"), "reduce"),
+        ("__builtin__", "intern") => (Some("sys"), "intern"),
+        ("__builtin__", "raw_input") => (Some("builtins"), "input"),
+        ("UserDict", "UserDict") => (Some("collections"), "UserDict"),
+        _ => (None, name),
+    }
+}
+
+/// Modules that Python 3 maps from their Python 2 spelling when it unpickles protocols 0–2.
 fn normalise(module: &str) -> &str {
     match module {
         "__builtin__" | "__builtins__" | "exceptions" => "builtins",
@@ -283,18 +271,36 @@ fn within(module: &str, parent: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
-/// Matches a policy entry: `"module.name"` exactly, or `"module.*"` for every name in the
-/// module and its submodules.
+/// Matches a policy entry: `"module.name"` exactly, or `"module.*"` for the plain names (no
+/// attribute path, no dunder, no function that runs code) of the module and its submodules.
 fn policy_allows(module: &str, name: &str, entry: &str) -> bool {
     match entry.strip_suffix(".*") {
-        Some(prefix) => within(module, prefix),
+        Some(prefix) => {
+            within(module, prefix)
+                && !name.contains('.')
+                && !name.starts_with("__")
+                && !DANGEROUS_FUNCTIONS.contains(&name)
+                && !NESTED_DANGEROUS.contains(&name)
+        }
         None => entry.strip_prefix(module).and_then(|r| r.strip_prefix('.')) == Some(name),
     }
 }
 
 /// Decides one import. `allow` holds the policy's extra entries.
+///
+/// An exact built-in entry decides first (it names the final object, so nothing is reached
+/// through it). Then the deny-lists: a dangerous module or name, or — since CPython resolves
+/// a dotted name attribute by attribute — a dangerous module, function or dunder anywhere
+/// along the path. Only then the policy, which therefore can never allow what is denied.
 pub fn classify(module: &str, name: &str, allow: &[String]) -> Verdict {
-    let module = normalise(module);
+    let (mapped, name) = normalise_name(module, name);
+    let module = mapped.unwrap_or_else(|| normalise(module));
+    let built_in = ALLOWED
+        .iter()
+        .any(|(m, names)| *m == module && names.contains(&name));
+    if built_in {
+        return Verdict::Allowed;
+    }
     let top_name = name.split('.').next().unwrap_or(name);
     if let Some((_, reason)) = DANGEROUS_MODULES.iter().find(|(m, _)| within(module, m)) {
         return Verdict::Dangerous(reason);
@@ -305,10 +311,23 @@ pub fn classify(module: &str, name: &str, allow: &[String]) -> Verdict {
     if let Some((_, _, reason)) = named {
         return Verdict::Dangerous(reason);
     }
-    let built_in = ALLOWED
-        .iter()
-        .any(|(m, names)| *m == module && names.contains(&name));
-    if built_in || allow.iter().any(|entry| policy_allows(module, name, entry)) {
+    if module
+        .split('.')
+        .skip(1)
+        .any(|part| NESTED_DANGEROUS.contains(&part))
+    {
+        return Verdict::Dangerous(RUNS_CODE);
+    }
+    if name.contains('.') {
+        let mut parts = name.split('.');
+        let through = parts
+            .clone()
+            .any(|p| NESTED_DANGEROUS.contains(&p) || p.starts_with("__"));
+        if through || parts.any(|p| DANGEROUS_FUNCTIONS.contains(&p)) {
+            return Verdict::Dangerous(INTROSPECTION);
+        }
+    }
+    if allow.iter().any(|entry| policy_allows(module, name, entry)) {
         Verdict::Allowed
     } else {
         Verdict::Unknown
@@ -348,6 +367,79 @@ mod tests {
         for (module, name, expected) in cases {
             assert_eq!(classify(module, name, &allow), expected, "{module}.{name}");
         }
+    }
+
+    #[test]
+    fn a_wildcard_never_reaches_through_a_dotted_path_or_a_re_export() {
+        let allow = vec!["sklearn.*".to_string(), "six.*".to_string()];
+        let cases = [
+            ("sklearn", "os.system"),
+            ("sklearn", "utils.__builtins__"),
+            ("sklearn.utils", "fixes.subprocess.Popen"),
+            ("six.moves.builtins", "eval"),
+            ("sklearn.utils", "system"),
+            ("sklearn.utils", "__class__"),
+            ("sklearn", "os"),
+        ];
+        for (module, name) in cases {
+            assert_ne!(
+                classify(module, name, &allow),
+                Verdict::Allowed,
+                "{module}.{name}"
+            );
+        }
+        assert_eq!(
+            classify("sklearn", "os.system", &allow),
+            Verdict::Dangerous(INTROSPECTION)
+        );
+        assert_eq!(
+            classify("sklearn.tree._classes", "DecisionTreeClassifier", &allow),
+            Verdict::Allowed
+        );
+        let exact = vec!["mylib.models.Net.Inner".to_string()];
+        assert_eq!(
+            classify("mylib.models", "Net.Inner", &exact),
+            Verdict::Allowed
+        );
+    }
+
+    #[test]
+    fn ordinary_checkpoints_and_fitted_models_are_allowed_by_default() {
+        let cases = [
+            ("__builtin__", "xrange"),
+            ("numpy._core.numeric", "_frombuffer"),
+            ("numpy.random._pickle", "__generator_ctor"),
+            ("numpy.random.bit_generator", "__pyx_unpickle_SeedSequence"),
+            ("joblib.numpy_pickle", "NumpyArrayWrapper"),
+            ("sklearn.pipeline", "Pipeline"),
+            ("sklearn.linear_model._logistic", "LogisticRegression"),
+            ("sklearn.tree._tree", "Tree"),
+            ("fractions", "Fraction"),
+            ("uuid", "UUID"),
+            ("argparse", "Namespace"),
+            ("types", "SimpleNamespace"),
+            ("pathlib", "PurePosixPath"),
+            ("re", "_compile"),
+        ];
+        for (module, name) in cases {
+            assert_eq!(
+                classify(module, name, &[]),
+                Verdict::Allowed,
+                "{module}.{name}"
+            );
+        }
+        assert_eq!(
+            classify("types", "FunctionType", &[]),
+            Verdict::Dangerous(RUNS_CODE)
+        );
+        assert_eq!(
+            classify("__builtin__", "reduce", &[]),
+            Verdict::Dangerous(INTROSPECTION)
+        );
+        assert_eq!(
+            classify("uuid", "_popen", &[]),
+            Verdict::Dangerous(RUNS_COMMANDS)
+        );
     }
 
     #[test]

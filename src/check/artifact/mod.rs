@@ -14,6 +14,7 @@
 //! and get the provenance checks only. Like every check this does no I/O of its own beyond the
 //! reader it is handed, and never panics on any input.
 
+mod allowed;
 mod archive;
 mod identifiers;
 mod imports;
@@ -132,6 +133,7 @@ pub fn check_file(
         let mut scanner = pii::Scanner::new();
         scanner.feed(content);
         let mut findings = personal_data(path, scanner.finish(), opts);
+        findings.extend(guessed_pickle(path, content, opts));
         findings.extend(provenance(path, len, true, has_license, opts));
         return findings;
     }
@@ -163,6 +165,7 @@ pub fn check_reader(
             scanner.feed(&chunk[..n]);
         }
         let mut findings = personal_data(path, scanner.finish(), opts);
+        findings.extend(guessed_pickle(path, &data, opts));
         findings.extend(provenance(path, len, true, has_license, opts));
         return Ok(findings);
     }
@@ -171,7 +174,7 @@ pub fn check_reader(
         Format::Safetensors => {
             safetensors::header_len(&data, len).map_or(0, |n| n.saturating_add(8))
         }
-        Format::Zip | Format::Npy | Format::Pickle(_) => {
+        Format::Container(_) | Format::Npy | Format::Pickle(_) => {
             data.truncate(usize::try_from(opts.max_scan_size).unwrap_or(usize::MAX));
             opts.max_scan_size
         }
@@ -181,10 +184,24 @@ pub fn check_reader(
     Ok(analyse(path, &data, len, has_license, opts))
 }
 
+/// A text dataset whose first bytes walk like a headerless pickle is checked as one too.
+fn guessed_pickle(path: &str, head: &[u8], opts: &ArtifactOptions) -> Vec<Finding> {
+    let mut scan = Scan::new(path, opts);
+    if scan::sniff(path, head, u64::MAX) == Format::Pickle(scan::Mode::Guess) {
+        scan.content(path, path, head, head.len() as u64, 0);
+    }
+    scan.findings
+}
+
 /// Whether the file is a text dataset to scan for personal data.
 fn is_dataset_text(path: &str, head: &[u8], opts: &ArtifactOptions) -> bool {
     let ext = extension(path);
-    let binary = !matches!(scan::sniff(path, head, u64::MAX), Format::Other);
+    // Text that merely walks like a headerless pickle is still text (it is checked as a
+    // pickle as well, by `guessed_pickle`).
+    let binary = !matches!(
+        scan::sniff(path, head, u64::MAX),
+        Format::Other | Format::Pickle(scan::Mode::Guess)
+    );
     let listed = TABLE_EXTS.contains(&ext.as_str())
         || (TEXT_EXTS.contains(&ext.as_str()) && opts.data_paths.is_match(path));
     listed && !binary
@@ -266,3 +283,6 @@ fn personal_data(path: &str, tallies: Vec<pii::Tally>, opts: &ArtifactOptions) -
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod heldout;

@@ -57,11 +57,23 @@ pub struct Walk {
     /// Offset just past `STOP`, or where the walk stopped.
     pub end: usize,
     pub error: Option<WalkError>,
+    /// The pickled value when it is a small integer (a count in legacy PyTorch files).
+    pub int_result: Option<i128>,
 }
 
 /// Whether `head` starts the way pickles of protocol 2 and later do (`PROTO` 0–5).
 pub fn has_pickle_header(head: &[u8]) -> bool {
     matches!(head, [0x80, 0..=5, ..])
+}
+
+/// Whether `path` could be imported by an unpickler: dot-separated Python identifiers. An
+/// import of anything else fails before it can run, whatever the module.
+pub fn is_identifier_path(path: &str) -> bool {
+    path.split('.').all(|part| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+            && chars.all(|c| c == '_' || c.is_alphanumeric())
+    })
 }
 
 /// Walks the single pickle that starts at the beginning of `data`.
@@ -79,13 +91,14 @@ pub fn walk(data: &[u8]) -> Walk {
     walk
 }
 
-/// Walks up to `max` pickles stored one after another (a legacy PyTorch file holds five).
-/// Stops at the end of the data, at the first pickle that fails, or at a byte that is not an
-/// opcode; the failing pickle is included so that its imports are not lost.
-pub fn walk_all(data: &[u8], max: usize) -> Vec<Walk> {
+/// Walks every pickle stored one after another (a legacy PyTorch file holds five, a loader
+/// may call `pickle.load` in a loop). Stops at the end of the data, at the first pickle that
+/// fails (a loader stops there too), or at a byte that is not an opcode; the failing pickle is
+/// included so that the imports it made before failing are not lost.
+pub fn walk_all(data: &[u8]) -> Vec<Walk> {
     let mut walks = Vec::new();
     let mut start = 0;
-    while start < data.len() && walks.len() < max {
+    while start < data.len() {
         if !walks.is_empty() && opcodes::info(data[start]).is_none() {
             break;
         }
@@ -154,6 +167,26 @@ mod tests {
     }
 
     #[test]
+    fn memoize_stores_at_the_memo_length_as_cpython_does() {
+        // Memo {0, 2} has length 2: MEMOIZE overwrites index 2, not index 3.
+        let data = b"\x80\x04\x8c\x01xq\x000\x8c\x0bcollectionsq\x020\x8c\x05posix\x940\x8c\x0bOrderedDictq\x030\x8c\x06system\x940h\x02h\x03\x93.";
+        let walk = walk(data);
+        assert_eq!(walk.error, None);
+        assert_eq!(names(&walk), ["posix.system"]);
+    }
+
+    #[test]
+    fn text_memo_indices_are_read_as_int_reads_them() {
+        let data = b"(S'os'\np1_0\n0S'system'\np+7\n0g 10\ng7\r\n\x93.";
+        let walk = walk(data);
+        assert_eq!(names(&walk), ["os.system"]);
+        assert_eq!(
+            super::walk(b"N\x94g1\n.").error.map(|e| e.message),
+            Some("GET of memo index 1, which is empty".to_string())
+        );
+    }
+
+    #[test]
     fn calls_are_counted() {
         let walk = walk(b"\x80\x02cos\nsystem\nU\x02lsq\x00\x85R}b.");
         assert_eq!(walk.calls.reduce, 1);
@@ -199,11 +232,11 @@ mod tests {
 
     #[test]
     fn concatenated_pickles_are_all_walked() {
-        let walks = walk_all(b"\x80\x04N.cos\nsystem\n.", 5);
+        let walks = walk_all(b"\x80\x04N.cos\nsystem\n.");
         assert_eq!(walks.len(), 2);
         assert_eq!(names(&walks[1]), ["os.system"]);
         assert_eq!(walks[1].imports[0].offset, 4);
-        assert_eq!(walk_all(b"\x80\x04N.\xff\xff", 5).len(), 1);
+        assert_eq!(walk_all(b"\x80\x04N.\xff\xff").len(), 1);
     }
 
     #[test]

@@ -101,12 +101,12 @@ fn dangerous_findings_name_the_import_and_the_member() {
     let cases = [
         ("p02_os_system.pkl", "`posix.system`"),
         ("p04_eval_proto2.pkl", "`__builtin__.eval`"),
-        ("p07_torchlike.pt", "`p07_torchlike.pt:archive/data.pkl`"),
+        ("p07_torchlike.pt", "`p07_torchlike.pt!archive/data.pkl`"),
         (
             "p13_object_arrays.npz",
-            "`p13_object_arrays.npz:a.npy (object array)`",
+            "`p13_object_arrays.npz!a.npy (object array)`",
         ),
-        ("p15_nested.zip", "p15_nested.zip:inner/p13.npz:a.npy"),
+        ("p15_nested.zip", "p15_nested.zip!inner/p13.npz!a.npy"),
     ];
     for (name, needle) in cases {
         let findings = check_file(name, bytes(name), false, &opts);
@@ -261,6 +261,19 @@ fn pickles_over_the_scan_limit_are_checked_up_to_it() {
         findings.iter().any(|f| f.rule == "unsafe-pickle"),
         "{findings:#?}"
     );
+}
+
+#[test]
+fn a_dataset_that_walks_like_a_pickle_is_scanned_for_personal_data_and_as_a_pickle() {
+    let opts = ArtifactOptions::default();
+    let csv = b"city\nLondon\njane.doe@gmail.com\n";
+    assert_eq!(
+        outcome(&check_file("data/c.csv", csv, false, &opts)),
+        ["personal-data:block"]
+    );
+    let payload = b"cos\nsystem\n(S'id'\ntR.";
+    let findings = check_file("data/p.csv", payload, false, &opts);
+    assert_eq!(outcome(&findings), ["unsafe-pickle:block"]);
 }
 
 #[test]
