@@ -70,7 +70,8 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
     } else {
         args.paths.clone()
     };
-    let root = if paths.len() == 1 && paths[0].is_dir() {
+    let whole_root = paths.len() == 1 && paths[0].is_dir();
+    let root = if whole_root {
         paths[0].clone()
     } else {
         cwd.clone()
@@ -89,7 +90,9 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
         overrides,
     )?;
     let items = source::worktree::items(&root, &paths, &policy)?;
-    let project = project_for(&policy, || source::reuse::from_disk(&items.files, &root))?;
+    let project = project_for(&policy, || {
+        source::reuse::for_scan(&items.files, &root, whole_root)
+    })?;
     engine_run(&policy, &args.output, items, None, false, project)
 }
 

@@ -4,3 +4,4 @@ mod checks;
 mod common;
 mod hooks;
 mod scan;
+mod spdx;

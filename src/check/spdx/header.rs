@@ -96,7 +96,7 @@ pub fn scan(content: &[u8], style: Option<&Style>) -> Scan {
     let lines = lines(content, HEAD_LINES);
     let start = preamble_len(&lines);
     let mut scan = Scan {
-        misplaced: misplaced(&lines),
+        misplaced: misplaced(&lines, style),
         ..Scan::default()
     };
     let mut in_block = false;
@@ -197,9 +197,18 @@ fn hint(lines: &[String], start: usize, uncommented: Option<usize>) -> Option<St
 }
 
 /// A shebang or XML declaration below line 1 breaks the file; REUSE does not mind, we warn.
-fn misplaced(lines: &[String]) -> Vec<(usize, String)> {
+/// Inside a block comment (`/* … #!/bin/sh … */`) it is text, not a preamble.
+fn misplaced(lines: &[String], style: Option<&Style>) -> Vec<(usize, String)> {
     let mut out = Vec::new();
+    let mut in_block = lines
+        .first()
+        .is_some_and(|l| style.is_some_and(|s| block_state(l, false, s)));
     for (i, line) in lines.iter().enumerate().take(WINDOW + 3).skip(1) {
+        let commented = in_block;
+        in_block = style.is_some_and(|s| block_state(line, in_block, s));
+        if commented {
+            continue;
+        }
         if line.starts_with("#!/") && !is_shebang(&lines[0]) {
             out.push((
                 i + 1,
@@ -277,6 +286,16 @@ mod tests {
             .map(|t| t.value)
             .collect();
         assert_eq!(values, ["MIT", "Apache-2.0"]);
+    }
+
+    #[test]
+    fn a_shebang_inside_a_block_comment_is_not_a_preamble() {
+        let text = b"/* SPDX-License-Identifier: MIT\n * Usage:\n#!/bin/sh\n */\n";
+        assert!(scan(text, Some(&CPP)).misplaced.is_empty());
+        let text = b"/*\n#!/bin/sh\n*/\n";
+        assert!(scan(text, Some(&CPP)).misplaced.is_empty());
+        let text = b"# SPDX-License-Identifier: MIT\n#!/bin/sh\n";
+        assert_eq!(scan(text, Some(&HASH)).misplaced.len(), 1);
     }
 
     #[test]
