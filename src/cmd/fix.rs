@@ -95,6 +95,7 @@ impl Fix<'_> {
                 let note = format!("{p}: added SPDX-License-Identifier: {}", self.license);
                 (Some(note), true)
             }
+            FixOutcome::Unchanged => (None, false),
             FixOutcome::Licensed(known) => (
                 Some(format!("{p}: skipped, already licensed by {known}")),
                 false,

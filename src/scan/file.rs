@@ -146,6 +146,9 @@ impl Engine<'_> {
         }
         if content.len() as u64 > self.policy.max_file_size() {
             res.skipped = Some(self.too_large(item, content.len() as u64));
+            // The license header is at the top: a large file still has one to check.
+            let head = &content[..content.len().min(spdx::HEAD_BYTES)];
+            artifacts.extend(self.spdx(item, head));
             res.findings = artifacts
                 .into_iter()
                 .map(|f| (item.order, with_place(f, item)))
@@ -178,16 +181,22 @@ impl Engine<'_> {
             }
         }
         findings.extend(artifacts);
-        if self.checks.has(Check::Spdx) {
-            let found = spdx::check_file(&item.path, content, &self.project, &self.policy.spdx);
-            findings.extend(self.capped(Check::Spdx, found));
-        }
+        findings.extend(self.spdx(item, content));
         res.findings = findings
             .into_iter()
             .map(|f| (item.order, with_place(f, item)))
             .collect();
         res.inline_allowed = allowed.into_iter().map(|f| with_place(f, item)).collect();
         res
+    }
+
+    /// The `spdx` check of one file (or of the head of a large one), when it is on.
+    fn spdx(&self, item: &FileItem, content: &[u8]) -> Vec<Finding> {
+        if !self.checks.has(Check::Spdx) {
+            return Vec::new();
+        }
+        let found = spdx::check_file(&item.path, content, &self.project, &self.policy.spdx);
+        self.capped(Check::Spdx, found)
     }
 
     /// A file on disk above `scan.max_file_size`: not read by the text checks; the artifact
@@ -198,6 +207,26 @@ impl Engine<'_> {
             skipped: Some(self.too_large(item, len)),
             ..FileResult::default()
         };
+        if self.checks.has(Check::Spdx) {
+            // Only the head, where the license header is.
+            let mut head = Vec::with_capacity(spdx::HEAD_BYTES);
+            let read = std::fs::File::open(path).and_then(|f| {
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(f, spdx::HEAD_BYTES as u64),
+                    &mut head,
+                )
+            });
+            match read {
+                Ok(_) => {
+                    res.findings = self
+                        .spdx(item, &head)
+                        .into_iter()
+                        .map(|f| (item.order, with_place(f, item)))
+                        .collect();
+                }
+                Err(e) => res.error = Some(format!("{}: {e}", item.path)),
+            }
+        }
         if self.checks.has(Check::Artifact) {
             let licensed = self.licensed(&item.path);
             let found = std::fs::File::open(path).and_then(|f| {
@@ -211,11 +240,9 @@ impl Engine<'_> {
             });
             match found {
                 Ok(fs) => {
-                    res.findings = self
-                        .capped(Check::Artifact, fs)
-                        .into_iter()
-                        .map(|f| (item.order, with_place(f, item)))
-                        .collect();
+                    let found = self.capped(Check::Artifact, fs);
+                    res.findings
+                        .extend(found.into_iter().map(|f| (item.order, with_place(f, item))));
                 }
                 Err(e) => res.error = Some(format!("{}: {e}", item.path)),
             }

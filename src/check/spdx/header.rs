@@ -26,6 +26,10 @@ pub struct Tag {
     pub value: String,
     /// No space between the colon and the expression.
     pub tight: bool,
+    /// Not inside a comment, but with nothing but punctuation before it on its line (the
+    /// kernel's `. SPDX-License-Identifier:` in a `.rst`): the reference tools read it, so it
+    /// counts, with a warning.
+    pub loose: bool,
 }
 
 /// What the header scan found.
@@ -116,11 +120,15 @@ pub fn scan(content: &[u8], style: Option<&Style>) -> Scan {
         if ignoring {
             continue;
         }
+        let mut found = tag(i + 1, line, pos, style);
         if style.is_some_and(|s| !in_comment(line, pos, at_start, s)) {
-            uncommented.get_or_insert(i + 1);
-            continue;
+            if !only_punctuation(&line[..pos]) {
+                uncommented.get_or_insert(i + 1);
+                continue;
+            }
+            found.loose = true;
         }
-        scan.tags.push(tag(i + 1, line, pos, style));
+        scan.tags.push(found);
     }
     if scan.tags.is_empty() {
         scan.hint = hint(&lines, start, uncommented);
@@ -142,7 +150,14 @@ fn tag(line_no: usize, line: &str, pos: usize, style: Option<&Style>) -> Tag {
         span: (pos, pos + TAG.len()),
         value: value.to_string(),
         tight: rest.chars().next().is_some_and(|c| !c.is_whitespace()),
+        loose: false,
     }
+}
+
+/// Nothing but spaces and punctuation other than quotes: not code, not a string literal.
+fn only_punctuation(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_whitespace() || (c.is_ascii_punctuation() && !matches!(c, '"' | '\'' | '`')))
 }
 
 /// Whether byte `pos` of `line` is inside a comment.
@@ -267,6 +282,17 @@ mod tests {
         let s = scan(b"/*\n * SPDX-License-Identifier: MIT\n */", Some(&CPP));
         assert_eq!(s.tags[0].value, "MIT");
         assert_eq!((s.tags[0].line, s.tags[0].column), (2, 4));
+    }
+
+    #[test]
+    fn a_tag_after_only_punctuation_counts_loosely() {
+        use super::super::comment::RST;
+        let s = scan(b". SPDX-License-Identifier: GPL-2.0\n\nTitle\n", Some(&RST));
+        assert_eq!((s.tags.len(), s.tags[0].loose), (1, true));
+        let s = scan(b".. SPDX-License-Identifier: GPL-2.0\n", Some(&RST));
+        assert!(!s.tags[0].loose);
+        let s = scan(b"x = \"SPDX-License-Identifier: MIT\"\n", Some(&HASH));
+        assert!(s.tags.is_empty());
     }
 
     #[test]

@@ -41,6 +41,10 @@ struct Claim {
 /// for; [`merge_annotation_findings`] turns the findings of every file into one.
 const COVERS: &str = "; the annotation covers ";
 
+/// How much of a file the check needs: its head, where the license header is. A caller that
+/// does not read a large file whole passes this much of it.
+pub const HEAD_BYTES: usize = 64 * 1024;
+
 /// Whether REUSE covers `path` at all: license texts, `COPYING`/`LICENSE*`, sidecars,
 /// REUSE.toml, SPDX documents and VCS files are not covered (REUSE 3.3, `covered_files.py`).
 pub fn is_exempt(path: &str) -> bool {
@@ -309,6 +313,16 @@ fn judge_claim(path: &str, claim: &Claim, project: &Project, opts: &SpdxOptions)
             "no space after `SPDX-License-Identifier:`",
         );
         f.help = "write one space after the colon".into();
+        out.push(f);
+    }
+    if claim.tag.as_ref().is_some_and(|t| t.loose) {
+        let mut f = warn(
+            path,
+            claim,
+            "spdx-tag-not-in-comment",
+            "the `SPDX-License-Identifier` line is not a comment of this file type",
+        );
+        f.help = "write it in the file's comment syntax, e.g. `.. SPDX-License-Identifier: …` in reStructuredText".into();
         out.push(f);
     }
     let parsed = match expr::parse(&claim.value) {

@@ -72,6 +72,7 @@ asm  | x.S          | # SPDX-License-Identifier: GPL-2.0-only\n.text | | |
 asm  | x.S          | /* SPDX-License-Identifier: GPL-2.0-only */\n.text | | |
 asm  | x.s          | // SPDX-License-Identifier: GPL-2.0-only\n.text | | |
 asm  | x.S          | .text\nmov r0, r1 | missing-spdx-header | | fix spdx x.S
+rst  | index.rst    | . SPDX-License-Identifier: GPL-2.0-only\n\nTitle | | spdx-tag-not-in-comment | comment syntax
 cmt  | x.c          | /* SPDX-License-Identifier: MIT\n * run as:\n#!/bin/sh\n */ | | |
 attr | lib.rs       | #![allow(dead_code)]\n// SPDX-License-Identifier: MIT | | |
 "#;
