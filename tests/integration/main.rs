@@ -5,3 +5,4 @@ mod common;
 mod hooks;
 mod scan;
 mod spdx;
+mod spdx_conformance;

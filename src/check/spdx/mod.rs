@@ -4,21 +4,21 @@
 //! its sidecars and the REUSE.toml files and passes their contents in.
 //!
 //! `comment` knows the comment styles, `header` finds the tags, `expr` parses expressions,
-//! `policy` applies `allow`/`deny`/classes, `reuse` reads REUSE.toml and sidecars, `fix` writes
-//! headers for `git outbound fix spdx`. The conformance cases of `conformance/spdx.md` are the
+//! `policy` applies `allow`/`deny`/classes, `reuse` reads REUSE.toml, sidecars and license
+//! texts, `fix` writes headers for `git outbound fix spdx` and `deprecated` rewrites deprecated
+//! ids for its `--update-deprecated`. The conformance cases of `conformance/spdx.md` are the
 //! table in `tests.rs`.
 
 mod comment;
+mod deprecated;
 mod expr;
 mod fix;
 mod header;
 mod policy;
 mod reuse;
 
-pub use fix::{
-    FixOutcome, Known, fix, known_license, resolve_license, sidecar_path, sidecar_text,
-    update_deprecated,
-};
+pub use deprecated::update_deprecated;
+pub use fix::{FixOutcome, Known, fix, known_license, resolve_license, sidecar_path, sidecar_text};
 pub use policy::{LicenseClass, Rejection, SpdxOptions};
 pub use reuse::{Annotated, Precedence, Project};
 
