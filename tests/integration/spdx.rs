@@ -251,7 +251,7 @@ fn fix_skips_every_file_whose_license_is_already_known() {
 }
 
 /// `reuse lint --json`: each file's license expressions, as REUSE reads them.
-fn reuse_licenses(t: &TestRepo) -> Option<BTreeMap<String, Vec<String>>> {
+pub(crate) fn reuse_licenses(t: &TestRepo) -> Option<BTreeMap<String, Vec<String>>> {
     // The `reuse` script, else the module (a fresh pip install may not be on PATH yet).
     let run = |program: &str, pre: &[&str]| {
         Command::new(program)

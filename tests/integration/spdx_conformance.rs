@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::common::TestRepo;
+use crate::common::{TestRepo, text};
+use crate::spdx::reuse_licenses;
 
 const CP: &str = "SPDX-FileCopyrightText: 2024 Acme Corp <legal@acme.example>";
 
@@ -129,12 +130,12 @@ fn case_content(text: &str) -> Vec<u8> {
     out
 }
 
-#[test]
-fn conformance_repository_matches_the_gate_column() {
+/// The repository of [`CASES`], staged, and each file's expected `rule:severity` list.
+fn conformance_repo() -> (TestRepo, BTreeMap<String, Vec<String>>) {
     let t = TestRepo::new();
     t.write(
         ".outbound.toml",
-        "[spdx]\nrequire = true\nrequire_binary = true\n",
+        "[spdx]\nrequire = true\nrequire_binary = true\ndefault_license = \"MIT\"\n",
     );
     for id in [
         "MIT",
@@ -173,6 +174,12 @@ fn conformance_repository_matches_the_gate_column() {
     std::os::unix::fs::symlink("../S02/main.rs", t.path().join("cases/S26-link.rs"))
         .expect("symlink");
     t.git(&["add", "-A"]);
+    (t, expected)
+}
+
+#[test]
+fn conformance_repository_matches_the_gate_column() {
+    let (t, expected) = conformance_repo();
     let (_, v) = t.json(&["scan", "--checks", "spdx"]);
     let mut got: BTreeMap<String, Vec<String>> =
         expected.keys().map(|k| (k.clone(), Vec::new())).collect();
@@ -200,4 +207,45 @@ fn conformance_repository_matches_the_gate_column() {
         wrong.len(),
         wrong.join("\n")
     );
+}
+
+#[test]
+fn fix_on_the_conformance_repository_changes_no_license_that_reuse_reads() {
+    let (t, _) = conformance_repo();
+    let Some(before) = reuse_licenses(&t) else {
+        assert!(
+            std::env::var_os("OUTBOUND_REQUIRE_REUSE").is_none(),
+            "OUTBOUND_REQUIRE_REUSE is set but `reuse lint --json` could not be run"
+        );
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("note: `reuse` is not installed; skipping the comparison with reuse lint");
+        }
+        return;
+    };
+    let out = t.outbound(&["fix", "spdx", "--sidecar"]);
+    assert!(out.status.success(), "{}", text(&out));
+    t.git(&["add", "-A"]);
+    let after = reuse_licenses(&t).expect("reuse lint after the fix");
+    let mut unlicensed = 0;
+    for (path, licenses) in &before {
+        if licenses.is_empty() {
+            unlicensed += 1;
+            continue;
+        }
+        assert_eq!(
+            after.get(path),
+            Some(licenses),
+            "{path}: the fix changed its license"
+        );
+    }
+    // Every file REUSE read no license for has one now, but S36: its tag in the wrong case
+    // (`spdx-license-identifier:`) is the author's statement, which the fix leaves to a person.
+    let still: Vec<&String> = after
+        .iter()
+        .filter(|(_, l)| l.is_empty())
+        .map(|(p, _)| p)
+        .collect();
+    assert!(unlicensed > 0);
+    assert_eq!(still, ["cases/S36/x.rs"], "still without a license");
 }
