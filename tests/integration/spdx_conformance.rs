@@ -79,7 +79,7 @@ I1f  | Kconfig      | # CP\n# SPDX-License-Identifier: GPL-2.0-only\nconfig A |
 I1g  | Kconfig      | config A\n\tbool "a" | missing-spdx-header:block
 I1h  | x86_64_defconfig | CONFIG_A=y | missing-spdx-header:block
 I1i  | Makefile.lib | # SPDX-License-Identifier: GPL-2.0-only\nall: |
-I1j  | data.bin     | no extension I know | missing-spdx-header:block
+I1j  | data.xyz     | no extension I know | missing-spdx-header:block
 I2a  | head.S       | @ SPDX-License-Identifier: GPL-2.0-only\n.text |
 I2b  | entry.S      | ! SPDX-License-Identifier: GPL-2.0-only\n.text |
 I2c  | x.S          | ; SPDX-License-Identifier: GPL-2.0-only\n.text |

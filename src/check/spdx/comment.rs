@@ -283,6 +283,27 @@ const BY_EXT: &[(&[&str], Kind)] = &[
     ),
 ];
 
+/// Model and data serialisations (a protocol-0 pickle is ASCII): whatever their bytes, a tag
+/// inside them is data, never a license header (conformance S22).
+pub fn is_serialised(path: &str) -> bool {
+    const EXTS: [&str; 12] = [
+        "pkl",
+        "pickle",
+        "pt",
+        "pth",
+        "ckpt",
+        "bin",
+        "safetensors",
+        "onnx",
+        "h5",
+        "npy",
+        "npz",
+        "parquet",
+    ];
+    path.rsplit_once('.')
+        .is_some_and(|(_, ext)| EXTS.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
 /// The kind of `path` (`/`-separated), by name then extension (case-sensitive first, then not).
 pub fn kind(path: &str) -> Kind {
     let name = path.rsplit('/').next().unwrap_or(path);

@@ -71,7 +71,10 @@ pub fn fix(
     }
     // Not UTF-8 (e.g. Latin-1): rewriting it could corrupt it, so it is handled like a binary.
     let style = match kind {
-        _ if comment::looks_binary(content) || std::str::from_utf8(content).is_err() => {
+        _ if comment::looks_binary(content)
+            || comment::is_serialised(path)
+            || std::str::from_utf8(content).is_err() =>
+        {
             return FixOutcome::Binary;
         }
         Kind::Binary | Kind::Unknown => return FixOutcome::UnknownStyle,
@@ -101,6 +104,8 @@ pub fn known_license(path: &str, content: &[u8], project: &Project) -> Option<Kn
             licenses: a.licenses.join(" AND "),
         });
     }
+    // A text pickle that holds a tag is not licensed for the check (S22), but REUSE reads the
+    // tag, and a sidecar would override it: the fix leaves such a file alone too.
     if comment::looks_binary(content) {
         return None;
     }
@@ -353,6 +358,15 @@ mod tests {
         assert_eq!(
             fix("package.json", b"{}", "MIT", None),
             FixOutcome::Uncommentable
+        );
+        let text_pickle = b"(dp0\nVSPDX-License-Identifier: MIT\np1\ns.";
+        assert_eq!(
+            fix("model.pkl", text_pickle, "MIT", None),
+            FixOutcome::Licensed(Known::Text { line: 2 })
+        );
+        assert_eq!(
+            fix("model.pkl", b"(dp0\ns.", "MIT", None),
+            FixOutcome::Binary
         );
         assert_eq!(
             fix("notes.txt", b"hi", "MIT", None),

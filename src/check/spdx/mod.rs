@@ -102,9 +102,11 @@ pub fn check_file(
 
 /// The file's kind by name, and whether it is binary. Binary is decided by content, as the
 /// text checks decide it: a `.doc` that is plain text is read like a file of no known style.
+/// Model and data serialisations stay binary whatever their bytes.
 fn kind_of(path: &str, content: &[u8]) -> (Kind, bool) {
     let binary = comment::looks_binary(content);
     match comment::kind(path) {
+        Kind::Binary if comment::is_serialised(path) => (Kind::Binary, true),
         Kind::Binary if !binary => (Kind::Unknown, false),
         kind => (kind, binary),
     }

@@ -172,8 +172,15 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 #[test]
 fn s21_s22_binaries_need_a_sidecar_only_when_required() {
     let pickle: &[u8] = b"\x80\x04\x95\0\0SPDX-License-Identifier: MIT\0.";
+    // Protocol 0 is ASCII: still a pickle, and a tag in it is still data.
+    let text_pickle: &[u8] = b"(dp0\nVSPDX-License-Identifier: MIT\np1\ns.";
     let strict = SpdxOptions::new(vec![], vec![], vec![], true).expect("valid");
-    for (path, content) in [("logo.png", PNG), ("model.pkl", pickle), ("blob", pickle)] {
+    for (path, content) in [
+        ("logo.png", PNG),
+        ("model.pkl", pickle),
+        ("blob", pickle),
+        ("model.pkl", text_pickle),
+    ] {
         let loose = check_file(path, content, &Project::default(), &SpdxOptions::default());
         assert!(loose.is_empty(), "{path}: {loose:?}");
         let found = check_file(path, content, &Project::default(), &strict);
