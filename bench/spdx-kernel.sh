@@ -10,14 +10,14 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tree="$(cd "${1:?usage: spdx-kernel.sh KERNEL_TREE}" && pwd)"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" 2>/dev/null || true' EXIT
 cp -a "$tree" "$work/tree"
 cd "$work/tree"
 if grep -q '^# Debian packaging' .gitignore 2>/dev/null; then
   n=$(grep -n '^# Debian packaging' .gitignore | cut -d: -f1)
   head -n $((n - 2)) .gitignore > "$work/gitignore" && cp "$work/gitignore" .gitignore
 fi
-git init -q && git add -A && git -c user.name=bench -c user.email=bench@example.com commit -qm tree
+git init -q && git add -A && git -c gc.auto=0 -c user.name=bench -c user.email=bench@example.com commit -qm tree
 python3 scripts/spdxcheck.py -v -f > "$work/spdxcheck.out" 2> "$work/spdxcheck.err" || true
 printf '[spdx]\nrequire = true\nrequire_binary = true\n' > "$work/policy.toml"
 (cd "$root" && cargo build --quiet --locked)
