@@ -115,9 +115,13 @@ pub struct FixArgs {
     /// What to fix.
     pub what: FixTarget,
     pub paths: Vec<PathBuf>,
-    /// For binary files, write a `.license` sidecar.
+    /// For files that cannot hold a header (binaries, data, unknown types), write a
+    /// `.license` sidecar.
     #[arg(long)]
     pub sidecar: bool,
+    /// Only rewrite deprecated SPDX ids (`GPL-2.0` → `GPL-2.0-only`) in headers and sidecars.
+    #[arg(long, conflicts_with = "sidecar")]
+    pub update_deprecated: bool,
     #[command(flatten)]
     pub policy: PolicyArgs,
 }

@@ -167,15 +167,19 @@ pub fn history(repo: &Repository, policy: &Policy, checks: CheckSet) -> Result<P
     })
 }
 
-/// Files under `paths` on disk, with the licensing context read from `root`.
+/// Files under `paths` on disk. The licensing context comes from the project root whatever
+/// is scanned; `whole_root` says that `root` itself was given, so the walk is the scan's own.
 pub fn directory(
     root: &Path,
     paths: &[PathBuf],
     policy: &Policy,
     checks: CheckSet,
+    whole_root: bool,
 ) -> Result<Plan, Error> {
     let items = source::worktree::items(root, paths, policy)?;
-    let project = project_for(policy, || source::reuse::from_disk(&items.files, root))?;
+    let project = project_for(policy, || {
+        source::reuse::for_scan(&items.files, root, whole_root)
+    })?;
     Ok(Plan {
         items,
         git_dir: None,

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::check::CheckSet;
 use crate::check::dco::{self, CommitInfo, DcoOptions};
 use crate::check::internal_url::{InternalUrls, Syntax};
-use crate::check::spdx::Project;
+use crate::check::spdx::{self, Project};
 use crate::error::Error;
 use crate::finding::{self, Check, Finding, Severity};
 use crate::git;
@@ -166,6 +166,8 @@ impl<'p> Engine<'p> {
             found.extend(findings.into_iter().map(|f| (c.order, f)));
             out.allowed.extend(allowed.into_iter().map(inline));
         }
+        // A bad REUSE.toml annotation is one finding, not one per file it covers.
+        let mut found = spdx::merge_annotation_findings(found);
         if items.first_only {
             found.sort_by_key(|(order, _)| *order);
             let mut seen = HashSet::new();

@@ -53,7 +53,8 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
     } else {
         args.paths.clone()
     };
-    let root = if paths.len() == 1 && paths[0].is_dir() {
+    let whole_root = paths.len() == 1 && paths[0].is_dir();
+    let root = if whole_root {
         paths[0].clone()
     } else {
         cwd.clone()
@@ -71,7 +72,7 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
         repo_dir.as_deref(),
         baseline,
     )?;
-    plan::directory(&root, &paths, &policy, checks)?.run(&policy)
+    plan::directory(&root, &paths, &policy, checks, whole_root)?.run(&policy)
 }
 
 fn absolute(cwd: &Path, p: &Path) -> PathBuf {

@@ -103,6 +103,16 @@ pub struct SpdxFile {
     pub require_binary: Option<bool>,
     pub default_license: Option<String>,
     pub copyright: Option<String>,
+    /// What a deprecated id (`GPL-2.0`) does: warn (the default) or block.
+    pub deprecated: Option<DeprecatedMode>,
+}
+
+/// `spdx.deprecated`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeprecatedMode {
+    Warn,
+    Block,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -714,6 +714,10 @@ fn spdx_options(raw: &PolicyFile) -> Result<crate::check::spdx::SpdxOptions, Err
         classes,
         s.require_binary.unwrap_or(false),
     )
+    .map(|mut opts| {
+        opts.deprecated_blocks = s.deprecated == Some(file::DeprecatedMode::Block);
+        opts
+    })
     .map_err(|message| Error::Config {
         file: "policy".into(),
         line: None,

@@ -181,8 +181,8 @@ impl Engine<'_> {
     }
 
     /// One check over a whole file. The text checks search the changed regions together, in
-    /// `text`; commit and push checks never read files. An `oversize` file (above
-    /// `scan.max_file_size`) is left to the checks that stream.
+    /// `text`; commit and push checks never read files. Of an `oversize` file (above
+    /// `scan.max_file_size`) the SPDX check reads the head only.
     fn file_check(
         &self,
         check: Check,
@@ -192,8 +192,14 @@ impl Engine<'_> {
     ) -> Vec<Finding> {
         let found = match check {
             Check::Secret | Check::InternalUrl | Check::Dco | Check::Approval => return Vec::new(),
-            Check::Spdx if oversize => return Vec::new(),
-            Check::Spdx => spdx::check_file(&item.path, content, &self.project, &self.policy.spdx),
+            Check::Spdx => {
+                // The license header is at the top: a large file still has one to check.
+                let head = match oversize {
+                    true => &content[..content.len().min(spdx::HEAD_BYTES)],
+                    false => content,
+                };
+                spdx::check_file(&item.path, head, &self.project, &self.policy.spdx)
+            }
             Check::Artifact => {
                 let large = content.len() as u64 > self.policy.artifact.max_file_size;
                 if !(large || artifact::is_artifact(&item.path, content)) {
@@ -214,6 +220,26 @@ impl Engine<'_> {
             skipped: Some(self.too_large(item, len)),
             ..FileResult::default()
         };
+        if self.checks.has(Check::Spdx) {
+            // Only the head, where the license header is.
+            let mut head = Vec::with_capacity(spdx::HEAD_BYTES);
+            let read = std::fs::File::open(path).and_then(|f| {
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(f, spdx::HEAD_BYTES as u64),
+                    &mut head,
+                )
+            });
+            match read {
+                Ok(_) => {
+                    res.findings = self
+                        .file_check(Check::Spdx, item, &head, false)
+                        .into_iter()
+                        .map(|f| (item.order, with_place(f, item)))
+                        .collect();
+                }
+                Err(e) => res.error = Some(format!("{}: {e}", item.path)),
+            }
+        }
         if self.checks.has(Check::Artifact) {
             let licensed = self.licensed(&item.path);
             let found = std::fs::File::open(path).and_then(|f| {
@@ -227,11 +253,9 @@ impl Engine<'_> {
             });
             match found {
                 Ok(fs) => {
-                    res.findings = self
-                        .capped(Check::Artifact, fs)
-                        .into_iter()
-                        .map(|f| (item.order, with_place(f, item)))
-                        .collect();
+                    let found = self.capped(Check::Artifact, fs);
+                    res.findings
+                        .extend(found.into_iter().map(|f| (item.order, with_place(f, item))));
                 }
                 Err(e) => res.error = Some(format!("{}: {e}", item.path)),
             }

@@ -8,3 +8,5 @@ mod common;
 mod hooks;
 mod sarif;
 mod scan;
+mod spdx;
+mod spdx_conformance;
