@@ -31,6 +31,7 @@ pub mod outcome;
 pub mod plan;
 pub mod policy;
 pub mod report;
+pub mod reuse;
 pub mod rules;
 pub mod scan;
 pub mod source;

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use git2::{ObjectType, Repository, Tree, TreeWalkMode, TreeWalkResult};
 
 use super::FileItem;
-use crate::check::spdx::Project;
 use crate::error::Error;
+use crate::reuse::Project;
 
 fn wanted(path: &str) -> bool {
     path == "REUSE.toml" || path.ends_with("/REUSE.toml") || path.ends_with(".license")

@@ -8,6 +8,7 @@
 
 use super::comment::{self, Kind, Style};
 use super::{Project, SpdxOptions, expr, header};
+pub use crate::reuse::sidecar_path;
 
 /// How a file's license is already known, so that `fix` leaves it alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,11 +223,6 @@ pub fn resolve_license(
          license in REUSE.toml or list licenses in `spdx.allow`"
                 .to_string()
         })
-}
-
-/// Where REUSE looks for the licensing information of a file that cannot carry it.
-pub fn sidecar_path(path: &str) -> String {
-    format!("{path}.license")
 }
 
 /// The text of a `.license` sidecar file.

@@ -4,7 +4,7 @@
 //! its sidecars and the REUSE.toml files and passes their contents in.
 //!
 //! `comment` knows the comment styles, `header` finds the tags, `expr` parses expressions,
-//! `policy` applies `allow`/`deny`/classes, `reuse` reads REUSE.toml, sidecars and license
+//! `policy` applies `allow`/`deny`/classes, `crate::reuse` reads REUSE.toml, sidecars and license
 //! texts, `fix` writes headers for `git outbound fix spdx` and `deprecated` rewrites deprecated
 //! ids for its `--update-deprecated`. The conformance cases of `conformance/spdx.md` are the
 //! table in `tests.rs`.
@@ -15,16 +15,15 @@ mod expr;
 mod fix;
 mod header;
 mod policy;
-mod reuse;
 
+pub use crate::reuse::{Annotated, Precedence, Project};
 pub use deprecated::update_deprecated;
 pub use fix::{FixOutcome, Known, fix, known_license, resolve_license, sidecar_path, sidecar_text};
 pub use policy::{LicenseClass, Rejection, SpdxOptions};
-pub use reuse::{Annotated, Precedence, Project};
 
 use crate::finding::{Check, Finding, Severity};
+use crate::reuse::Precedence as P;
 use comment::Kind;
-use reuse::Precedence as P;
 
 /// Where a license statement was read.
 #[derive(Debug, Clone)]

@@ -171,9 +171,7 @@ impl Project {
     /// The content of `<path>.license`, if there is one.
     pub fn sidecar(&self, path: &str) -> Option<&[u8]> {
         let full = self.in_project(path);
-        self.sidecars
-            .get(&super::fix::sidecar_path(&full))
-            .map(Vec::as_slice)
+        self.sidecars.get(&sidecar_path(&full)).map(Vec::as_slice)
     }
 
     /// The license the root REUSE.toml declares for the whole project (`path = "**"`).
@@ -309,6 +307,11 @@ fn to_globset(pattern: &str) -> String {
         }
     }
     out
+}
+
+/// Where REUSE looks for the licensing information of a file that cannot carry it.
+pub fn sidecar_path(path: &str) -> String {
+    format!("{path}.license")
 }
 
 #[cfg(test)]
