@@ -1,0 +1,154 @@
+//! Walking around the gate (issue 14, classes 1–8), tried the way an attacker would: hooks
+//! installed, an org policy (`org.domains`, `remotes.internal`, an approval policy with
+//! `allowed_signers`), and real `git commit` / `git push` on real repositories. Each test
+//! names the class it closes.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Output, Stdio};
+
+use crate::common::{self, TestRepo, bare_in, ssh_key, stderr, text};
+
+/// The org policy every test starts from; `extra` is appended.
+fn org_policy(extra: &str) -> String {
+    format!(
+        "[org]\ndomains = [\"acme-corp.com\"]\n\n[remotes]\ninternal = [\"git.acme-corp.com/**\"]\n\n\
+         [approval]\nsignificant_lines = 5\nallowed_signers = \"allowed_signers\"\n{extra}"
+    )
+}
+
+/// A repository with the client hooks installed, the org policy (plus `extra`) set through
+/// `git config outbound.policy`, and one clean commit.
+fn org_repo(extra: &str) -> TestRepo {
+    let t = TestRepo::new();
+    assert!(t.outbound(&["install"]).status.success());
+    let (_key, public) = ssh_key(t.home.path(), "approver");
+    std::fs::write(
+        t.home.path().join("allowed_signers"),
+        format!("approver@acme-corp.com namespaces=\"git-outbound-approval\" {public}\n"),
+    )
+    .expect("write allowed signers");
+    let policy = t.home.path().join("policy.toml");
+    std::fs::write(&policy, org_policy(extra)).expect("write policy");
+    t.git(&["config", "outbound.policy", &policy.display().to_string()]);
+    t.commit_file("README.md", "# demo\n", "Initial commit");
+    t
+}
+
+/// An empty bare repository added to `t` as remote `name`; returns its path.
+fn external(t: &TestRepo, name: &str) -> String {
+    let p = bare_in(t, &format!("{name}.git")).display().to_string();
+    t.git(&["remote", "add", name, &p]);
+    p
+}
+
+/// Runs git with `input` on stdin; returns trimmed stdout.
+fn git_stdin(t: &TestRepo, args: &[&str], input: &[u8]) -> String {
+    let mut child = t
+        .command("git")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run git");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait for git");
+    assert!(out.status.success(), "git {args:?} failed:\n{}", text(&out));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A blob holding `content`, written into `t`'s object store; returns its id.
+fn blob(t: &TestRepo, content: &[u8]) -> String {
+    git_stdin(t, &["hash-object", "-w", "--stdin"], content)
+}
+
+/// A tree with one file `name` holding `content`; returns its id.
+fn tree(t: &TestRepo, name: &str, content: &[u8]) -> String {
+    let id = blob(t, content);
+    git_stdin(
+        t,
+        &["mktree"],
+        format!("100644 blob {id}\t{name}\n").as_bytes(),
+    )
+}
+
+fn settings(token: &str) -> String {
+    format!("import os\nGITHUB_TOKEN = \"{token}\"\n")
+}
+
+fn lines(n: usize) -> String {
+    (1..=n).map(|i| format!("line {i}\n")).collect()
+}
+
+fn refused_with(out: &Output, code: &str) {
+    assert!(!out.status.success(), "expected a refusal:\n{}", text(out));
+    assert!(text(out).contains(code), "no {code} in:\n{}", text(out));
+}
+
+fn passed(out: &Output) {
+    assert!(out.status.success(), "expected success:\n{}", text(out));
+}
+
+// ------------------------------------------------------- 4. unscanned previous version
+
+#[test]
+fn a_value_in_a_binary_parent_version_is_still_outbound() {
+    let t = org_repo("");
+    let ext = external(&t, "ext");
+    let token = common::github_token();
+    t.commit_file("settings.py", format!("\0\n{}", settings(&token)), "binary");
+    t.write("settings.py", settings(&token));
+    t.git(&["add", "settings.py"]);
+    refused_with(
+        &t.git_any(&["commit", "-q", "-m", "text"]),
+        "secret/github-pat",
+    );
+    t.git(&["commit", "-q", "--no-verify", "-m", "text"]);
+    refused_with(
+        &t.git_any(&["push", "-q", "ext", "main"]),
+        "secret/github-pat",
+    );
+    refused_with(
+        &t.outbound(&["scan", "--range", "HEAD~1..HEAD"]),
+        "secret/github-pat",
+    );
+    // The server too.
+    let server = TestRepo::bare();
+    assert!(server.outbound(&["install"]).status.success());
+    let _ = ext;
+    t.git(&[
+        "remote",
+        "add",
+        "server",
+        &server.path().display().to_string(),
+    ]);
+    refused_with(
+        &t.git_any(&["push", "-q", "--no-verify", "server", "main"]),
+        "secret/github-pat",
+    );
+}
+
+#[test]
+fn a_value_in_an_oversized_parent_version_is_still_outbound() {
+    let t = org_repo("\n[scan]\nmax_file_size = 300\n");
+    let token = common::github_token();
+    let padding = "# padding\n".repeat(40);
+    t.commit_file(
+        "settings.py",
+        format!("{padding}{}", settings(&token)),
+        "large",
+    );
+    t.write("settings.py", settings(&token));
+    t.git(&["add", "settings.py"]);
+    refused_with(
+        &t.git_any(&["commit", "-q", "-m", "small"]),
+        "secret/github-pat",
+    );
+}
+
