@@ -152,3 +152,41 @@ fn a_value_in_an_oversized_parent_version_is_still_outbound() {
     );
 }
 
+// ------------------------------------------------------- 8. what git really contacts
+
+#[test]
+fn a_file_url_naming_the_internal_host_is_a_local_path() {
+    let t = org_repo("");
+    let p = bare_in(&t, "ext.git").display().to_string();
+    t.git(&[
+        "remote",
+        "add",
+        "ext",
+        &format!("file://git.acme-corp.com{p}"),
+    ]);
+    t.commit_file("src/big.txt", lines(20), "big change");
+    refused_with(
+        &t.git_any(&["push", "-q", "ext", "main"]),
+        "approval/approval-required",
+    );
+}
+
+#[test]
+fn a_relative_path_that_looks_like_the_internal_host_is_a_local_path() {
+    let t = org_repo("");
+    let dir = Path::new("git.acme-corp.com/team/project.git");
+    let out = t.git_any(&[
+        "init",
+        "-q",
+        "--bare",
+        &t.path().join(dir).display().to_string(),
+    ]);
+    passed(&out);
+    std::fs::write(t.path().join(".git/info/exclude"), "git.acme-corp.com/\n").expect("exclude");
+    t.git(&["remote", "add", "ext", &dir.display().to_string()]);
+    t.commit_file("src/big.txt", lines(20), "big change");
+    refused_with(
+        &t.git_any(&["push", "-q", "ext", "main"]),
+        "approval/approval-required",
+    );
+}
