@@ -95,6 +95,95 @@ fn passed(out: &Output) {
     assert!(out.status.success(), "expected success:\n{}", text(out));
 }
 
+// ------------------------------------------------------- 1. tags naming blobs and trees
+
+#[test]
+fn pushed_tags_naming_a_blob_or_a_tree_are_scanned() {
+    let t = org_repo("");
+    external(&t, "ext");
+    passed(&t.git_any(&["push", "-q", "ext", "main"]));
+    let token = common::github_token();
+    let b = blob(&t, settings(&token).as_bytes());
+    t.git(&["tag", "leak", &b]);
+    let out = t.git_any(&["push", "-q", "ext", "refs/tags/leak"]);
+    refused_with(&out, "secret/github-pat");
+    assert!(!text(&out).contains(&token));
+    let other = common::github_token();
+    let tr = tree(&t, "settings.py", settings(&other).as_bytes());
+    t.git(&["tag", "-a", "snapshot", "-m", "a tree", &tr]);
+    let out = t.git_any(&["push", "-q", "ext", "refs/tags/snapshot"]);
+    refused_with(&out, "secret/github-pat");
+    assert!(stderr(&out).contains("settings.py"), "{}", text(&out));
+}
+
+#[test]
+fn pre_receive_scans_a_tag_naming_a_blob() {
+    let server = TestRepo::bare();
+    assert!(server.outbound(&["install"]).status.success());
+    let client = TestRepo::new();
+    client.git(&[
+        "remote",
+        "add",
+        "origin",
+        &server.path().display().to_string(),
+    ]);
+    let token = common::github_token();
+    let b = blob(&client, settings(&token).as_bytes());
+    client.git(&["tag", "leak", &b]);
+    let out = client.git_any(&["push", "-q", "--no-verify", "origin", "refs/tags/leak"]);
+    refused_with(&out, "remote: ");
+    assert!(stderr(&out).contains("secret/github-pat"), "{}", text(&out));
+}
+
+#[test]
+fn tag_naming_a_tree_needs_approval_like_a_commit() {
+    let t = org_repo("");
+    external(&t, "ext");
+    passed(&t.git_any(&["push", "-q", "ext", "main"]));
+    let tr = tree(&t, "big.txt", lines(20).as_bytes());
+    t.git(&["tag", "-a", "drop", "-m", "the code", &tr]);
+    refused_with(
+        &t.git_any(&["push", "-q", "ext", "refs/tags/drop"]),
+        "approval/approval-required",
+    );
+}
+
+// ------------------------------------------------------- 2. pushurl
+
+#[test]
+fn tracking_refs_of_a_remote_with_an_external_pushurl_exclude_nothing() {
+    let t = org_repo("");
+    let internal = bare_in(&t, "internal.git").display().to_string();
+    t.git(&["remote", "add", "origin", &internal]);
+    let token = common::github_token();
+    t.commit_file("settings.py", settings(&token), "settings");
+    t.git(&["push", "-q", "--no-verify", "origin", "main"]);
+    t.git(&["fetch", "-q", "origin"]);
+    let ext = bare_in(&t, "ext.git").display().to_string();
+    t.git(&["config", "remote.origin.pushurl", &ext]);
+    let out = t.git_any(&["push", "-q", "origin", "main"]);
+    refused_with(&out, "secret/github-pat");
+}
+
+// ------------------------------------------------------- 3. notes by local ref name
+
+#[test]
+fn a_push_is_classed_by_the_remote_ref_and_by_what_a_notes_ref_carries() {
+    let t = org_repo("");
+    external(&t, "ext");
+    t.commit_file("src/big.txt", lines(20), "big change");
+    t.git(&["update-ref", "refs/notes/x", "main"]);
+    refused_with(
+        &t.git_any(&["push", "-q", "ext", "refs/notes/x:refs/heads/main"]),
+        "approval/approval-required",
+    );
+    // Code pushed into a notes ref on the remote is still code.
+    refused_with(
+        &t.git_any(&["push", "-q", "ext", "main:refs/notes/commits"]),
+        "approval/approval-required",
+    );
+}
+
 // ------------------------------------------------------- 4. unscanned previous version
 
 #[test]
@@ -149,6 +238,46 @@ fn a_value_in_an_oversized_parent_version_is_still_outbound() {
     refused_with(
         &t.git_any(&["commit", "-q", "-m", "small"]),
         "secret/github-pat",
+    );
+}
+
+// ------------------------------------------------------- 6. line counts
+
+#[test]
+fn diff_attributes_do_not_hide_lines_from_the_approval_gate() {
+    let t = org_repo("");
+    external(&t, "ext");
+    std::fs::write(t.path().join(".git/info/attributes"), "* -diff\n").expect("attributes");
+    t.commit_file("src/big.txt", lines(20), "big change");
+    refused_with(
+        &t.git_any(&["push", "-q", "ext", "main"]),
+        "approval/approval-required",
+    );
+}
+
+#[test]
+fn a_nul_byte_does_not_hide_lines_from_the_approval_gate_on_client_or_server() {
+    let t = org_repo("");
+    external(&t, "ext");
+    t.commit_file("src/big.txt", format!("\0{}", lines(5000)), "big change");
+    refused_with(
+        &t.git_any(&["push", "-q", "ext", "main"]),
+        "approval/approval-required",
+    );
+    let server = TestRepo::bare();
+    assert!(server.outbound(&["install"]).status.success());
+    let policy = server.path().join("server-policy.toml");
+    std::fs::write(&policy, "[approval]\nsignificant_lines = 5\n").expect("policy");
+    server.git(&["config", "outbound.policy", &policy.display().to_string()]);
+    t.git(&[
+        "remote",
+        "add",
+        "server",
+        &server.path().display().to_string(),
+    ]);
+    refused_with(
+        &t.git_any(&["push", "-q", "--no-verify", "server", "main"]),
+        "approval/approval-required",
     );
 }
 
