@@ -174,6 +174,9 @@ pub struct HooksFile {
 #[serde(deny_unknown_fields)]
 pub struct LockFile {
     pub keys: Option<Vec<String>>,
+    /// Whether a repository's `.outbound.toml` may add exceptions (`[[secrets.allow]]`, a
+    /// baseline). Unset: yes, unless a check's severity is locked.
+    pub allow_repository_exceptions: Option<bool>,
 }
 
 /// A glob, checked when read.

@@ -281,6 +281,58 @@ fn a_nul_byte_does_not_hide_lines_from_the_approval_gate_on_client_or_server() {
     );
 }
 
+// ------------------------------------------------------- 7. locks protect the effect
+
+#[test]
+fn a_repository_layer_cannot_approve_itself() {
+    let t = org_repo("\n[lock]\nkeys = [\"approval.significant_lines\"]\n");
+    external(&t, "ext");
+    t.write(
+        ".outbound.toml",
+        "[remotes]\ninternal = [\"**\"]\n\n[[approval.standing]]\nremote = \"**\"\n\
+         expires = \"2099-01-01\"\nreason = \"self\"\n",
+    );
+    t.commit_file("src/big.txt", lines(20), "big change");
+    let out = t.git_any(&["push", "-q", "ext", "main"]);
+    refused_with(&out, "approval/approval-required");
+}
+
+#[test]
+fn a_locked_secret_severity_locks_what_would_switch_the_check_off() {
+    let t = org_repo("\n[lock]\nkeys = [\"secrets.severity\"]\n");
+    let weakenings = [
+        "[[secrets.allow]]\npath = \"**\"\nreason = \"everything\"\n",
+        "[secrets]\ndisable = [\"github-pat\"]\n",
+        "[scan]\nmax_file_size = 1\n",
+        "[scan]\nexclude = [\"**\"]\n",
+    ];
+    for weakening in weakenings {
+        t.write(".outbound.toml", weakening);
+        let token = common::github_token();
+        t.write("settings.py", settings(&token));
+        t.git(&["add", "settings.py"]);
+        let out = t.git_any(&["commit", "-q", "-m", "settings"]);
+        assert!(
+            !out.status.success() && stderr(&out).contains("secret/"),
+            "{weakening} switched the check off:\n{}",
+            text(&out)
+        );
+    }
+}
+
+#[test]
+fn repository_exceptions_stay_when_the_org_allows_them() {
+    let t =
+        org_repo("\n[lock]\nkeys = [\"secrets.severity\"]\nallow_repository_exceptions = true\n");
+    t.write(
+        ".outbound.toml",
+        "[[secrets.allow]]\npath = \"fixtures/**\"\nreason = \"test data\"\n",
+    );
+    t.write("fixtures/settings.py", settings(&common::github_token()));
+    t.git(&["add", "fixtures/settings.py"]);
+    passed(&t.git_any(&["commit", "-q", "-m", "fixture"]));
+}
+
 // ------------------------------------------------------- 8. what git really contacts
 
 #[test]
