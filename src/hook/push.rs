@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Read};
 use git2::{Oid, Repository};
 
 use super::audit::Skip;
-use super::{checks, finish};
+use super::{checks, finish, unread};
 use crate::cli::HookName;
 use crate::error::Error;
 use crate::finding::{self, Check, Severity};
@@ -57,11 +57,9 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let (notes, updates) = split_notes(&repo, all, &tracking)?;
     let note_outcome = check_notes(&repo, &policy, &skip, &notes, &tracking)?;
     if updates.is_empty() {
-        return finish(
-            HookName::PrePush,
-            &note_outcome,
-            std::io::stderr().is_terminal(),
-        );
+        let mut outcome = note_outcome;
+        unread(&mut outcome, &policy);
+        return finish(HookName::PrePush, &outcome, std::io::stderr().is_terminal());
     }
     let out = updates_outbound(&repo, &updates, &tracking)?;
     let destination = git::normalise_remote(&url);
@@ -76,6 +74,7 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     plan.items.files.extend(out.files.iter().cloned());
     let mut outcome = plan.run(&policy)?;
     outcome.absorb(note_outcome);
+    unread(&mut outcome, &policy);
     let approval_on = on.has(Check::Approval) && policy.severity(Check::Approval) != Severity::Off;
     if to == Destination::External && approval_on {
         let has_refs = !tracking.is_empty() || updates.iter().any(|u| !git::is_zero(&u.old));

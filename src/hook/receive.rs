@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use git2::Repository;
 
-use super::{audit, finish};
+use super::{audit, finish, unread};
 use crate::check::CheckSet;
 use crate::cli::HookName;
 use crate::error::Error;
@@ -57,6 +57,7 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
         ));
         return Ok(crate::exit::BLOCKED);
     };
+    unread(&mut outcome, &policy);
     if policy.severity(Check::Approval) != Severity::Off {
         let findings = approval(&repo, &policy, &updates[0], &out, !known.is_empty())?;
         outcome.findings.extend(findings);

@@ -242,6 +242,14 @@ impl Policy {
             .unwrap_or(10_000_000)
     }
 
+    /// How a hook treats a file it did not read (`scan.oversize`, block unless "warn").
+    pub fn oversize(&self) -> Severity {
+        match self.raw.scan.as_ref().and_then(|s| s.oversize) {
+            Some(file::Oversize::Warn) => Severity::Warn,
+            Some(file::Oversize::Block) | None => Severity::Block,
+        }
+    }
+
     /// Whether `path` (relative, `/`-separated) is excluded from scanning.
     pub fn excluded(&self, path: &str) -> bool {
         self.exclude.iter().any(|g| g.is_match(path))

@@ -241,6 +241,28 @@ fn a_value_in_an_oversized_parent_version_is_still_outbound() {
     );
 }
 
+// ------------------------------------------------------- 5. oversized files in hooks
+
+#[test]
+fn a_hook_names_the_file_it_did_not_read_and_blocks_by_default() {
+    let t = org_repo("\n[scan]\nmax_file_size = 100\n");
+    t.write("big.txt", "x".repeat(200));
+    t.git(&["add", "big.txt"]);
+    let out = t.git_any(&["commit", "-q", "-m", "big"]);
+    refused_with(&out, "big.txt");
+    assert!(stderr(&out).contains("not scanned"), "{}", text(&out));
+}
+
+#[test]
+fn a_hook_warns_about_a_file_it_did_not_read_when_the_policy_says_warn() {
+    let t = org_repo("\n[scan]\nmax_file_size = 100\noversize = \"warn\"\n");
+    t.write("big.txt", "x".repeat(200));
+    t.git(&["add", "big.txt"]);
+    let out = t.git_any(&["commit", "-q", "-m", "big"]);
+    passed(&out);
+    assert!(stderr(&out).contains("big.txt"), "{}", text(&out));
+}
+
 // ------------------------------------------------------- 6. line counts
 
 #[test]
@@ -303,7 +325,7 @@ fn a_locked_secret_severity_locks_what_would_switch_the_check_off() {
     let weakenings = [
         "[[secrets.allow]]\npath = \"**\"\nreason = \"everything\"\n",
         "[secrets]\ndisable = [\"github-pat\"]\n",
-        "[scan]\nmax_file_size = 1\n",
+        "[scan]\nmax_file_size = 1\noversize = \"warn\"\n",
         "[scan]\nexclude = [\"**\"]\n",
     ];
     for weakening in weakenings {
