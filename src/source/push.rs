@@ -300,6 +300,25 @@ pub fn only_notes(repo: &Repository, commits: &[Oid]) -> Result<bool, Error> {
     Ok(true)
 }
 
+/// The files of every tree or blob a ref of the repository peels to (a tag of a tree or of a
+/// blob): `--history` reads commits, and these are reachable without any commit.
+pub fn ref_named_files(repo: &Repository) -> Result<Vec<FileItem>, Error> {
+    let mut named = Vec::new();
+    for r in repo
+        .references()
+        .map_err(|e| Error::git("listing refs", e))?
+        .flatten()
+    {
+        let peeled = r.peel(ObjectType::Any).ok().and_then(|o| o.kind());
+        let loose = matches!(peeled, Some(ObjectType::Tree | ObjectType::Blob));
+        if let (true, Some(name), Some(id)) = (loose, r.name().ok(), r.target()) {
+            named.push((name.to_string(), id));
+        }
+    }
+    let include: Vec<(&str, Oid)> = named.iter().map(|(n, id)| (n.as_str(), *id)).collect();
+    Ok(outbound(repo, &include, &[])?.files)
+}
+
 /// The commit ids of every ref the repository holds (what a server already has).
 pub fn every_ref(repo: &Repository) -> Result<Vec<Oid>, Error> {
     let mut ids = Vec::new();

@@ -117,6 +117,16 @@ fn pushed_tags_naming_a_blob_or_a_tree_are_scanned() {
 }
 
 #[test]
+fn history_scan_reads_tags_naming_a_blob() {
+    let t = TestRepo::new();
+    t.commit_file("README.md", "# demo\n", "Initial commit");
+    let token = common::github_token();
+    let b = blob(&t, settings(&token).as_bytes());
+    t.git(&["tag", "leak", &b]);
+    refused_with(&t.outbound(&["scan", "--history"]), "refs/tags/leak");
+}
+
+#[test]
 fn pre_receive_scans_a_tag_naming_a_blob() {
     let server = TestRepo::bare();
     assert!(server.outbound(&["install"]).status.success());
