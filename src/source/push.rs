@@ -244,7 +244,31 @@ fn tracks_push_target(repo: &Repository, remote: &str, url: &str) -> bool {
         .find_remote(remote)
         .ok()
         .and_then(|r| r.url().ok().map(str::to_string));
-    urls[0] == url || rewritten.as_deref() == Some(url)
+    (urls[0] == url || rewritten.as_deref() == Some(url)) && only_fetched_from(&config, remote)
+}
+
+/// Whether no other remote's fetch refspec writes into `refs/remotes/<remote>/` (a fetch
+/// from elsewhere would make those refs describe another place).
+fn only_fetched_from(config: &git2::Config, remote: &str) -> bool {
+    let ours = format!("refs/remotes/{remote}/");
+    let mut ok = true;
+    if let Ok(mut entries) = config.entries(Some(r"^remote\..*\.fetch$")) {
+        while let Some(Ok(e)) = entries.next() {
+            let (Ok(name), Ok(spec)) = (e.name(), e.value()) else {
+                continue;
+            };
+            let owner = name
+                .strip_prefix("remote.")
+                .and_then(|n| n.strip_suffix(".fetch"));
+            let writes_ours = spec
+                .split_once(':')
+                .is_some_and(|(_, dst)| dst.starts_with(&ours) || ours.starts_with(dst));
+            if writes_ours && owner != Some(remote) {
+                ok = false;
+            }
+        }
+    }
+    ok
 }
 
 /// Where a push to `remote` goes: its `pushurl`, else its `url`, else `remote` itself (a URL

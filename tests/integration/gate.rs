@@ -175,6 +175,27 @@ fn tracking_refs_of_a_remote_with_an_external_pushurl_exclude_nothing() {
     refused_with(&out, "secret/github-pat");
 }
 
+#[test]
+fn tracking_refs_filled_from_another_remote_exclude_nothing() {
+    let t = org_repo("");
+    let internal = bare_in(&t, "internal.git").display().to_string();
+    t.git(&["remote", "add", "internal", &internal]);
+    let token = common::github_token();
+    t.commit_file("settings.py", settings(&token), "settings");
+    t.git(&["push", "-q", "--no-verify", "internal", "main"]);
+    external(&t, "ext");
+    // The internal remote's fetch writes into the external remote's tracking refs.
+    t.git(&[
+        "config",
+        "--add",
+        "remote.internal.fetch",
+        "+refs/heads/*:refs/remotes/ext/*",
+    ]);
+    t.git(&["fetch", "-q", "internal"]);
+    let out = t.git_any(&["push", "-q", "ext", "main"]);
+    refused_with(&out, "secret/github-pat");
+}
+
 // ------------------------------------------------------- 3. notes by local ref name
 
 #[test]
