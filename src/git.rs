@@ -131,11 +131,23 @@ impl RemotePattern {
 }
 
 /// Normalises a remote URL to `host/path` (lower-case host, no user, port or `.git`); local
-/// paths and `file://` URLs stay paths.
+/// paths and `file://` URLs stay paths, and never look like `host/path`: git ignores the host
+/// of a `file://` URL and writes to the local path (`file://git.acme-corp.com/tmp/x` is
+/// `/tmp/x`), and a relative path is made to start with `./`, so that neither matches a
+/// pattern naming a host.
 pub fn normalise_remote(url: &str) -> String {
     let url = url.trim();
-    if let Some(p) = url.strip_prefix("file://") {
-        return p.trim_end_matches('/').trim_end_matches(".git").to_string();
+    if let Some(rest) = url.strip_prefix("file://") {
+        let path = match rest.find('/') {
+            Some(i) => &rest[i..],
+            None => "/",
+        };
+        let path = path.trim_end_matches('/').trim_end_matches(".git");
+        return if path.is_empty() {
+            "/".into()
+        } else {
+            path.into()
+        };
     }
     let (host, path) = if let Some((_, rest)) = url.split_once("://") {
         let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
@@ -156,7 +168,11 @@ pub fn normalise_remote(url: &str) -> String {
         let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
         (host.to_string(), path.to_string())
     } else {
-        return url.trim_end_matches('/').to_string();
+        let path = url.trim_end_matches('/');
+        return match path.starts_with('/') || path.starts_with("./") || path.starts_with("../") {
+            true => path.to_string(),
+            false => format!("./{path}"),
+        };
     };
     let path = path
         .trim_matches('/')
@@ -206,7 +222,12 @@ mod tests {
             ),
             ("/srv/git/project.git", "/srv/git/project.git"),
             ("file:///srv/git/project.git", "/srv/git/project"),
+            ("file://git.acme-corp.com/srv/git/x.git", "/srv/git/x"),
             ("../other", "../other"),
+            (
+                "git.acme-corp.com/team/x.git",
+                "./git.acme-corp.com/team/x.git",
+            ),
         ];
         for (url, want) in cases {
             assert_eq!(normalise_remote(url), want, "{url}");

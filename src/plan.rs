@@ -158,8 +158,11 @@ pub fn history(repo: &Repository, policy: &Policy, checks: CheckSet) -> Result<P
         Some(id) => project_for(policy, || tip_project(repo, id))?,
         None => Project::default(),
     };
+    let mut items = source::range::history(repo)?;
+    // Paths `<ref>:<path>` are unique, so each of these files is a group of its own.
+    items.files.extend(source::push::ref_named_files(repo)?);
     Ok(Plan {
-        items: source::range::history(repo)?,
+        items,
         git_dir: Some(repo.path().to_path_buf()),
         checks,
         dco: None,

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 
 use super::audit::Skip;
-use super::{checks, finish};
+use super::{checks, finish, unread};
 use crate::cli::HookName;
 use crate::error::Error;
 use crate::finding::Check;
@@ -25,7 +25,8 @@ pub fn pre_commit() -> Result<u8, Error> {
         Check::Spdx,
         Check::Artifact,
     ];
-    let outcome = plan::staged(&repo, &policy, checks(&on, &skip))?.run(&policy)?;
+    let mut outcome = plan::staged(&repo, &policy, checks(&on, &skip))?.run(&policy)?;
+    unread(&mut outcome, &policy);
     skip.record(&repo, "pre-commit", &[])?;
     finish(
         HookName::PreCommit,

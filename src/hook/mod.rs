@@ -12,8 +12,9 @@ mod receive;
 use crate::check::CheckSet;
 use crate::cli::HookName;
 use crate::error::Error;
-use crate::finding::Check;
+use crate::finding::{self, Check, Finding};
 use crate::outcome::{Outcome, exit_code};
+use crate::policy::Policy;
 use crate::report;
 
 pub use audit::Skip;
@@ -46,6 +47,27 @@ fn checks(base: &[Check], skip: &Skip) -> CheckSet {
     skip.checks
         .iter()
         .fold(CheckSet::of(base), |s, c| s.without(*c))
+}
+
+/// A hook says what it did not read: each file the engine left unread (above
+/// `scan.max_file_size`) becomes a finding naming it, blocking unless `scan.oversize = "warn"`.
+/// A scan in CI lists such files as not scanned; a hook cannot let them pass in silence.
+fn unread(outcome: &mut Outcome, policy: &Policy) {
+    let severity = policy.oversize();
+    for s in outcome.skipped.drain(..) {
+        let mut f = Finding::new(
+            Check::Secret,
+            "file-not-scanned",
+            severity,
+            format!("not scanned: {}", s.reason),
+        );
+        f.path = Some(s.path);
+        f.help = "nothing in this file was checked: split it, keep it out of the change, or ask \
+                  for scan.max_file_size to be raised (scan.oversize = \"warn\" lets it through)"
+            .into();
+        outcome.findings.push(f);
+    }
+    finding::sort(&mut outcome.findings);
 }
 
 /// Prints the outcome on stderr (git shows hook output to the user; behind `remote:` on the

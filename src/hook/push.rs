@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Read};
 use git2::{Oid, Repository};
 
 use super::audit::Skip;
-use super::{checks, finish};
+use super::{checks, finish, unread};
 use crate::cli::HookName;
 use crate::error::Error;
 use crate::finding::{self, Check, Severity};
@@ -41,22 +41,28 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
         stdin = pre_commit_framework_line().unwrap_or_default();
     }
     // Notes (approvals travel as refs/notes/outbound-approvals) are text, not contributions:
-    // they get the text checks only, never DCO or the approval gate.
-    let (notes, updates): (Vec<RefUpdate>, Vec<RefUpdate>) = RefUpdate::parse_pre_push(&stdin)?
+    // they get the text checks only, never DCO or the approval gate. What a push is decides
+    // where it lands (the remote ref) and what it carries: a notes ref whose commits hold
+    // anything but notes is a contribution like any other.
+    let all: Vec<RefUpdate> = RefUpdate::parse_pre_push(&stdin)?
         .into_iter()
         .filter(|u| !u.is_deletion())
-        .partition(|u| u.source_ref.starts_with("refs/notes/"));
-    let tracking = tracking_refs(&repo, remote);
+        .collect();
+    let url = if url.is_empty() {
+        push::push_url(&repo, remote)
+    } else {
+        url.to_string()
+    };
+    let tracking = tracking_refs(&repo, remote, &url);
+    let (notes, updates) = split_notes(&repo, all, &tracking)?;
     let note_outcome = check_notes(&repo, &policy, &skip, &notes, &tracking)?;
     if updates.is_empty() {
-        return finish(
-            HookName::PrePush,
-            &note_outcome,
-            std::io::stderr().is_terminal(),
-        );
+        let mut outcome = note_outcome;
+        unread(&mut outcome, &policy);
+        return finish(HookName::PrePush, &outcome, std::io::stderr().is_terminal());
     }
     let out = updates_outbound(&repo, &updates, &tracking)?;
-    let destination = git::normalise_remote(if url.is_empty() { remote } else { url });
+    let destination = git::normalise_remote(&url);
     let to = if policy.remote_is_internal(&destination) {
         Destination::Internal
     } else {
@@ -65,12 +71,21 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let on = checks(&Check::ALL, &skip);
     let mut plan = plan::commits(&repo, &policy, &out.commits, on, to)?;
     plan.items.commits.extend(out.tags);
+    plan.items.files.extend(out.files.iter().cloned());
     let mut outcome = plan.run(&policy)?;
     outcome.absorb(note_outcome);
+    unread(&mut outcome, &policy);
     let approval_on = on.has(Check::Approval) && policy.severity(Check::Approval) != Severity::Off;
     if to == Destination::External && approval_on {
         let has_refs = !tracking.is_empty() || updates.iter().any(|u| !git::is_zero(&u.old));
-        let push = push::summary(&repo, &destination, has_refs, &updates[0], &out.commits)?;
+        let push = push::summary(
+            &repo,
+            &destination,
+            has_refs,
+            &updates[0],
+            &out.commits,
+            &out.files,
+        )?;
         outcome.findings.extend(crate::plan::approval_findings(
             &repo,
             &push,
@@ -81,6 +96,32 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let ids: Vec<String> = out.commits.iter().map(Oid::to_string).collect();
     skip.record(&repo, "pre-push", &ids)?;
     finish(HookName::PrePush, &outcome, std::io::stderr().is_terminal())
+}
+
+/// Splits the updates into pushes of notes (to `refs/notes/*` on the remote, carrying notes
+/// only) and the rest.
+fn split_notes(
+    repo: &Repository,
+    updates: Vec<RefUpdate>,
+    tracking: &[Oid],
+) -> Result<(Vec<RefUpdate>, Vec<RefUpdate>), Error> {
+    let (mut notes, mut rest) = (Vec::new(), Vec::new());
+    for u in updates {
+        let commits = match u.target_ref.starts_with("refs/notes/") {
+            true => updates_outbound(repo, std::slice::from_ref(&u), tracking)?,
+            false => {
+                rest.push(u);
+                continue;
+            }
+        };
+        let plain = commits.tags.is_empty() && commits.files.is_empty();
+        if plain && push::only_notes(repo, &commits.commits)? {
+            notes.push(u);
+        } else {
+            rest.push(u);
+        }
+    }
+    Ok((notes, rest))
 }
 
 /// The text checks over pushed notes commits, less those skipped with `OUTBOUND_SKIP`.

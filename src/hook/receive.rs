@@ -12,9 +12,9 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use git2::{Oid, Repository};
+use git2::Repository;
 
-use super::{audit, finish};
+use super::{audit, finish, unread};
 use crate::check::CheckSet;
 use crate::cli::HookName;
 use crate::error::Error;
@@ -38,20 +38,16 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
     if bypassed(&repo, &policy, &updates)? {
         return Ok(crate::exit::OK);
     }
-    let include: Vec<Oid> = updates
-        .iter()
-        .filter(|u| !u.is_deletion())
-        .filter_map(|u| Oid::from_str(&u.new).ok())
-        .collect();
-    if include.is_empty() {
+    if updates.iter().all(RefUpdate::is_deletion) {
         return Ok(crate::exit::OK);
     }
     // Everything the repository already has is not added by this push.
     let known = push::every_ref(&repo)?;
-    let out = push::outbound(&repo, &include, &known)?;
+    let out = push::updates_outbound(&repo, &updates, &known)?;
     let on = CheckSet::all().without(Check::Approval);
     let mut plan = plan::commits(&repo, &policy, &out.commits, on, Destination::Backstop)?;
     plan.items.commits.extend(out.tags.iter().cloned());
+    plan.items.files.extend(out.files.iter().cloned());
     let budget = Duration::from_secs(policy.hooks.time_budget);
     let Some((mut outcome, policy)) = run_within(plan, policy, budget)? else {
         say(&format!(
@@ -61,6 +57,7 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
         ));
         return Ok(crate::exit::BLOCKED);
     };
+    unread(&mut outcome, &policy);
     if policy.severity(Check::Approval) != Severity::Off {
         let findings = approval(&repo, &policy, &updates[0], &out, !known.is_empty())?;
         outcome.findings.extend(findings);
@@ -165,7 +162,14 @@ fn approval(
         .ok()
         .and_then(|c| c.get_string("outbound.destination").ok())
         .unwrap_or_else(|| git::root(repo).display().to_string());
-    let push = push::summary(repo, &destination, has_refs, first, &out.commits)?;
+    let push = push::summary(
+        repo,
+        &destination,
+        has_refs,
+        first,
+        &out.commits,
+        &out.files,
+    )?;
     Ok(crate::plan::approval_findings(
         repo,
         &push,

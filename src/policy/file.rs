@@ -53,6 +53,16 @@ pub struct ScanFile {
     pub max_file_size: Option<u64>,
     /// Paths never scanned (globs relative to the root).
     pub exclude: Option<Vec<Glob>>,
+    /// What a hook does with a file it did not read (above `max_file_size`).
+    pub oversize: Option<Oversize>,
+}
+
+/// `scan.oversize`: a hook names every file it did not read, and warns or refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Oversize {
+    Warn,
+    Block,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -191,6 +201,9 @@ pub struct HooksFile {
 #[serde(deny_unknown_fields)]
 pub struct LockFile {
     pub keys: Option<Vec<String>>,
+    /// Whether a repository's `.outbound.toml` may add exceptions (`[[secrets.allow]]`, a
+    /// baseline). Unset: yes, unless a check's severity is locked.
+    pub allow_repository_exceptions: Option<bool>,
 }
 
 /// A glob, checked when read.

@@ -40,9 +40,43 @@ pub struct Sources {
     pub baseline: Option<PathBuf>,
 }
 
+/// Who wrote a layer: the org's layers may lock keys and decide what the repository's may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LayerKind {
+    /// The built-in defaults, the org policy, or a policy given with `--policy`.
+    Org,
+    /// The repository's own `.outbound.toml`, written by whoever pushes.
+    Repository,
+}
+
+/// Keys only the org's layers set: which remotes are internal and the standing approvals
+/// decide whether the approval gate applies at all, so a repository cannot grant them to
+/// itself. `lock.allow_repository_exceptions` is the org's to give.
+const ORG_ONLY: &[&str] = &[
+    "remotes",
+    "approval.standing",
+    "lock.allow_repository_exceptions",
+];
+
+/// Locking a check's severity locks what would switch the check off by other means: its
+/// rules and options, and which files are read at all. A lock protects the effect, not the
+/// key's name.
+const WEAKENS: &[(&str, &[&str])] = &[
+    ("secrets.severity", &["secrets.disable", "scan"]),
+    ("internal_url.severity", &["internal_url", "org", "scan"]),
+    ("spdx.severity", &["spdx", "scan"]),
+    ("artifact.severity", &["artifact", "scan"]),
+    ("dco.severity", &["dco"]),
+];
+
+/// Keys that exempt findings (`[[secrets.allow]]` entries, a baseline of fingerprints): a
+/// repository layer may set them only when the org allows repository exceptions.
+const EXCEPTIONS: &[&str] = &["secrets.allow", "baseline"];
+
 /// A parsed layer: its name (for origins), its table and its own compiled rules.
 struct Layer {
     name: String,
+    kind: LayerKind,
     table: toml::Table,
     /// `[[secrets.rules]]` of this layer, compiled where the layer's text gives their lines.
     rules: Vec<Rule>,
@@ -139,7 +173,9 @@ impl Policy {
         if let Some(dir) = &sources.repo_dir {
             let path = dir.join(".outbound.toml");
             if path.is_file() {
-                layers.push(read_layer(&path)?);
+                let mut layer = read_layer(&path)?;
+                layer.kind = LayerKind::Repository;
+                layers.push(layer);
             }
         }
         let mut policy = build(layers)?;
@@ -207,6 +243,14 @@ impl Policy {
             .unwrap_or(10_000_000)
     }
 
+    /// How a hook treats a file it did not read (`scan.oversize`, block unless "warn").
+    pub fn oversize(&self) -> Severity {
+        match self.raw.scan.as_ref().and_then(|s| s.oversize) {
+            Some(file::Oversize::Warn) => Severity::Warn,
+            Some(file::Oversize::Block) | None => Severity::Block,
+        }
+    }
+
     /// Whether `path` (relative, `/`-separated) is excluded from scanning.
     pub fn excluded(&self, path: &str) -> bool {
         self.exclude.iter().any(|g| g.is_match(path))
@@ -263,6 +307,7 @@ fn parse_layer(name: &str, text: &str, dir: Option<&Path>) -> Result<Layer, Erro
     }
     Ok(Layer {
         name: name.to_string(),
+        kind: LayerKind::Org,
         table,
         rules,
     })
@@ -359,7 +404,23 @@ fn build(layers: Vec<Layer>) -> Result<Policy, Error> {
     let mut warnings = Vec::new();
     let mut names = Vec::new();
     let mut layer_rules = Vec::new();
-    for layer in layers {
+    let mut repository_exceptions: Option<bool> = None;
+    for mut layer in layers {
+        if layer.kind == LayerKind::Repository {
+            let exceptions = repository_exceptions.unwrap_or_else(|| !any_severity_locked(&locked));
+            let mut refused: Vec<&str> = ORG_ONLY.to_vec();
+            if !exceptions {
+                refused.extend(EXCEPTIONS);
+            }
+            for key in refused {
+                if remove_key(&mut layer.table, key) {
+                    warnings.push(format!(
+                        "{}: '{key}' is not read from a repository's policy (only the org policy sets it); this setting has no effect",
+                        layer.name
+                    ));
+                }
+            }
+        }
         // merge() warns about a locked key.
         if !is_locked("secrets.rules", &locked) {
             layer_rules.extend(layer.rules);
@@ -373,13 +434,22 @@ fn build(layers: Vec<Layer>) -> Result<Policy, Error> {
             &mut origins,
             &mut warnings,
         );
-        if let Some(keys) = layer
-            .table
-            .get("lock")
-            .and_then(|l| l.get("keys"))
-            .and_then(|k| k.as_array())
-        {
-            locked.extend(keys.iter().filter_map(|k| k.as_str().map(str::to_string)));
+        let lock = layer.table.get("lock");
+        if let Some(keys) = lock.and_then(|l| l.get("keys")).and_then(|k| k.as_array()) {
+            locked.extend(keys.iter().filter_map(|k| k.as_str().map(lock_key)));
+        }
+        if layer.kind == LayerKind::Org {
+            if let Some(v) = lock
+                .and_then(|l| l.get("allow_repository_exceptions"))
+                .and_then(toml::Value::as_bool)
+            {
+                repository_exceptions = Some(v);
+            }
+        }
+        for (key, weakening) in WEAKENS {
+            if is_locked(key, &locked) {
+                locked.extend(weakening.iter().map(|k| k.to_string()));
+            }
         }
         names.push(layer.name);
     }
@@ -465,6 +535,27 @@ fn with_origin(e: Error, origins: &BTreeMap<String, String>) -> Error {
             }
         }
         other => other,
+    }
+}
+
+/// A `lock.keys` entry as a key: `approval.*` locks the table `approval`.
+fn lock_key(key: &str) -> String {
+    key.strip_suffix(".*").unwrap_or(key).to_string()
+}
+
+/// Whether any check's severity is locked: then exceptions could weaken a locked check.
+fn any_severity_locked(locked: &BTreeSet<String>) -> bool {
+    WEAKENS.iter().any(|(key, _)| is_locked(key, locked))
+}
+
+/// Removes the dotted `key` from a layer's table; whether it was there.
+fn remove_key(table: &mut toml::Table, key: &str) -> bool {
+    match key.split_once('.') {
+        None => table.remove(key).is_some(),
+        Some((head, rest)) => match table.get_mut(head) {
+            Some(toml::Value::Table(t)) => remove_key(t, rest),
+            _ => false,
+        },
     }
 }
 

@@ -149,12 +149,11 @@ impl Engine<'_> {
         let binary = crate::check::looks_binary(content);
         let (mut findings, mut allowed) = (Vec::new(), Vec::new());
         if !binary {
-            // The parent's version, when at hand, for dropping values it already holds.
+            // Only a parent version that was itself searched (text, within the size limit)
+            // may narrow the search or excuse a value: a value in a binary or oversized
+            // version was never looked at, so it was never reported.
+            let reference = reference.filter(|r| self.searchable(r.content));
             let parent = reference.as_ref().map(|r| r.content);
-            // An old version above the size limit is not compared line by line: the new one
-            // (within the limit) is searched whole.
-            let max = self.policy.max_file_size();
-            let reference = reference.filter(|r| r.content.len() as u64 <= max);
             let regions = match &reference {
                 Some(old) => changed_regions(old.content, content),
                 None => whole(content.len()).to_vec(),
@@ -168,7 +167,8 @@ impl Engine<'_> {
             res.no_whole_keywords = !text.whole_keywords;
             res.searched = true;
             if !findings.is_empty() && !item.previous.is_empty() {
-                findings = not_in_previous(repo, &item.previous, parent, findings);
+                let searchable = |c: &[u8]| self.searchable(c);
+                findings = not_in_previous(repo, &item.previous, parent, searchable, findings);
             }
         }
         findings.append(&mut whole_file);
@@ -178,6 +178,12 @@ impl Engine<'_> {
             .collect();
         res.inline_allowed = allowed.into_iter().map(|f| with_place(f, item)).collect();
         res
+    }
+
+    /// Whether the text checks search a version with this content (text, within
+    /// `scan.max_file_size`); only such a version may excuse a value as already there.
+    fn searchable(&self, content: &[u8]) -> bool {
+        content.len() as u64 <= self.policy.max_file_size() && !crate::check::looks_binary(content)
     }
 
     /// One check over a whole file. The text checks search the changed regions together, in
@@ -307,18 +313,22 @@ impl Engine<'_> {
     }
 }
 
-/// Drops findings whose value already occurs in one of the previous versions. `first` is the
-/// content of `previous[0]` when the caller already read it (it is not read again).
+/// Drops findings whose value already occurs in one of the previous versions that were
+/// themselves searched (`searchable`). `first` is the content of `previous[0]` when the caller
+/// already read it and found it searchable (it is not read again); when it is `None`,
+/// `previous[0]` is read and judged like the others.
 fn not_in_previous(
     repo: Option<&git2::Repository>,
     previous: &[git2::Oid],
     first: Option<&[u8]>,
+    searchable: impl Fn(&[u8]) -> bool,
     findings: Vec<Finding>,
 ) -> Vec<Finding> {
     let skip = usize::from(first.is_some());
     let loaded: Vec<Vec<u8>> = previous[skip..]
         .iter()
         .filter_map(|id| load(repo, &Bytes::Blob(*id)).ok())
+        .filter(|c| searchable(c))
         .collect();
     let olds: Vec<&[u8]> = first
         .into_iter()

@@ -134,19 +134,26 @@ fn dco_always_refuses_a_signoff_by_someone_else() {
 }
 
 /// A repository with two unsigned commits, an internal remote (a bare repository at a path
-/// that `internal` names) and an external one; `[dco] require = "external"`.
+/// that `internal` names) and an external one; `[dco] require = "external"`. `remotes.*` is
+/// read from the org policy only, so the policy is the org's (`git config outbound.policy`).
 fn dco_external(internal_pattern: impl Fn(&Path) -> String) -> (TestRepo, TestRepo, Vec<String>) {
     let t = TestRepo::new();
     let internal = bare_in(&t, "internal.git");
     let external = TestRepo::bare();
     assert!(t.outbound(&["install"]).status.success());
-    t.write(
-        ".outbound.toml",
+    write_home(
+        &t,
+        "policy.toml",
         format!(
             "[dco]\nrequire = \"external\"\n\n[remotes]\ninternal = [\"{}\"]\n",
             internal_pattern(&internal)
         ),
     );
+    t.git(&[
+        "config",
+        "outbound.policy",
+        &path_of(&t.home.path().join("policy.toml")),
+    ]);
     let mut ids = Vec::new();
     for (file, message) in [("a.txt", "first"), ("b.txt", "second")] {
         // commit-msg lets unsigned commits through: sign-offs are required on the way out.
