@@ -2,5 +2,6 @@
 
 mod checks;
 mod common;
+mod dco;
 mod hooks;
 mod scan;
