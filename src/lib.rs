@@ -17,6 +17,7 @@
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod encoding;
 pub mod error;
 pub mod finding;
 pub mod git;

@@ -4,6 +4,7 @@
 //! `trailer-strict` profile of `conformance/dco.md` §1.9). Forms that git accepts but the DCO
 //! app or checkpatch reject pass with a warning, so the contributor learns before upstream does.
 
+use crate::encoding::{has_raw_bytes, printable};
 use crate::finding::{Check, Finding, Severity};
 use crate::message::{self, Trailer};
 use std::fmt;
@@ -17,7 +18,8 @@ pub struct Identity {
 
 impl fmt::Display for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} <{}>", self.name, self.email)
+        let (name, email) = (printable(&self.name), printable(&self.email));
+        write!(f, "{name} <{email}>")
     }
 }
 
@@ -133,10 +135,20 @@ impl SignOff {
     /// `Some(true)` for an exact match, `Some(false)` when only case or spacing differs.
     fn matches(&self, id: &Identity) -> Option<bool> {
         let (name, email) = self.parsed.as_ref().ok()?;
-        let same = email.to_lowercase() == id.email.trim().to_lowercase()
-            && collapse(name) == collapse(&id.name);
+        let same = same_text(email, id.email.trim(), str::to_lowercase)
+            && same_text(name, &id.name, collapse);
         same.then(|| *name == id.name && *email == id.email)
     }
+}
+
+/// Whether a sign-off's name or email is the identity's: the same after `loosen` (case,
+/// spacing), or, when either holds bytes that did not decode in the commit's encoding, the
+/// same bytes exactly.
+fn same_text(signed: &str, identity: &str, loosen: fn(&str) -> String) -> bool {
+    if has_raw_bytes(signed) || has_raw_bytes(identity) {
+        return signed == identity;
+    }
+    loosen(signed) == loosen(identity)
 }
 
 fn collapse_spaces(name: &str) -> String {
@@ -570,6 +582,10 @@ mod tests {
     /// Expected `(rule, severity)` pairs, in order.
     type Rules<'a> = &'a [(&'a str, Severity)];
 
+    /// A case of names in an encoding: its name, the author's and the signed name as bytes,
+    /// the commit's encoding and the rules expected.
+    type EncodedCase<'a> = (&'a str, &'a [u8], &'a [u8], Option<&'a str>, Rules<'a>);
+
     const ID: &str = "0123456789abcdef0123456789abcdef01234567";
     const SOB: &str = "Signed-off-by: Jane Doe <jane@example.com>";
 
@@ -722,6 +738,44 @@ mod tests {
             let got = run_as(message, a, c, *parents, opts);
             assert_eq!(rules(&got), want(expected), "{case}");
         }
+    }
+
+    /// Names are read in the commit's own encoding and compared as text; bytes that do not
+    /// decode match only the same bytes.
+    #[test]
+    fn names_compare_as_decoded_text_and_undecodable_names_by_bytes() {
+        use crate::encoding::decode;
+        let d = DcoOptions::default();
+        let ter = id("Commit Ter", "ct@example.org");
+        #[rustfmt::skip]
+        let cases: &[EncodedCase] = &[
+            ("latin1 same name", b"Ren\xe9", b"Ren\xe9", Some("ISO-8859-1"), &[]),
+            ("latin1 other letter", b"Ren\xe9", b"Ren\xe8", Some("ISO-8859-1"), &[("signoff-mismatch", Block)]),
+            ("latin1 case", b"Ren\xe9", b"REN\xc9", Some("ISO-8859-1"), &[("signoff-style", Warn)]),
+            ("undecodable same bytes", b"Ren\xe9", b"Ren\xe9", None, &[]),
+            ("undecodable other bytes", b"Ren\xe9", b"Ren\xe8", None, &[("signoff-mismatch", Block)]),
+            ("undecodable no loose match", b"Ren\xe9", b"REN\xe9", None, &[("signoff-mismatch", Block)]),
+            ("undecodable never the text", b"Ren\xe9", "René".as_bytes(), None, &[("signoff-mismatch", Block)]),
+        ];
+        for (case, author, signed, label, expected) in cases {
+            let mut message = b"Fix\n\nSigned-off-by: ".to_vec();
+            message.extend_from_slice(signed);
+            message.extend_from_slice(b" <rene@example.com>\n");
+            let message = decode(&message, *label);
+            let author = Identity {
+                name: decode(author, *label),
+                email: "rene@example.com".into(),
+            };
+            let got = run_as(&message, &author, &ter, 1, &d);
+            assert_eq!(rules(&got), want(expected), "{case}");
+        }
+        let author = id(&decode(b"Ren\xe9", None), "rene@example.com");
+        let f = run_as("Fix\n", &author, &author, 1, &d);
+        assert!(
+            f[0].message.contains("\"Ren\\xE9 <rene@example.com>\""),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@ use std::path::PathBuf;
 
 use git2::Oid;
 
+use crate::encoding;
+
 /// Where a file's bytes are.
 #[derive(Debug, Clone)]
 pub enum Bytes {
@@ -62,21 +64,31 @@ pub struct Items {
 }
 
 impl Identity {
+    /// An identity of a commit without an `encoding` header, or of a tag: UTF-8.
     pub fn from_signature(s: &git2::Signature) -> Identity {
+        Identity::from_signature_in(s, None)
+    }
+
+    /// An identity whose bytes are in the encoding `label` names (see [`crate::encoding`]).
+    pub fn from_signature_in(s: &git2::Signature, label: Option<&str>) -> Identity {
         Identity {
-            name: String::from_utf8_lossy(s.name_bytes()).into_owned(),
-            email: String::from_utf8_lossy(s.email_bytes()).into_owned(),
+            name: encoding::decode(s.name_bytes(), label),
+            email: encoding::decode(s.email_bytes(), label),
         }
     }
 }
 
 impl CommitItem {
+    /// A commit's message and identities, decoded with the commit's `encoding` header as git
+    /// does. Reads the commit object only, never its tree.
     pub fn from_commit(c: &git2::Commit, order: usize) -> CommitItem {
+        // A label that is not UTF-8 names no encoding: the text reads as UTF-8.
+        let label = c.message_encoding().ok().flatten();
         CommitItem {
             id: c.id().to_string(),
-            message: String::from_utf8_lossy(c.message_bytes()).into_owned(),
-            author: Identity::from_signature(&c.author()),
-            committer: Identity::from_signature(&c.committer()),
+            message: encoding::decode(c.message_bytes(), label),
+            author: Identity::from_signature_in(&c.author(), label),
+            committer: Identity::from_signature_in(&c.committer(), label),
             parents: c.parent_count(),
             is_tag: false,
             order,

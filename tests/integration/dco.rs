@@ -1,5 +1,5 @@
 //! DCO as git reads commits (issue 26): a message whose first lines are blank has its title
-//! after them, and a sign-off there is no trailer.
+//! after them, and names are compared in the commit's own encoding.
 
 use std::io::Write;
 use std::process::{Output, Stdio};
@@ -87,4 +87,72 @@ fn blank_first_line_makes_the_signoff_the_subject_as_git_reads_it() {
         b"\nFix\n\nSigned-off-by: Jane Doe <jane@example.com>\n",
     );
     assert_eq!(dco_rules(&t, &fine), Vec::<String>::new());
+}
+
+/// A case: its name, the commit's headers, its message and the rules expected.
+type Case<'a> = (&'a str, &'a [u8], Vec<u8>, &'a [&'a str]);
+
+#[test]
+fn names_are_compared_in_the_commit_encoding() {
+    let t = TestRepo::new();
+    t.write(".outbound.toml", DCO_ALWAYS);
+    let latin1 = people(b"Ren\xe9 Roe", "rene@example.com", b"encoding ISO-8859-1\n");
+    let utf8 = people("René Roe".as_bytes(), "rene@example.com", b"");
+    let undecodable = people(b"Ren\xe9 Roe", "rene@example.com", b"");
+    let sign = |name: &[u8]| {
+        let mut m = b"Fix\n\nSigned-off-by: ".to_vec();
+        m.extend_from_slice(name);
+        m.extend_from_slice(b" <rene@example.com>\n");
+        m
+    };
+    let none: &[&str] = &[];
+    let mismatch: &[&str] = &["dco/signoff-mismatch"];
+    #[rustfmt::skip]
+    let cases: &[Case] = &[
+        ("latin1, same name", &latin1, sign(b"Ren\xe9 Roe"), none),
+        ("latin1, another letter", &latin1, sign(b"Ren\xe8 Roe"), mismatch),
+        ("latin1, the name in UTF-8 bytes", &latin1, sign("René Roe".as_bytes()), mismatch),
+        ("utf-8, same name", &utf8, sign("René Roe".as_bytes()), none),
+        ("utf-8, another letter", &utf8, sign("Renè Roe".as_bytes()), mismatch),
+        ("undecodable, same bytes", &undecodable, sign(b"Ren\xe9 Roe"), none),
+        ("undecodable, other bytes", &undecodable, sign(b"Ren\xe8 Roe"), mismatch),
+        ("undecodable, other case", &undecodable, sign(b"REN\xe9 ROE"), mismatch),
+    ];
+    for (case, headers, message, want) in cases {
+        let id = raw_commit(&t, headers, message);
+        assert_eq!(dco_rules(&t, &id), *want, "{case}");
+    }
+}
+
+#[test]
+fn commit_msg_reads_the_message_and_author_in_the_configured_encoding() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = TestRepo::new();
+    t.write(".outbound.toml", DCO_ALWAYS);
+    t.git(&["config", "i18n.commitEncoding", "ISO-8859-1"]);
+    let run = |signed: &[u8]| {
+        let mut m = b"Fix\n\nSigned-off-by: ".to_vec();
+        m.extend_from_slice(signed);
+        m.extend_from_slice(b" <rene@example.com>\n");
+        t.write("MSG", &m);
+        t.command(crate::common::BIN)
+            .args(["hook", "commit-msg", "MSG"])
+            .env(
+                "GIT_AUTHOR_NAME",
+                std::ffi::OsStr::from_bytes(b"Ren\xe9 Roe"),
+            )
+            .env("GIT_AUTHOR_EMAIL", "rene@example.com")
+            .output()
+            .expect("run hook")
+    };
+    let same = run(b"Ren\xe9 Roe");
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same));
+    let other = run(b"Ren\xe8 Roe");
+    assert_eq!(other.status.code(), Some(1), "{}", text(&other));
+    assert!(
+        text(&other).contains("dco/signoff-mismatch"),
+        "{}",
+        text(&other)
+    );
+    assert!(text(&other).contains("Renè Roe"), "{}", text(&other));
 }
