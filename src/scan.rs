@@ -112,19 +112,22 @@ struct FileResult {
 
 impl<'p> Engine<'p> {
     pub fn new(policy: &'p Policy, checks: CheckSet) -> Engine<'p> {
-        let mut on = checks;
-        for c in Check::ALL {
-            if policy.severity(c) == Severity::Off {
-                on = on.without(c);
-            }
-        }
         Engine {
             policy,
-            checks: on,
+            checks: Engine::checks_on(policy, checks),
             dco: None,
             project: Project::default(),
             urls: InternalUrls::new(policy),
         }
+    }
+
+    /// The checks of `requested` that the policy does not turn off: what an engine made with
+    /// them will run. Sources ask it before listing, to read no file when none is checked.
+    pub fn checks_on(policy: &Policy, requested: CheckSet) -> CheckSet {
+        Check::ALL
+            .into_iter()
+            .filter(|c| policy.severity(*c) == Severity::Off)
+            .fold(requested, CheckSet::without)
     }
 
     /// Runs every check on every item. `git_dir` is where blob items are read from.

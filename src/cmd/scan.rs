@@ -33,6 +33,9 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
             repo.workdir(),
             overrides,
         )?;
+        let checks = requested_checks(&args.output)?;
+        // Checks of commits alone (DCO): list the commits and read no tree.
+        let commits_only = !Engine::checks_on(&policy, checks).reads_files() && !args.staged;
         let (items, project) = if args.staged {
             staged(&repo, &policy)?
         } else if let Some(spec) = &args.range {
@@ -42,9 +45,22 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
                 &[include],
                 &exclude.into_iter().collect::<Vec<_>>(),
             )?;
+            if commits_only {
+                (
+                    source::range::commit_items(&repo, &ids)?,
+                    Project::default(),
+                )
+            } else {
+                (
+                    source::range::items(&repo, &ids)?,
+                    project_for(&policy, || tip_project(&repo, include))?,
+                )
+            }
+        } else if commits_only {
+            let ids = source::range::all_commits(&repo)?;
             (
-                source::range::items(&repo, &ids)?,
-                project_for(&policy, || tip_project(&repo, include))?,
+                source::range::commit_items(&repo, &ids)?,
+                Project::default(),
             )
         } else {
             let head = repo.head().ok().and_then(|h| h.target());
@@ -56,14 +72,7 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
         };
         // Sign-offs are checked on ranges (the CI backstop) whenever policy requires them.
         let dco = args.range.is_some() && policy.dco_require() != crate::policy::DcoRequire::Never;
-        return engine_run(
-            &policy,
-            &args.output,
-            items,
-            Some(repo.path()),
-            dco,
-            project,
-        );
+        return engine_run(&policy, checks, items, Some(repo.path()), dco, project);
     }
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -90,7 +99,16 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
     )?;
     let items = source::worktree::items(&root, &paths, &policy)?;
     let project = project_for(&policy, || source::reuse::from_disk(&items.files, &root))?;
-    engine_run(&policy, &args.output, items, None, false, project)
+    let checks = requested_checks(&args.output)?;
+    engine_run(&policy, checks, items, None, false, project)
+}
+
+/// The checks of `--checks`, or all of them.
+fn requested_checks(out: &OutputArgs) -> Result<CheckSet, Error> {
+    match &out.checks {
+        Some(list) => CheckSet::parse(list).map_err(Error::Usage),
+        None => Ok(CheckSet::all()),
+    }
 }
 
 /// The staged change and the licensing context of the index, from one read of the index.
@@ -111,16 +129,12 @@ pub fn tip_project(repo: &git2::Repository, id: git2::Oid) -> Result<Project, Er
 
 fn engine_run(
     policy: &Policy,
-    out: &OutputArgs,
+    checks: CheckSet,
     items: Items,
     git_dir: Option<&Path>,
     dco: bool,
     project: Project,
 ) -> Result<Outcome, Error> {
-    let checks = match &out.checks {
-        Some(list) => CheckSet::parse(list).map_err(Error::Usage)?,
-        None => CheckSet::all(),
-    };
     let mut engine = Engine::new(policy, checks);
     engine.project = project;
     if dco {

@@ -125,10 +125,15 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let out = lines_outbound(&repo, &lines, &tracking)?;
     let destination = git::normalise_remote(if url.is_empty() { remote } else { url });
     let external = !policy.remote_is_internal(&destination);
-    let mut items = range::items(&repo, &out.commits)?;
-    items.commits.extend(out.tags);
     let mut engine = Engine::new(&policy, checks(&Check::ALL, &skip));
-    if let Some(tip) = out.commits.last() {
+    // When only checks of commits apply (DCO), no tree is read for them.
+    let reads_files = engine.checks.reads_files();
+    let mut items = match reads_files {
+        true => range::items(&repo, &out.commits)?,
+        false => range::commit_items(&repo, &out.commits)?,
+    };
+    items.commits.extend(out.tags);
+    if let (Some(tip), true) = (out.commits.last(), reads_files) {
         engine.project = project_for(&policy, || crate::cmd::tip_project(&repo, *tip))?;
     }
     if matches!(

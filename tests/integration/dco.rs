@@ -1,5 +1,6 @@
-//! DCO as git reads commits (issue 26): a message whose first lines are blank has its title
-//! after them, and names are compared in the commit's own encoding.
+//! DCO as git reads commits (issue 26): a check of commits alone lists commit objects and reads
+//! no tree (proved on a history whose trees were removed), messages whose first line is blank
+//! hold no trailers in the title, and names are compared in the commit's own encoding.
 
 use std::io::Write;
 use std::process::{Output, Stdio};
@@ -155,4 +156,128 @@ fn commit_msg_reads_the_message_and_author_in_the_configured_encoding() {
         text(&other)
     );
     assert!(text(&other).contains("Renè Roe"), "{}", text(&other));
+}
+
+/// A linear history of `n` commits written with `git fast-import`, each touching one file of
+/// a small tree; every 97th commit has no sign-off. Returns the numbers of the unsigned ones.
+fn fast_import_history(t: &TestRepo, n: usize) -> Vec<usize> {
+    let mut stream = Vec::new();
+    let mut unsigned = Vec::new();
+    for i in 1..=n {
+        let (name, email) = [
+            ("Jane Doe", "jane@example.com"),
+            ("Bex Warner", "bex@example.org"),
+        ][i % 2];
+        let signed = i % 97 != 0;
+        if !signed {
+            unsigned.push(i);
+        }
+        let mut message = format!("Change {i}\n\nBody of change {i}.\n");
+        if signed {
+            message.push_str(&format!("\nSigned-off-by: {name} <{email}>\n"));
+        }
+        let content = format!("version {i}\n");
+        stream.extend_from_slice(
+            format!(
+                "commit refs/heads/main\nmark :{i}\ncommitter {name} <{email}> {} +0000\n\
+                 data {}\n{message}\nM 100644 inline dir{}/file{}.txt\ndata {}\n{content}\n",
+                1_700_000_000 + i,
+                message.len(),
+                i % 10,
+                i % 7,
+                content.len(),
+            )
+            .as_bytes(),
+        );
+    }
+    stream.extend_from_slice(b"done\n");
+    let out = pipe(t, "git", &["fast-import", "--quiet", "--done"], &stream);
+    assert!(out.status.success(), "{}", text(&out));
+    unsigned
+}
+
+/// Repacks the repository without any tree object, so that reading a tree fails.
+fn remove_trees(t: &TestRepo) {
+    let all = t.git(&[
+        "cat-file",
+        "--batch-all-objects",
+        "--batch-check=%(objectname) %(objecttype)",
+    ]);
+    let kept: String = String::from_utf8_lossy(&all.stdout)
+        .lines()
+        .filter(|l| !l.ends_with(" tree"))
+        .map(|l| format!("{}\n", &l[..40]))
+        .collect();
+    let pack_dir = t.path().join(".git/objects/pack");
+    let old: Vec<_> = std::fs::read_dir(&pack_dir)
+        .expect("pack dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    let out = pipe(
+        t,
+        "git",
+        &["pack-objects", "-q", ".git/objects/pack/pack"],
+        kept.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    for p in old {
+        std::fs::remove_file(p).expect("remove old pack");
+    }
+    let tree = t.git_any(&["cat-file", "-e", "HEAD^{tree}"]);
+    assert!(!tree.status.success(), "the trees are still there");
+}
+
+#[test]
+fn dco_range_and_pre_push_read_no_tree_on_a_long_history() {
+    let t = TestRepo::new();
+    let n = 3000;
+    let unsigned = fast_import_history(&t, n);
+    remove_trees(&t);
+    t.write(".outbound.toml", DCO_ALWAYS);
+
+    let (code, v) = t.json(&["scan", "--range", "..main", "--checks", "dco"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["summary"]["commits"], n, "{v}");
+    let flagged: Vec<String> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(flagged.len(), unsigned.len(), "{v}");
+    assert!(
+        rules_of(&v).iter().all(|r| r == "dco/missing-signoff"),
+        "{v}"
+    );
+
+    // The same range with a check of content has to read trees, and cannot here.
+    let content = t.outbound(&["scan", "--range", "..main", "--checks", "secret"]);
+    assert_eq!(content.status.code(), Some(2), "{}", text(&content));
+
+    // pre-push when DCO is the only check that applies.
+    t.write(
+        ".outbound.toml",
+        format!(
+            "{DCO_ALWAYS}[secrets]\nseverity = \"off\"\n[internal_url]\nseverity = \"off\"\n\
+             [artifact]\nseverity = \"off\"\n"
+        ),
+    );
+    let head = String::from_utf8_lossy(&t.git(&["rev-parse", "main"]).stdout)
+        .trim()
+        .to_string();
+    let zero = "0".repeat(40);
+    let line = format!("refs/heads/main {head} refs/heads/main {zero}\n");
+    let out = pipe(
+        &t,
+        crate::common::BIN,
+        &["hook", "pre-push", "origin", "https://example.com/x.git"],
+        line.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = text(&out);
+    assert_eq!(
+        report.matches("dco/missing-signoff").count(),
+        unsigned.len(),
+        "{report}"
+    );
 }
