@@ -33,6 +33,9 @@ const SMALL_RUN: usize = 8;
 /// Groups (the versions of one path) in one piece of parallel work.
 const MAX_PIECE: usize = 4;
 
+/// Commit messages from which checking them on every core pays for starting the workers.
+const PARALLEL_COMMITS: usize = 64;
+
 /// A finding that an exception let through, with the reason.
 #[derive(Debug, Clone)]
 pub struct Allowed {
@@ -210,8 +213,14 @@ impl<'p> Engine<'p> {
             found.extend(r.findings);
             out.allowed.extend(r.inline_allowed.into_iter().map(inline));
         }
-        for c in &items.commits {
-            let (findings, allowed) = self.commit(c);
+        // A long range's messages (DCO over a whole history) are checked on every core; a
+        // hook's one message on this thread.
+        let checked: Vec<_> = if items.commits.len() < PARALLEL_COMMITS {
+            items.commits.iter().map(|c| self.commit(c)).collect()
+        } else {
+            items.commits.par_iter().map(|c| self.commit(c)).collect()
+        };
+        for (c, (findings, allowed)) in items.commits.iter().zip(checked) {
             found.extend(findings.into_iter().map(|f| (c.order, f)));
             out.allowed.extend(allowed.into_iter().map(inline));
         }

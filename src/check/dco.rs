@@ -145,6 +145,9 @@ impl SignOff {
 /// spacing), or, when either holds bytes that did not decode in the commit's encoding, the
 /// same bytes exactly.
 fn same_text(signed: &str, identity: &str, loosen: fn(&str) -> String) -> bool {
+    if signed == identity {
+        return true; // the common case, without building loosened copies
+    }
     if has_raw_bytes(signed) || has_raw_bytes(identity) {
         return signed == identity;
     }

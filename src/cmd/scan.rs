@@ -188,7 +188,9 @@ pub fn write_outcome(o: &Outcome, out: &OutputArgs) -> Result<(), Error> {
     }
     match &out.output {
         Some(path) => {
-            let mut f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+            let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+            // Reports are written in many small pieces.
+            let mut f = std::io::BufWriter::new(f);
             report::write(&mut f, out.format, o, style(false)).map_err(|e| Error::io(path, e))?;
             f.flush().map_err(|e| Error::io(path, e))
         }
