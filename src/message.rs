@@ -63,7 +63,10 @@ pub fn clean(raw: &str, comment_prefix: &str) -> String {
 /// Byte offset of the scissors line, or the length of `text` when there is none
 /// (`wt_status_locate_end`).
 fn scissors_cut(text: &str, comment_prefix: &str) -> usize {
-    if comment_prefix.is_empty() {
+    // Most messages have no scissors line: one search for its fixed part answers that.
+    if comment_prefix.is_empty()
+        || memchr::memmem::find(text.as_bytes(), CUT_LINE.as_bytes()).is_none()
+    {
         return text.len();
     }
     let pattern = format!("\n{comment_prefix} {CUT_LINE}");

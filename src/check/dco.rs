@@ -61,19 +61,20 @@ pub fn check(commit: &CommitInfo, opts: &DcoOptions) -> Vec<Finding> {
     if commit.parents > 1 && !opts.check_merges {
         return Vec::new();
     }
-    let author_email = commit.author.email.to_lowercase();
-    if opts
-        .bots
-        .iter()
-        .any(|p| glob_match(&p.to_lowercase(), &author_email))
-    {
+    let is_bot = || {
+        let author_email = commit.author.email.to_lowercase();
+        opts.bots
+            .iter()
+            .any(|p| glob_match(&p.to_lowercase(), &author_email))
+    };
+    if !opts.bots.is_empty() && is_bot() {
         return Vec::new();
     }
     let ctx = Ctx { commit, opts };
     if let Some(finding) = ctx.invalid_author_email() {
         return vec![finding];
     }
-    let (signoffs, outside) = collect_signoffs(commit.message);
+    let signoffs = collect_signoffs(commit.message);
     let author = signoffs.iter().find(|s| s.matches(commit.author).is_some());
     let committer = signoffs
         .iter()
@@ -85,7 +86,11 @@ pub fn check(commit: &CommitInfo, opts: &DcoOptions) -> Vec<Finding> {
     };
     match accepted {
         Some(_) => ctx.warnings(&signoffs, committer.filter(|_| author.is_none())),
-        None => ctx.failures(&signoffs, &outside, committer.is_some()),
+        None => {
+            // Only a failing commit needs the sign-off lines outside the trailers.
+            let outside = signoffs_outside(commit.message, &signoffs);
+            ctx.failures(&signoffs, &outside, committer.is_some())
+        }
     }
 }
 
@@ -193,15 +198,13 @@ fn parse_value(value: &str, raw: &str) -> Result<(String, String), &'static str>
     Ok((name.to_string(), email.to_string()))
 }
 
-/// The sign-off trailers of a message plus the lines that look like sign-offs but are not in
-/// the trailer block (title paragraph, prose after them, indented).
-fn collect_signoffs(message: &str) -> (Vec<SignOff>, Vec<(usize, String)>) {
-    let raw: Vec<&str> = message
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
-    let raw_at = |line: usize| raw.get(line.wrapping_sub(1)).copied().unwrap_or("");
-    let signoffs: Vec<SignOff> = message::trailers(message)
+/// The sign-off trailers of a message.
+fn collect_signoffs(message: &str) -> Vec<SignOff> {
+    let raw_at = |line: usize| {
+        let raw = message.split('\n').nth(line.wrapping_sub(1)).unwrap_or("");
+        raw.strip_suffix('\r').unwrap_or(raw)
+    };
+    message::trailers(message)
         .into_iter()
         .filter(|t| t.key.eq_ignore_ascii_case(KEY))
         .map(|t| {
@@ -210,16 +213,19 @@ fn collect_signoffs(message: &str) -> (Vec<SignOff>, Vec<(usize, String)>) {
             let line = raw_at(t.line);
             SignOff::new(t, line, folded)
         })
-        .collect();
+        .collect()
+}
+
+/// The lines that look like sign-offs but are not in the trailer block (title paragraph,
+/// prose after them, indented).
+fn signoffs_outside(message: &str, signoffs: &[SignOff]) -> Vec<(usize, String)> {
     let body = &message[..message::body_end(message, message::DEFAULT_COMMENT)];
-    let outside = body
-        .split('\n')
+    body.split('\n')
         .enumerate()
         .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
         .filter(|(n, l)| looks_like_signoff(l) && !signoffs.iter().any(|s| s.line == *n))
         .map(|(n, l)| (n, l.to_string()))
-        .collect();
-    (signoffs, outside)
+        .collect()
 }
 
 fn looks_like_signoff(line: &str) -> bool {
