@@ -138,6 +138,16 @@ pub fn commits(
     checks: CheckSet,
     to: Destination,
 ) -> Result<Plan, Error> {
+    // Checks of commits alone (DCO): list the commits and read no tree.
+    if !Engine::checks_on(policy, checks).reads_files() {
+        return Ok(Plan {
+            items: source::range::commit_items(repo, ids)?,
+            git_dir: Some(repo.path().to_path_buf()),
+            checks,
+            dco: dco_for(policy, to),
+            project: Project::default(),
+        });
+    }
     let project = match ids.last() {
         Some(tip) => project_for(policy, || tip_project(repo, *tip))?,
         None => Project::default(),
@@ -153,6 +163,10 @@ pub fn commits(
 
 /// Every commit reachable from any ref, each blob once.
 pub fn history(repo: &Repository, policy: &Policy, checks: CheckSet) -> Result<Plan, Error> {
+    if !Engine::checks_on(policy, checks).reads_files() {
+        let ids = source::range::all_commits(repo)?;
+        return commits(repo, policy, &ids, checks, Destination::Nowhere);
+    }
     let head = repo.head().ok().and_then(|h| h.target());
     let project = match head {
         Some(id) => project_for(policy, || tip_project(repo, id))?,

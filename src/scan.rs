@@ -34,6 +34,9 @@ const SMALL_RUN: usize = 8;
 /// Groups (the versions of one path) in one piece of parallel work.
 const MAX_PIECE: usize = 4;
 
+/// Commit messages from which checking them on every core pays for starting the workers.
+const PARALLEL_COMMITS: usize = 64;
+
 /// The checks of one run, compiled once.
 pub struct Engine<'p> {
     policy: &'p Policy,
@@ -68,10 +71,7 @@ impl<'p> Engine<'p> {
         dco: Option<DcoOptions>,
         project: Project,
     ) -> Engine<'p> {
-        let on = Check::ALL
-            .into_iter()
-            .filter(|c| policy.severity(*c) == Severity::Off)
-            .fold(checks, CheckSet::without);
+        let on = Engine::checks_on(policy, checks);
         Engine {
             policy,
             checks: on,
@@ -79,6 +79,15 @@ impl<'p> Engine<'p> {
             project,
             urls: InternalUrls::new(&policy.internal_url),
         }
+    }
+
+    /// The checks of `requested` that the policy does not turn off: what an engine made with
+    /// them will run. Sources ask it before listing, to read no file when none is checked.
+    pub fn checks_on(policy: &Policy, requested: CheckSet) -> CheckSet {
+        Check::ALL
+            .into_iter()
+            .filter(|c| policy.severity(*c) == Severity::Off)
+            .fold(requested, CheckSet::without)
     }
 
     /// Runs every check on every item. `git_dir` is where blob items are read from.
@@ -161,8 +170,14 @@ impl<'p> Engine<'p> {
             found.extend(r.findings);
             out.allowed.extend(r.inline_allowed.into_iter().map(inline));
         }
-        for c in &items.commits {
-            let (findings, allowed) = self.commit(c);
+        // A long range's messages (DCO over a whole history) are checked on every core; a
+        // hook's one message on this thread.
+        let checked: Vec<_> = if items.commits.len() < PARALLEL_COMMITS {
+            items.commits.iter().map(|c| self.commit(c)).collect()
+        } else {
+            items.commits.par_iter().map(|c| self.commit(c)).collect()
+        };
+        for (c, (findings, allowed)) in items.commits.iter().zip(checked) {
             found.extend(findings.into_iter().map(|f| (c.order, f)));
             out.allowed.extend(allowed.into_iter().map(inline));
         }

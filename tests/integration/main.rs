@@ -5,6 +5,7 @@
 
 mod checks;
 mod common;
+mod dco;
 mod gate;
 mod hooks;
 mod sarif;
