@@ -177,7 +177,9 @@ impl<'p> Engine<'p> {
                 ))
             });
         }
-        self.apply_exceptions(found.into_iter().map(|(_, f)| f).collect(), &mut out);
+        let mut found: Vec<Finding> = found.into_iter().map(|(_, f)| f).collect();
+        seal(&mut found, &mut out.allowed, self.policy.fingerprint_key.as_deref());
+        self.apply_exceptions(found, &mut out);
         finding::sort(&mut out.findings);
         Ok(out)
     }
@@ -270,6 +272,17 @@ impl<'p> Engine<'p> {
         }
         out.warnings.extend(self.policy.warnings.iter().cloned());
     }
+}
+
+/// Tells every finding the other secrets on its line, then fixes the fingerprints: both
+/// depend on every secret found on the line.
+fn seal(found: &mut [Finding], allowed: &mut [Allowed], key: Option<&[u8]>) {
+    let mut all: Vec<&mut Finding> = found
+        .iter_mut()
+        .chain(allowed.iter_mut().map(|a| &mut a.finding))
+        .collect();
+    finding::share_hidden(&mut all);
+    all.iter_mut().for_each(|f| f.seal(key));
 }
 
 /// Sets the item's path (unless the check named another file) and commit.

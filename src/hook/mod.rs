@@ -48,6 +48,17 @@ fn checks(base: &[Check], skip: &Skip) -> CheckSet {
         .fold(CheckSet::of(base), |s, c| s.without(*c))
 }
 
+/// Findings made outside the engine (the approval gate's), fingerprinted under the policy's
+/// key as the engine's are.
+fn sealed(
+    mut findings: Vec<crate::finding::Finding>,
+    policy: &crate::policy::Policy,
+) -> Vec<crate::finding::Finding> {
+    let key = policy.fingerprint_key.as_deref();
+    findings.iter_mut().for_each(|f| f.seal(key));
+    findings
+}
+
 /// Prints the outcome on stderr (git shows hook output to the user; behind `remote:` on the
 /// server side) and returns the exit code.
 fn finish(hook: HookName, outcome: &Outcome, color: bool) -> Result<u8, Error> {

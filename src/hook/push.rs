@@ -73,7 +73,10 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
         let push = push::summary(&repo, &destination, has_refs, &updates[0], &out.commits)?;
         outcome
             .findings
-            .extend(crate::approval::findings(&repo, &push, &policy.approval));
+            .extend(super::sealed(
+                crate::approval::findings(&repo, &push, &policy.approval),
+                &policy,
+            ));
         finding::sort(&mut outcome.findings);
     }
     let ids: Vec<String> = out.commits.iter().map(Oid::to_string).collect();

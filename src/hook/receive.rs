@@ -63,7 +63,7 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
     };
     if policy.severity(Check::Approval) != Severity::Off {
         let findings = approval(&repo, &policy, &updates[0], &out, !known.is_empty())?;
-        outcome.findings.extend(findings);
+        outcome.findings.extend(super::sealed(findings, &policy));
         finding::sort(&mut outcome.findings);
     }
     finish(HookName::PreReceive, &outcome, false)
