@@ -38,20 +38,30 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
     if bypassed(&repo, &policy, &updates)? {
         return Ok(crate::exit::OK);
     }
-    let include: Vec<Oid> = updates
-        .iter()
+    // Notes (approvals travel as refs/notes/outbound-approvals) are text, not contributions:
+    // they get the text checks only, never DCO or the approval gate.
+    let (notes, updates): (Vec<RefUpdate>, Vec<RefUpdate>) = updates
+        .into_iter()
         .filter(|u| !u.is_deletion())
-        .filter_map(|u| Oid::from_str(&u.new).ok())
-        .collect();
-    if include.is_empty() {
+        .partition(|u| u.target_ref.starts_with("refs/notes/"));
+    if notes.is_empty() && updates.is_empty() {
         return Ok(crate::exit::OK);
     }
+    let ids = |us: &[RefUpdate]| -> Vec<Oid> {
+        us.iter()
+            .filter_map(|u| Oid::from_str(&u.new).ok())
+            .collect()
+    };
     // Everything the repository already has is not added by this push.
     let known = push::every_ref(&repo)?;
-    let out = push::outbound(&repo, &include, &known)?;
+    let out = push::outbound(&repo, &ids(&updates), &known)?;
+    let noted = push::outbound(&repo, &ids(&notes), &known)?;
     let on = CheckSet::all().without(Check::Approval);
     let mut plan = plan::commits(&repo, &policy, &out.commits, on, Destination::Backstop)?;
     plan.items.commits.extend(out.tags.iter().cloned());
+    let text_only = CheckSet::of(&[Check::Secret, Check::InternalUrl]);
+    let note_plan = plan::commits(&repo, &policy, &noted.commits, text_only, Destination::Nowhere)?;
+
     let budget = Duration::from_secs(policy.hooks.time_budget);
     let Some((mut outcome, policy)) = run_within(plan, policy, budget)? else {
         say(&format!(
@@ -61,8 +71,15 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
         ));
         return Ok(crate::exit::BLOCKED);
     };
-    if policy.severity(Check::Approval) != Severity::Off {
-        let findings = approval(&repo, &policy, &updates[0], &out, !known.is_empty())?;
+    outcome.absorb(note_plan.run(&policy)?);
+    if let (Some(first), Severity::Block | Severity::Warn) =
+        (updates.first(), policy.severity(Check::Approval))
+    {
+        let pushed_notes = notes
+            .iter()
+            .find(|u| u.target_ref == crate::approval::NOTES_REF)
+            .map(|u| u.new.clone());
+        let findings = approval(&repo, &policy, first, &out, !known.is_empty(), pushed_notes)?;
         outcome.findings.extend(super::sealed(findings, &policy));
         finding::sort(&mut outcome.findings);
     }
@@ -159,12 +176,17 @@ fn approval(
     first: &RefUpdate,
     out: &Outbound,
     has_refs: bool,
+    pushed_notes: Option<String>,
 ) -> Result<Vec<finding::Finding>, Error> {
+    // The name clients push to, normalised as they normalise it: `outbound.destination`, else
+    // this repository's own path (a local remote; no trailing `/`).
     let destination = repo
         .config()
         .ok()
         .and_then(|c| c.get_string("outbound.destination").ok())
         .unwrap_or_else(|| git::root(repo).display().to_string());
-    let push = push::summary(repo, &destination, has_refs, first, &out.commits)?;
+    let destination = git::normalise_remote(&destination);
+    let mut push = push::summary(repo, &destination, has_refs, first, &out.commits)?;
+    push.notes = pushed_notes;
     Ok(crate::approval::findings(repo, &push, &policy.approval))
 }

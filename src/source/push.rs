@@ -226,6 +226,8 @@ pub fn summary<'a>(
         tip: update.new.clone(),
         commits: pushed,
         today: approval::today(),
+        now: approval::now(),
+        notes: None,
     })
 }
 

@@ -3,6 +3,7 @@
 //! through the real binary, and through real `git commit` / `git push` where it is a hook's.
 
 use std::path::Path;
+use std::process::Output;
 
 use sha2::{Digest, Sha256};
 
@@ -206,4 +207,164 @@ fn control_bytes_in_paths_and_content_reach_the_terminal_escaped() {
     assert!(!hook.status.success());
     let err = stderr(&hook);
     assert!(!err.contains('\u{1b}') && !err.contains('\u{9b}'), "{err:?}");
+}
+
+// ------------------------------------------------------------------- 15, 16: approvals
+
+/// Lines `line 1` … `line n`.
+fn lines(n: usize) -> String {
+    (1..=n).map(|i| format!("line {i}\n")).collect()
+}
+
+/// An org that names its domain, requires approval above 5 lines, and trusts
+/// `approver@acme-corp.com` (with `signer_options`, e.g. `valid-before="…"`).
+fn approval_policy(t: &TestRepo, signer_options: &str) -> (String, std::path::PathBuf) {
+    let (key, public) = ssh_key(t.home.path(), "approver");
+    let options = match signer_options {
+        "" => "namespaces=\"git-outbound-approval\"".to_string(),
+        o => format!("namespaces=\"git-outbound-approval\",{o}"),
+    };
+    std::fs::write(
+        t.home.path().join("allowed_signers"),
+        format!("approver@acme-corp.com {options} {public}\n"),
+    )
+    .expect("write allowed signers");
+    let policy = t.home.path().join("org.toml");
+    std::fs::write(
+        &policy,
+        "[org]\ndomains = [\"acme-corp.com\"]\nemail_domains = [\"acme-corp.com\"]\n\n\
+         [approval]\nsignificant_lines = 5\nallowed_signers = \"allowed_signers\"\n",
+    )
+    .expect("write policy");
+    (path_of(&policy), key)
+}
+
+fn approve(t: &TestRepo, key: &Path) -> Output {
+    t.outbound(&[
+        "approve",
+        "origin",
+        "--key",
+        &path_of(key),
+        "--identity",
+        "approver@acme-corp.com",
+        "--expires",
+        "2099-01-01",
+        "--reason",
+        "OSPO-1",
+    ])
+}
+
+/// A bare server with pre-receive and the org policy, and a client with the client hooks and
+/// the same policy, `origin` pointing at the server.
+fn approval_server() -> (TestRepo, TestRepo, std::path::PathBuf) {
+    let server = TestRepo::bare();
+    assert!(server.outbound(&["install"]).status.success());
+    let client = installed();
+    let (policy, key) = approval_policy(&client, "");
+    server.git(&["config", "outbound.policy", &policy]);
+    client.git(&["config", "outbound.policy", &policy]);
+    client.git(&["remote", "add", "origin", &path_of(server.path())]);
+    (server, client, key)
+}
+
+fn has_ref(t: &TestRepo, name: &str) -> bool {
+    t.git_any(&["rev-parse", "--verify", "-q", name])
+        .status
+        .success()
+}
+
+#[test]
+fn an_approval_travels_to_the_server_with_its_branch_and_a_tampered_one_is_refused() {
+    let (server, client, key) = approval_server();
+    client.commit_file("src/big.txt", lines(20), "big change");
+    let out = approve(&client, &key);
+    assert!(out.status.success(), "{}", text(&out));
+    // The note names the approver's corporate address: it must travel all the same.
+    let out = client.git_any(&["push", "origin", "refs/notes/outbound-approvals", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(has_ref(&server, "refs/heads/main"));
+    assert!(has_ref(&server, "refs/notes/outbound-approvals"));
+    // The note alone, again, passes the client and the server.
+    client.commit_file("src/small.txt", lines(2), "small change");
+    let out = client.git_any(&["push", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // A second large change, approved, then its note altered (the line count lowered).
+    client.commit_file("src/bigger.txt", lines(30), "bigger change");
+    assert!(approve(&client, &key).status.success());
+    let tip = client.head();
+    let note = String::from_utf8_lossy(
+        &client
+            .git(&["notes", "--ref", "outbound-approvals", "show", &tip])
+            .stdout,
+    )
+    .into_owned();
+    assert!(note.contains("lines 30"), "{note}");
+    let forged = note.replace("lines 30", "lines 3");
+    client.git(&[
+        "notes", "--ref", "outbound-approvals", "add", "-f", "-m", &forged, &tip,
+    ]);
+    let out = client.git_any(&[
+        "push",
+        "--no-verify",
+        "origin",
+        "refs/notes/outbound-approvals",
+        "main",
+    ]);
+    assert!(!out.status.success(), "the server took a forged approval:\n{}", text(&out));
+    assert!(stderr(&out).contains("approval/"), "{}", text(&out));
+    let server_main = String::from_utf8_lossy(&server.git(&["rev-parse", "main"]).stdout)
+        .trim()
+        .to_string();
+    assert_ne!(server_main, tip);
+}
+
+#[test]
+fn notes_pushed_alone_to_a_server_get_no_approval_gate() {
+    let (server, client, key) = approval_server();
+    client.commit_file("src/big.txt", lines(20), "big change");
+    assert!(approve(&client, &key).status.success());
+    let out = client.git_any(&["push", "origin", "refs/notes/outbound-approvals"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = client.git_any(&["push", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(has_ref(&server, "refs/heads/main"));
+}
+
+/// `date -u` of `seconds` from now, in allowed-signers form.
+fn signer_time(seconds: i64) -> String {
+    let out = std::process::Command::new("date")
+        .args(["-u", "-d", &format!("{seconds} seconds"), "+%Y%m%d%H%M%SZ"])
+        .output()
+        .expect("run date");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn an_approver_key_that_expired_minutes_ago_no_longer_approves() {
+    let t = installed();
+    let (policy, key) =
+        approval_policy(&t, &format!("valid-before=\"{}\"", signer_time(-120)));
+    t.git(&["config", "outbound.policy", &policy]);
+    let origin = TestRepo::bare();
+    t.git(&["remote", "add", "origin", &path_of(origin.path())]);
+    t.commit_file("src/big.txt", lines(20), "big change");
+    assert!(approve(&t, &key).status.success());
+    let out = t.git_any(&["push", "origin", "main"]);
+    assert!(!out.status.success(), "an expired key approved:\n{}", text(&out));
+    assert!(stderr(&out).contains("has expired"), "{}", text(&out));
+}
+
+#[test]
+fn an_approver_key_valid_for_another_hour_approves() {
+    let t = installed();
+    let (policy, key) =
+        approval_policy(&t, &format!("valid-before=\"{}\"", signer_time(3600)));
+    t.git(&["config", "outbound.policy", &policy]);
+    let origin = TestRepo::bare();
+    t.git(&["remote", "add", "origin", &path_of(origin.path())]);
+    t.commit_file("src/big.txt", lines(20), "big change");
+    assert!(approve(&t, &key).status.success());
+    let out = t.git_any(&["push", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
 }
