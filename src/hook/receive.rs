@@ -7,7 +7,6 @@
 //! push option `outbound.bypass=<reason>` lets a push through when policy allows it, and is
 //! recorded in the audit log.
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -30,10 +29,7 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
     let policy = server_policy(&repo, args)?;
-    let mut stdin = String::new();
-    std::io::stdin()
-        .read_to_string(&mut stdin)
-        .map_err(|e| Error::io("<stdin>", e))?;
+    let stdin = push::read_stdin()?;
     let updates = RefUpdate::parse_pre_receive(&stdin)?;
     if bypassed(&repo, &policy, &updates)? {
         return Ok(crate::exit::OK);
@@ -99,7 +95,7 @@ fn server_policy(repo: &Repository, args: &[String]) -> Result<Policy, Error> {
     };
     Policy::load(&Sources {
         explicit,
-        git_config: plan::git_config_policy(Some(repo)),
+        git_config: plan::git_config_policy(Some(repo))?,
         repo_dir: None,
         baseline: None,
     })
