@@ -3,7 +3,7 @@
 //! of *that* remote (`refs/remotes/<remote>/*`). Deletions check nothing; annotated tags carry
 //! their message out; DCO and the approval gate apply per policy and remote.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 
 use git2::{Oid, Repository};
 
@@ -33,10 +33,7 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let repo = git::open(&cwd)?;
     let policy = plan::client_policy(None, Some(&repo), repo.workdir(), None)?;
     let skip = Skip::from_env(&policy)?;
-    let mut stdin = String::new();
-    std::io::stdin()
-        .read_to_string(&mut stdin)
-        .map_err(|e| Error::io("<stdin>", e))?;
+    let mut stdin = push::read_stdin()?;
     if stdin.trim().is_empty() {
         stdin = pre_commit_framework_line().unwrap_or_default();
     }

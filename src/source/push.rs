@@ -61,6 +61,33 @@ impl RefUpdate {
     }
 }
 
+/// The most of a bad stdin line an error message quotes.
+const QUOTED_MAX: usize = 120;
+
+/// The hook's stdin as text. Git allows ref names that are not UTF-8; such a name is kept
+/// with its bad bytes replaced (it is only shown and classified by prefix; ids are hex).
+pub fn read_stdin() -> Result<String, Error> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+        .map_err(|e| Error::io("<stdin>", e))?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// `line` as an error quotes it: its start, and its length when it is long.
+fn quoted(line: &str) -> String {
+    if line.len() <= QUOTED_MAX {
+        return format!("{line:?}");
+    }
+    let mut end = QUOTED_MAX;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{:?}… ({} bytes)", &line[..end], line.len())
+}
+
 /// Splits hook stdin into lines of whitespace-separated fields, shaped as `shape` says
 /// (`"<old> <new> <ref>"`); the fields at `ids` must be hex object ids. A malformed line is an
 /// error naming the hook and the line.
@@ -84,8 +111,9 @@ fn stdin_lines<'t>(
                 .all(|&k| f[k].bytes().all(|b| b.is_ascii_hexdigit()))
         {
             return Err(Error::Usage(format!(
-                "{hook}: line {} of stdin is not '{shape}': {line:?}",
-                i + 1
+                "{hook}: line {} of stdin is not '{shape}': {}",
+                i + 1,
+                quoted(line)
             )));
         }
         out.push(f);
