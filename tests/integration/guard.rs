@@ -368,3 +368,139 @@ fn an_approver_key_valid_for_another_hour_approves() {
     let out = t.git_any(&["push", "origin", "main"]);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+// ------------------------------------------------------------------- 12: [[secrets.rules]]
+
+#[test]
+fn a_repository_rule_from_the_readme_refuses_a_real_commit_of_its_token() {
+    let t = installed();
+    let prefix = ["acme", "dt_"].concat();
+    t.write(
+        ".outbound.toml",
+        format!(
+            "[[secrets.rules]]\nid = \"acme-deploy-token\"\ndescription = \"Acme deploy token\"\n\
+             keywords = [\"{prefix}\"]\nregex = '''({prefix}[a-z0-9]{{32}})'''\n\
+             examples = [\"{prefix}0123456789abcdefghijklmnopqrstuv\"]\n\
+             negative_examples = [\"{prefix}short\"]\n"
+        ),
+    );
+    t.write("deploy.txt", "nothing to see\n");
+    t.git(&["add", "."]);
+    let out = t.git_any(&["commit", "-q", "-m", "clean"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let token = format!("{prefix}{}", random(b"abcdefghijklmnopqrstuvwxyz0123456789", 32));
+    t.write("deploy.txt", format!("DEPLOY = \"{token}\"\n"));
+    t.git(&["add", "deploy.txt"]);
+    let out = t.git_any(&["commit", "-q", "-m", "deploy"]);
+    assert!(!out.status.success(), "the token went in:\n{}", text(&out));
+    assert!(
+        stderr(&out).contains("secret/acme-deploy-token"),
+        "{}",
+        text(&out)
+    );
+    assert_hidden(&text(&out), &token, 5);
+}
+
+// ------------------------------------------------------------------- 13: git config as git reads it
+
+/// A policy in `t`'s home that makes the org's domain internal; a staged internal URL.
+fn org_domain_policy(t: &TestRepo) -> String {
+    let p = t.home.path().join("org-policy.toml");
+    std::fs::write(&p, "[org]\ndomains = [\"acme-corp.com\"]\n").expect("write policy");
+    t.write("ci.txt", "see https://jenkins.acme-corp.com/job/42\n");
+    t.git(&["add", "ci.txt"]);
+    path_of(&p)
+}
+
+fn assert_internal_url_refused(out: &Output) {
+    assert!(!out.status.success(), "the policy was ignored:\n{}", text(out));
+    assert!(stderr(out).contains("internal-url/"), "{}", text(out));
+}
+
+#[test]
+fn outbound_policy_given_with_git_dash_c_is_read() {
+    let t = installed();
+    let policy = org_domain_policy(&t);
+    let setting = format!("outbound.policy={policy}");
+    let out = t.git_any(&["-c", &setting, "commit", "-q", "-m", "ci"]);
+    assert_internal_url_refused(&out);
+}
+
+#[test]
+fn outbound_policy_given_in_git_config_count_variables_is_read() {
+    let t = installed();
+    let policy = org_domain_policy(&t);
+    let out = t
+        .command("git")
+        .args(["commit", "-q", "-m", "ci"])
+        .env("GIT_CONFIG_COUNT", "1")
+        .env("GIT_CONFIG_KEY_0", "outbound.policy")
+        .env("GIT_CONFIG_VALUE_0", &policy)
+        .output()
+        .expect("run git");
+    assert_internal_url_refused(&out);
+}
+
+#[test]
+fn outbound_policy_in_the_file_git_config_global_names_is_read() {
+    let t = installed();
+    let policy = org_domain_policy(&t);
+    let global = t.home.path().join("other-global.gitconfig");
+    std::fs::write(&global, format!("[outbound]\n\tpolicy = {policy}\n")).expect("write");
+    let out = t
+        .command("git")
+        .args(["commit", "-q", "-m", "ci"])
+        .env("GIT_CONFIG_GLOBAL", &global)
+        .output()
+        .expect("run git");
+    assert_internal_url_refused(&out);
+}
+
+// ------------------------------------------------------------------- 18: hook stdin
+
+#[test]
+fn a_huge_bad_stdin_line_is_not_echoed_back_whole() {
+    let t = TestRepo::bare();
+    let line = format!("{}\n", "x".repeat(10 * 1024 * 1024));
+    let mut child = t
+        .command(BIN)
+        .args(["hook", "pre-receive"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run hook");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        let _ = std::io::Write::write_all(&mut stdin, line.as_bytes());
+    });
+    let out = child.wait_with_output().expect("wait");
+    let _ = writer.join();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        out.stderr.len() < 4096,
+        "{} bytes of error:\n{}",
+        out.stderr.len(),
+        String::from_utf8_lossy(&out.stderr[..out.stderr.len().min(600)])
+    );
+    assert!(stderr(&out).contains("bytes)"), "{}", text(&out));
+}
+
+#[test]
+fn a_branch_name_that_is_not_utf8_is_pushed_through_both_hooks() {
+    use std::os::unix::ffi::OsStrExt;
+    let server = TestRepo::bare();
+    assert!(server.outbound(&["install"]).status.success());
+    let client = installed();
+    client.git(&["remote", "add", "origin", &path_of(server.path())]);
+    client.commit_file("README.md", "# demo\n", "Initial commit");
+    let refspec = std::ffi::OsStr::from_bytes(b"HEAD:refs/heads/caf\xe9");
+    let out = client
+        .command("git")
+        .arg("push")
+        .arg("origin")
+        .arg(refspec)
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "{}", text(&out));
+}
