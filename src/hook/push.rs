@@ -32,6 +32,7 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
     let policy = plan::client_policy(None, Some(&repo), repo.workdir(), None)?;
+    super::budget(&policy);
     let skip = Skip::from_env(&policy)?;
     let mut stdin = push::read_stdin()?;
     if stdin.trim().is_empty() {

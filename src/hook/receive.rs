@@ -3,13 +3,11 @@
 //! through the quarantine object directory git sets up for the hook. Policy comes from the
 //! server (`--policy FILE` given to the hook, `$OUTBOUND_POLICY`, `git config outbound.policy`
 //! of the repository, `/etc/git-outbound/policy.toml`), never from the pushed content.
-//! A time budget bounds the hook; past it the push is refused (fail closed). The break-glass
+//! The time budget (`hooks.time_budget`, in `hook/mod.rs`) bounds the whole hook; past it the push is refused (fail closed). The break-glass
 //! push option `outbound.bypass=<reason>` lets a push through when policy allows it, and is
 //! recorded in the audit log.
 
 use std::path::PathBuf;
-use std::sync::mpsc;
-use std::time::Duration;
 
 use git2::{Oid, Repository};
 
@@ -19,8 +17,7 @@ use crate::cli::HookName;
 use crate::error::Error;
 use crate::finding::{self, Check, Severity};
 use crate::git;
-use crate::outcome::Outcome;
-use crate::plan::{self, Destination, Plan};
+use crate::plan::{self, Destination};
 use crate::policy::{Policy, Sources};
 use crate::report::say;
 use crate::source::push::{self, Outbound, RefUpdate};
@@ -29,6 +26,7 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
     let policy = server_policy(&repo, args)?;
+    super::budget(&policy);
     let stdin = push::read_stdin()?;
     let updates = RefUpdate::parse_pre_receive(&stdin)?;
     if bypassed(&repo, &policy, &updates)? {
@@ -57,16 +55,7 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
     plan.items.commits.extend(out.tags.iter().cloned());
     let text_only = CheckSet::of(&[Check::Secret, Check::InternalUrl]);
     let note_plan = plan::commits(&repo, &policy, &noted.commits, text_only, Destination::Nowhere)?;
-
-    let budget = Duration::from_secs(policy.hooks.time_budget);
-    let Some((mut outcome, policy)) = run_within(plan, policy, budget)? else {
-        say(&format!(
-            "git-outbound: the check did not finish within the time budget ({}s, hooks.time_budget); \
-             the push is refused. Push fewer commits at a time, or ask the server's administrators.",
-            budget.as_secs()
-        ));
-        return Ok(crate::exit::BLOCKED);
-    };
+    let mut outcome = plan.run(&policy)?;
     outcome.absorb(note_plan.run(&policy)?);
     if let (Some(first), Severity::Block | Severity::Warn) =
         (updates.first(), policy.severity(Check::Approval))
@@ -143,26 +132,6 @@ fn bypassed(repo: &Repository, policy: &Policy, updates: &[RefUpdate]) -> Result
         "git-outbound: bypass accepted and recorded: {reason}"
     ));
     Ok(true)
-}
-
-/// Runs the plan on a worker thread; `None` when it did not finish within `budget`.
-fn run_within(
-    plan: Plan,
-    policy: Policy,
-    budget: Duration,
-) -> Result<Option<(Outcome, Policy)>, Error> {
-    let (tx, rx) = mpsc::channel();
-    let worker = std::thread::spawn(move || {
-        let result = plan.run(&policy);
-        let _ = tx.send(result.map(|o| (o, policy)));
-    });
-    match rx.recv_timeout(budget) {
-        Ok(r) => {
-            let _ = worker.join();
-            r.map(Some)
-        }
-        Err(_) => Ok(None),
-    }
 }
 
 /// The approval findings of the push (first ref update) to this server.

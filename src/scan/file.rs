@@ -55,15 +55,11 @@ impl Engine<'_> {
                 out.push(self.file(repo, item));
                 continue;
             };
-            let blob = match r.find_blob(*id) {
+            let blob = match crate::git::find_blob(r, *id) {
                 Ok(b) => b,
                 Err(e) => {
                     out.push(FileResult {
-                        error: Some(format!(
-                            "{}: {}",
-                            item.path,
-                            Error::git(format!("reading blob {id}"), e)
-                        )),
+                        error: Some(format!("{}: {e}", item.path)),
                         ..FileResult::default()
                     });
                     continue;
@@ -72,7 +68,7 @@ impl Engine<'_> {
             let held = before.take();
             let (parent, clean) = match (item.previous.first(), held) {
                 (Some(p), Some(b)) if b.id() == *p => (Some(b), before_clean),
-                (Some(p), _) => (r.find_blob(*p).ok(), false),
+                (Some(p), _) => (crate::git::find_blob(r, *p).ok(), false),
                 // In a history the version before stands for everything reported so far, so it
                 // serves only if it was searched itself (not binary, not too large).
                 (None, held) if first_only && before_searched => (held, before_clean),

@@ -504,3 +504,68 @@ fn a_branch_name_that_is_not_utf8_is_pushed_through_both_hooks() {
         .expect("run git");
     assert!(out.status.success(), "{}", text(&out));
 }
+
+// ------------------------------------------------------------------- 14: bounded hooks
+
+/// Waits for `child` at most `secs` seconds; kills it and fails the test past that.
+fn wait_at_most(mut child: std::process::Child, secs: u64, what: &str) -> Output {
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().expect("poll child").is_some() {
+            return child.wait_with_output().expect("collect output");
+        }
+        if start.elapsed().as_secs() >= secs {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} still running after {secs}s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_truncated_loose_object_refuses_the_commit_instead_of_hanging() {
+    let t = installed();
+    let content: String = (0..4000).map(|i| format!("line {i} of a file\n")).collect();
+    t.write("big.txt", &content);
+    t.git(&["add", "big.txt"]);
+    let id = String::from_utf8_lossy(&t.git(&["rev-parse", ":big.txt"]).stdout)
+        .trim()
+        .to_string();
+    let object = t.path().join(".git/objects").join(&id[..2]).join(&id[2..]);
+    let mut perms = std::fs::metadata(&object).expect("object").permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&object, perms).expect("chmod");
+    let bytes = std::fs::read(&object).expect("read object");
+    std::fs::write(&object, &bytes[..bytes.len() / 2]).expect("truncate object");
+    let child = t
+        .command("git")
+        .args(["commit", "-q", "-m", "big"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run git commit");
+    let out = wait_at_most(child, 30, "git commit");
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(stderr(&out).contains("truncated"), "{}", text(&out));
+}
+
+#[test]
+fn the_time_budget_bounds_the_whole_hook_reading_stdin_included() {
+    let t = installed();
+    t.commit_file("README.md", "# demo\n", "Initial commit");
+    t.write(".outbound.toml", "[hooks]\ntime_budget = 1\n");
+    // stdin that never ends: the hook must give up on its own.
+    let child = t
+        .command(BIN)
+        .args(["hook", "pre-push", "origin", "/nowhere"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run hook");
+    let out = wait_at_most(child, 20, "the pre-push hook");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(stderr(&out).contains("time budget"), "{}", text(&out));
+}
