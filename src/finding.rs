@@ -194,7 +194,14 @@ impl Finding {
             (None, Sensitivity::Secret) => (path, middle.as_str()),
             _ => (middle.as_str(), path),
         };
-        let message = [label, code.as_bytes(), &[0], second.as_bytes(), &[0], third.as_bytes()];
+        let message = [
+            label,
+            code.as_bytes(),
+            &[0],
+            second.as_bytes(),
+            &[0],
+            third.as_bytes(),
+        ];
         let digest: Vec<u8> = match key {
             Some(k) => {
                 let mut mac =
@@ -235,7 +242,11 @@ impl Finding {
         let mut ranges = Vec::new();
         if let Some((s, e)) = self.span {
             let secret = own || self.sensitivity == Sensitivity::Secret;
-            if secret && s < e && e <= text.len() && text.is_char_boundary(s) && text.is_char_boundary(e)
+            if secret
+                && s < e
+                && e <= text.len()
+                && text.is_char_boundary(s)
+                && text.is_char_boundary(e)
             {
                 ranges.push((s, e));
             }
@@ -295,15 +306,25 @@ pub fn redact(value: &str) -> String {
 /// cut at the start or end of an excerpt (`…` marks a cut).
 fn occurrences(text: &str, value: &str) -> Vec<(usize, usize)> {
     let mut found = Vec::new();
-    let body_start = if text.starts_with('…') { '…'.len_utf8() } else { 0 };
-    let body_end = text.strip_suffix('…').map_or(text.len(), str::len).max(body_start);
+    let body_start = if text.starts_with('…') {
+        '…'.len_utf8()
+    } else {
+        0
+    };
+    let body_end = text
+        .strip_suffix('…')
+        .map_or(text.len(), str::len)
+        .max(body_start);
     for piece in value.lines().map(str::trim).filter(|p| p.len() >= EDGE_MIN) {
         found.extend(text.match_indices(piece).map(|(i, m)| (i, i + m.len())));
         let body = &text[body_start..body_end];
         // The end of the value at the start of the excerpt, its start at the end.
         if let Some(k) = (EDGE_MIN..piece.len().min(body.len() + 1))
             .rev()
-            .find(|&k| piece.is_char_boundary(piece.len() - k) && body.starts_with(&piece[piece.len() - k..]))
+            .find(|&k| {
+                piece.is_char_boundary(piece.len() - k)
+                    && body.starts_with(&piece[piece.len() - k..])
+            })
         {
             found.push((body_start, body_start + k));
         }

@@ -99,22 +99,42 @@ pub fn find_blob(repo: &Repository, id: Oid) -> Result<git2::Blob<'_>, Error> {
 }
 
 fn blob_error(repo: &Repository, id: Oid, e: git2::Error) -> Error {
-    let promisor = repo
-        .config()
-        .ok()
-        .and_then(|c| c.get_string("extensions.partialclone").ok());
-    match (e.code(), promisor) {
+    match (e.code(), promisor(repo)) {
         (git2::ErrorCode::NotFound, Some(remote)) => Error::GitCommand {
             action: format!("reading blob {id}"),
             stderr: format!(
-                "the blob is missing locally: this is a partial clone (extensions.partialClone = \
-                 {remote}) and the blob was never fetched. Fetch it with \
+                "the blob is missing locally: this is a partial clone of '{remote}' (--filter) \
+                 and the blob was never fetched. Fetch it with \
                  'git cat-file blob {id} >/dev/null' (git fetches a missing blob from '{remote}' \
                  when it reads it), then run again"
             ),
         },
         _ => Error::git(format!("reading blob {id}"), e),
     }
+}
+
+/// The remote a partial clone fetches missing objects from: `extensions.partialClone`, else
+/// the first `remote.<name>.promisor = true`.
+fn promisor(repo: &Repository) -> Option<String> {
+    let config = repo.config().ok()?;
+    if let Ok(remote) = config.get_string("extensions.partialclone") {
+        return Some(remote);
+    }
+    let entries = config.entries(Some(r"remote\..*\.promisor")).ok()?;
+    let mut found = None;
+    entries
+        .for_each(|e| {
+            if found.is_none() && e.value().is_ok_and(|v| v.eq_ignore_ascii_case("true")) {
+                found = e
+                    .name()
+                    .ok()
+                    .and_then(|n| n.strip_prefix("remote."))
+                    .and_then(|n| n.strip_suffix(".promisor"))
+                    .map(str::to_string);
+            }
+        })
+        .ok()?;
+    found
 }
 
 /// The folders a loose object may be in: the quarantine of pre-receive, then the repository's.
@@ -156,15 +176,16 @@ pub fn check_loose(repo: &Repository, id: Oid) -> Result<(), Error> {
             out.reserve(out.capacity().max(4096));
         }
         let (before_in, before_out) = (z.total_in(), z.total_out());
-        let at = usize::try_from(before_in).unwrap_or(usize::MAX).min(data.len());
+        let at = usize::try_from(before_in)
+            .unwrap_or(usize::MAX)
+            .min(data.len());
         let status = z
             .decompress_vec(&data[at..], &mut out, flate2::FlushDecompress::None)
             .map_err(|_| broken("corrupt"))?;
         if status == flate2::Status::StreamEnd {
             break;
         }
-        if z.total_in() == before_in && z.total_out() == before_out && out.len() < out.capacity()
-        {
+        if z.total_in() == before_in && z.total_out() == before_out && out.len() < out.capacity() {
             return Err(broken("truncated"));
         }
     }

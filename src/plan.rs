@@ -84,7 +84,10 @@ const GIT_CONFIG_VARS: &[&str] = &[
 /// only reader that knows them all); otherwise libgit2 reads the files. A `git config` that
 /// cannot answer is an error, never the built-in defaults in silence.
 pub fn git_config_policy(repo: Option<&Repository>) -> Result<Option<String>, Error> {
-    if GIT_CONFIG_VARS.iter().any(|v| std::env::var_os(v).is_some()) {
+    if GIT_CONFIG_VARS
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
+    {
         return ask_git_config(repo);
     }
     let config = match repo {
@@ -116,7 +119,9 @@ fn ask_git_config(repo: Option<&Repository>) -> Result<Option<String>, Error> {
         )))?;
     match out.status.code() {
         Some(0) => {
-            let value = String::from_utf8_lossy(&out.stdout).trim_end_matches(['\n', '\r']).to_string();
+            let value = String::from_utf8_lossy(&out.stdout)
+                .trim_end_matches(['\n', '\r'])
+                .to_string();
             Ok(Some(value).filter(|v| !v.is_empty()))
         }
         // Not set.

@@ -23,9 +23,9 @@ mod testutil;
 pub mod triggers;
 
 pub use notes::NOTES_REF;
-pub use statement::HEADER;
 pub use request::{request_json, request_markdown};
 pub use signed::{Approver, Verdict, approve, statement_for, verify};
+pub use statement::HEADER;
 pub use statement::Statement;
 pub use triggers::{Author, Trigger, total_lines, triggers};
 

@@ -46,7 +46,12 @@ pub fn read_in(
     let tree = git2::Oid::from_str(notes)
         .and_then(|id| repo.find_commit(id))
         .and_then(|c| c.tree())
-        .map_err(|e| format!("cannot read the pushed {NOTES_REF} {notes}: {}", e.message()))?;
+        .map_err(|e| {
+            format!(
+                "cannot read the pushed {NOTES_REF} {notes}: {}",
+                e.message()
+            )
+        })?;
     // Git fans notes out into folders of two hex digits as the notes tree grows.
     let paths = (0..tip.len() / 2).map(|depth| {
         let mut p = String::new();

@@ -71,7 +71,11 @@ impl AllowedSigners {
             } else if entry.valid_after.as_ref().is_some_and(|t| now < t.as_str()) {
                 refusal =
                     format!("the approver's key is not valid yet (allowed signers line {line})");
-            } else if entry.valid_before.as_ref().is_some_and(|t| now > t.as_str()) {
+            } else if entry
+                .valid_before
+                .as_ref()
+                .is_some_and(|t| now > t.as_str())
+            {
                 refusal = format!("the approver's key has expired (allowed signers line {line})");
             } else {
                 return Ok(line);
@@ -272,8 +276,18 @@ mod tests {
                 "20250601000000",
                 Err("for 'eve@acme.com'"),
             ),
-            ("ospo@acme.com", "git", "20250601000000", Err("namespace 'git'")),
-            ("ospo@acme.com", "ns", "20231231235959", Err("not valid yet")),
+            (
+                "ospo@acme.com",
+                "git",
+                "20250601000000",
+                Err("namespace 'git'"),
+            ),
+            (
+                "ospo@acme.com",
+                "ns",
+                "20231231235959",
+                Err("not valid yet"),
+            ),
             ("ospo@acme.com", "ns", "20251231000001", Err("has expired")),
             ("ospo@acme.com", "ns", "20251231000000", Ok(3)),
         ];

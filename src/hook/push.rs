@@ -63,18 +63,17 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let on = checks(&Check::ALL, &skip);
     let mut plan = plan::commits(&repo, &policy, &out.commits, on, to)?;
     plan.items.commits.extend(out.tags);
+    plan.items.names = crate::source::NameItem::of_updates(&updates);
     let mut outcome = plan.run(&policy)?;
     outcome.absorb(note_outcome);
     let approval_on = on.has(Check::Approval) && policy.severity(Check::Approval) != Severity::Off;
     if to == Destination::External && approval_on {
         let has_refs = !tracking.is_empty() || updates.iter().any(|u| !git::is_zero(&u.old));
         let push = push::summary(&repo, &destination, has_refs, &updates[0], &out.commits)?;
-        outcome
-            .findings
-            .extend(super::sealed(
-                crate::approval::findings(&repo, &push, &policy.approval),
-                &policy,
-            ));
+        outcome.findings.extend(super::sealed(
+            crate::approval::findings(&repo, &push, &policy.approval),
+            &policy,
+        ));
         finding::sort(&mut outcome.findings);
     }
     let ids: Vec<String> = out.commits.iter().map(Oid::to_string).collect();

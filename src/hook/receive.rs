@@ -53,8 +53,15 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
     let on = CheckSet::all().without(Check::Approval);
     let mut plan = plan::commits(&repo, &policy, &out.commits, on, Destination::Backstop)?;
     plan.items.commits.extend(out.tags.iter().cloned());
+    plan.items.names = crate::source::NameItem::of_updates(&updates);
     let text_only = CheckSet::of(&[Check::Secret, Check::InternalUrl]);
-    let note_plan = plan::commits(&repo, &policy, &noted.commits, text_only, Destination::Nowhere)?;
+    let note_plan = plan::commits(
+        &repo,
+        &policy,
+        &noted.commits,
+        text_only,
+        Destination::Nowhere,
+    )?;
     let mut outcome = plan.run(&policy)?;
     outcome.absorb(note_plan.run(&policy)?);
     if let (Some(first), Severity::Block | Severity::Warn) =

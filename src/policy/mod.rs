@@ -234,9 +234,10 @@ fn refuse_repository_key(layer: &Layer) -> Result<(), Error> {
             file: layer.name.clone(),
             line: None,
             key: "secrets.fingerprint_key".into(),
-            message: "the fingerprint key is read from the org policy or $OUTBOUND_FINGERPRINT_KEY \
+            message:
+                "the fingerprint key is read from the org policy or $OUTBOUND_FINGERPRINT_KEY \
                       only: a key committed with the repository is public and protects nothing"
-                .into(),
+                    .into(),
         }),
     }
 }

@@ -84,11 +84,7 @@ pub fn write_hook(
 
 /// A line for the user on stderr (behind `remote:` on a server).
 pub fn say(text: &str) {
-    let _ = writeln!(
-        std::io::stderr().lock(),
-        "{}",
-        terminal::escape_lines(text)
-    );
+    let _ = writeln!(std::io::stderr().lock(), "{}", terminal::escape_lines(text));
 }
 
 /// Writes `text` to stdout as it is (the output of `policy`, `rules`, `request`…).

@@ -123,6 +123,20 @@ impl Engine<'_> {
         content: &[u8],
         reference: Option<Reference<'_>>,
     ) -> FileResult {
+        // Text with a UTF-16 byte order mark (what PowerShell 5.1's `>` writes) is checked as
+        // the text it is, not as binary; so is the version it is compared with.
+        let (decoded, decoded_reference) = (
+            utf16_text(content),
+            reference.as_ref().and_then(|r| utf16_text(r.content)),
+        );
+        let content = decoded.as_ref().map_or(content, |d| d.as_bytes());
+        let reference = match (reference, &decoded_reference) {
+            (Some(_), Some(d)) => Some(Reference {
+                content: d.as_bytes(),
+                no_whole_keywords: false,
+            }),
+            (r, _) => r,
+        };
         let mut res = FileResult {
             bytes: content.len() as u64,
             ..FileResult::default()
@@ -287,6 +301,29 @@ impl Engine<'_> {
             whole_keywords,
         }
     }
+}
+
+/// The text of `content` when it starts with a UTF-16 byte order mark (little or big
+/// endian); unpaired surrogates become U+FFFD.
+pub(super) fn utf16_text(content: &[u8]) -> Option<String> {
+    let little = match content {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let units = content[2..].chunks_exact(2).map(|p| {
+        let pair = [p[0], p[1]];
+        if little {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
 }
 
 /// Drops findings whose value already occurs in one of the previous versions. `first` is the

@@ -48,12 +48,7 @@ fn two_secrets_on_one_line_are_both_redacted_in_every_format_and_the_hook() {
     t.git(&["add", "creds.txt"]);
     let hook = t.git_any(&["commit", "-q", "-m", "creds"]);
     assert!(!hook.status.success(), "the commit went through");
-    for out in [
-        text(&human),
-        json.to_string(),
-        text(&sarif),
-        stderr(&hook),
-    ] {
+    for out in [text(&human), json.to_string(), text(&sarif), stderr(&hook)] {
         assert_hidden(&out, &gh, 6);
         assert_hidden(&out, &aws, 6);
     }
@@ -65,7 +60,10 @@ fn two_secrets_on_one_line_are_both_redacted_in_every_format_and_the_hook() {
         .collect();
     assert_eq!(
         excerpts,
-        ["tokens = \"ghp_****…\" \"AKIA****…\"", "tokens = \"ghp_****…\" \"AKIA****…\""]
+        [
+            "tokens = \"ghp_****…\" \"AKIA****…\"",
+            "tokens = \"ghp_****…\" \"AKIA****…\""
+        ]
     );
 }
 
@@ -90,7 +88,10 @@ fn a_secret_cut_at_the_edge_of_another_findings_excerpt_is_still_hidden() {
 fn bare_hash(code: &str, value: &str, path: &str) -> String {
     let mut h = Sha256::new();
     h.update(format!("{code}\0{value}\0{path}").as_bytes());
-    h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn fingerprint_of(t: &TestRepo, key: Option<&str>) -> String {
@@ -136,14 +137,14 @@ fn a_baseline_is_the_same_on_another_machine_and_under_the_org_key() {
     let b = TestRepo::new();
     b.write("conf/app.txt", format!("token = \"{gh}\"\n"));
     assert_eq!(fingerprint_of(&a, None), fingerprint_of(&b, None));
-    assert_eq!(
-        fingerprint_of(&a, Some("k")),
-        fingerprint_of(&b, Some("k"))
-    );
+    assert_eq!(fingerprint_of(&a, Some("k")), fingerprint_of(&b, Some("k")));
     // The key from the org policy; a baseline written with it silences the finding.
     let policy = a.home.path().join("org.toml");
-    std::fs::write(&policy, "[secrets]\nfingerprint_key = \"from the org policy\"\n")
-        .expect("write policy");
+    std::fs::write(
+        &policy,
+        "[secrets]\nfingerprint_key = \"from the org policy\"\n",
+    )
+    .expect("write policy");
     let baseline = a.home.path().join("baseline.txt");
     let out = a.outbound(&[
         "baseline",
@@ -153,7 +154,10 @@ fn a_baseline_is_the_same_on_another_machine_and_under_the_org_key() {
     ]);
     assert!(out.status.success(), "{}", text(&out));
     let written = std::fs::read_to_string(&baseline).expect("baseline");
-    assert!(written.contains(&fingerprint_of_policy(&a, &policy)), "{written}");
+    assert!(
+        written.contains(&fingerprint_of_policy(&a, &policy)),
+        "{written}"
+    );
     assert_hidden(&written, &gh, 5);
     let out = a.outbound(&[
         "scan",
@@ -177,7 +181,10 @@ fn fingerprint_of_policy(t: &TestRepo, policy: &Path) -> String {
 #[test]
 fn a_fingerprint_key_in_the_repository_file_is_refused() {
     let t = TestRepo::new();
-    t.write(".outbound.toml", "[secrets]\nfingerprint_key = \"public\"\n");
+    t.write(
+        ".outbound.toml",
+        "[secrets]\nfingerprint_key = \"public\"\n",
+    );
     let out = t.outbound(&["scan", "."]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
@@ -194,19 +201,34 @@ fn control_bytes_in_paths_and_content_reach_the_terminal_escaped() {
     let t = installed();
     let gh = github_token();
     let name = "evil\u{1b}]0;owned\u{7}\u{1b}[2J.txt";
-    t.write(name, format!("\u{1b}[8mhidden\u{1b}[0m t = \"{gh}\" \u{9b}31m\n"));
+    t.write(
+        name,
+        format!("\u{1b}[8mhidden\u{1b}[0m t = \"{gh}\" \u{9b}31m\n"),
+    );
     let out = t.outbound(&["scan", "."]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let shown = text(&out);
-    assert!(!shown.contains('\u{1b}'), "ESC reached the terminal:\n{shown:?}");
-    assert!(!shown.contains('\u{7}'), "BEL reached the terminal:\n{shown:?}");
-    assert!(!shown.contains('\u{9b}'), "CSI reached the terminal:\n{shown:?}");
+    assert!(
+        !shown.contains('\u{1b}'),
+        "ESC reached the terminal:\n{shown:?}"
+    );
+    assert!(
+        !shown.contains('\u{7}'),
+        "BEL reached the terminal:\n{shown:?}"
+    );
+    assert!(
+        !shown.contains('\u{9b}'),
+        "CSI reached the terminal:\n{shown:?}"
+    );
     assert!(shown.contains("evil\\x1b]0;owned\\x07"), "{shown}");
     t.git(&["add", "-A"]);
     let hook = t.git_any(&["commit", "-q", "-m", "evil"]);
     assert!(!hook.status.success());
     let err = stderr(&hook);
-    assert!(!err.contains('\u{1b}') && !err.contains('\u{9b}'), "{err:?}");
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{9b}'),
+        "{err:?}"
+    );
 }
 
 // ------------------------------------------------------------------- 15, 16: approvals
@@ -302,7 +324,14 @@ fn an_approval_travels_to_the_server_with_its_branch_and_a_tampered_one_is_refus
     assert!(note.contains("lines 30"), "{note}");
     let forged = note.replace("lines 30", "lines 3");
     client.git(&[
-        "notes", "--ref", "outbound-approvals", "add", "-f", "-m", &forged, &tip,
+        "notes",
+        "--ref",
+        "outbound-approvals",
+        "add",
+        "-f",
+        "-m",
+        &forged,
+        &tip,
     ]);
     let out = client.git_any(&[
         "push",
@@ -311,7 +340,11 @@ fn an_approval_travels_to_the_server_with_its_branch_and_a_tampered_one_is_refus
         "refs/notes/outbound-approvals",
         "main",
     ]);
-    assert!(!out.status.success(), "the server took a forged approval:\n{}", text(&out));
+    assert!(
+        !out.status.success(),
+        "the server took a forged approval:\n{}",
+        text(&out)
+    );
     assert!(stderr(&out).contains("approval/"), "{}", text(&out));
     let server_main = String::from_utf8_lossy(&server.git(&["rev-parse", "main"]).stdout)
         .trim()
@@ -343,23 +376,25 @@ fn signer_time(seconds: i64) -> String {
 #[test]
 fn an_approver_key_that_expired_minutes_ago_no_longer_approves() {
     let t = installed();
-    let (policy, key) =
-        approval_policy(&t, &format!("valid-before=\"{}\"", signer_time(-120)));
+    let (policy, key) = approval_policy(&t, &format!("valid-before=\"{}\"", signer_time(-120)));
     t.git(&["config", "outbound.policy", &policy]);
     let origin = TestRepo::bare();
     t.git(&["remote", "add", "origin", &path_of(origin.path())]);
     t.commit_file("src/big.txt", lines(20), "big change");
     assert!(approve(&t, &key).status.success());
     let out = t.git_any(&["push", "origin", "main"]);
-    assert!(!out.status.success(), "an expired key approved:\n{}", text(&out));
+    assert!(
+        !out.status.success(),
+        "an expired key approved:\n{}",
+        text(&out)
+    );
     assert!(stderr(&out).contains("has expired"), "{}", text(&out));
 }
 
 #[test]
 fn an_approver_key_valid_for_another_hour_approves() {
     let t = installed();
-    let (policy, key) =
-        approval_policy(&t, &format!("valid-before=\"{}\"", signer_time(3600)));
+    let (policy, key) = approval_policy(&t, &format!("valid-before=\"{}\"", signer_time(3600)));
     t.git(&["config", "outbound.policy", &policy]);
     let origin = TestRepo::bare();
     t.git(&["remote", "add", "origin", &path_of(origin.path())]);
@@ -388,7 +423,10 @@ fn a_repository_rule_from_the_readme_refuses_a_real_commit_of_its_token() {
     t.git(&["add", "."]);
     let out = t.git_any(&["commit", "-q", "-m", "clean"]);
     assert!(out.status.success(), "{}", text(&out));
-    let token = format!("{prefix}{}", random(b"abcdefghijklmnopqrstuvwxyz0123456789", 32));
+    let token = format!(
+        "{prefix}{}",
+        random(b"abcdefghijklmnopqrstuvwxyz0123456789", 32)
+    );
     t.write("deploy.txt", format!("DEPLOY = \"{token}\"\n"));
     t.git(&["add", "deploy.txt"]);
     let out = t.git_any(&["commit", "-q", "-m", "deploy"]);
@@ -413,7 +451,11 @@ fn org_domain_policy(t: &TestRepo) -> String {
 }
 
 fn assert_internal_url_refused(out: &Output) {
-    assert!(!out.status.success(), "the policy was ignored:\n{}", text(out));
+    assert!(
+        !out.status.success(),
+        "the policy was ignored:\n{}",
+        text(out)
+    );
     assert!(stderr(out).contains("internal-url/"), "{}", text(out));
 }
 
@@ -568,4 +610,165 @@ fn the_time_budget_bounds_the_whole_hook_reading_stdin_included() {
     let out = wait_at_most(child, 20, "the pre-push hook");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(stderr(&out).contains("time budget"), "{}", text(&out));
+}
+
+// ------------------------------------------------------------------- 17: what was not checked
+
+/// A client with the hooks, an org policy naming `acme-corp.com`, one clean commit, and an
+/// empty bare `origin`.
+fn org_client() -> (TestRepo, TestRepo) {
+    let t = installed();
+    let policy = t.home.path().join("org.toml");
+    std::fs::write(&policy, "[org]\ndomains = [\"acme-corp.com\"]\n").expect("write policy");
+    t.git(&["config", "outbound.policy", &path_of(&policy)]);
+    let origin = TestRepo::bare();
+    t.git(&["remote", "add", "origin", &path_of(origin.path())]);
+    t.commit_file("README.md", "# demo\n", "Initial commit");
+    (t, origin)
+}
+
+#[test]
+fn a_ref_name_naming_an_internal_host_is_refused_at_push() {
+    let (t, origin) = org_client();
+    let out = t.git_any(&[
+        "push",
+        "origin",
+        "HEAD:refs/heads/fix/jenkins.acme-corp.com-outage",
+    ]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("internal-url/internal-host"), "{err}");
+    assert!(err.contains("in the ref name"), "{err}");
+    let out = t.git_any(&["push", "origin", "HEAD:refs/heads/fix/outage"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(has_ref(&origin, "refs/heads/fix/outage"));
+}
+
+#[test]
+fn an_author_address_on_an_internal_host_is_refused_at_push() {
+    let (t, _origin) = org_client();
+    t.write("a.txt", "hello\n");
+    t.git(&["add", "a.txt"]);
+    let out = t
+        .command("git")
+        .args(["commit", "-q", "--no-verify", "-m", "from the build box"])
+        .env("GIT_AUTHOR_EMAIL", "builder@jenkins07.corp")
+        .output()
+        .expect("commit");
+    assert!(out.status.success(), "{}", text(&out));
+    let out = t.git_any(&["push", "origin", "main"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("jenkins07.corp"), "{err}");
+    assert!(err.contains("author's name or e-mail"), "{err}");
+}
+
+#[test]
+fn a_committer_on_an_org_subdomain_is_refused_but_the_corporate_address_is_not() {
+    let (t, _origin) = org_client();
+    t.write("a.txt", "hello\n");
+    t.git(&["add", "a.txt"]);
+    let commit = |email: &str| {
+        t.command("git")
+            .args([
+                "commit",
+                "-q",
+                "--no-verify",
+                "--allow-empty",
+                "-m",
+                "change",
+            ])
+            .env("GIT_COMMITTER_EMAIL", email)
+            .env("GIT_AUTHOR_EMAIL", email)
+            .output()
+            .expect("commit")
+    };
+    assert!(commit("jane@acme-corp.com").status.success());
+    let out = t.git_any(&["push", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(commit("jane@ci.acme-corp.com").status.success());
+    let out = t.git_any(&["push", "origin", "main"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(stderr(&out).contains("ci.acme-corp.com"), "{}", text(&out));
+}
+
+/// `text` as PowerShell 5.1's `>` writes it: UTF-16 LE with a byte order mark.
+fn utf16le(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    out
+}
+
+#[test]
+fn a_secret_in_a_utf16_text_file_refuses_the_commit() {
+    let t = installed();
+    let gh = github_token();
+    t.write(
+        "settings.txt",
+        utf16le(&format!("# settings\r\nTOKEN = \"{gh}\"\r\n")),
+    );
+    t.git(&["add", "settings.txt"]);
+    let out = t.git_any(&["commit", "-q", "-m", "settings"]);
+    assert!(
+        !out.status.success(),
+        "a UTF-16 secret went in:\n{}",
+        text(&out)
+    );
+    let err = stderr(&out);
+    assert!(err.contains("settings.txt:2"), "{err}");
+    assert!(err.contains("secret/github-pat"), "{err}");
+    assert_hidden(&text(&out), &gh, 5);
+}
+
+#[test]
+fn a_blob_missing_from_a_partial_clone_is_named_with_how_to_fetch_it() {
+    let server = TestRepo::new();
+    server.commit_file("a.txt", "one\n", "one");
+    server.commit_file("b.txt", "two\n", "two");
+    server.git(&["config", "uploadpack.allowFilter", "true"]);
+    let clone = TestRepo::new();
+    let url = format!("file://{}", path_of(server.path()));
+    clone.git(&[
+        "clone",
+        "-q",
+        "--no-checkout",
+        "--filter=blob:none",
+        &url,
+        "c",
+    ]);
+    let run = |args: &[&str]| {
+        clone
+            .command(BIN)
+            .args(args)
+            .current_dir(clone.path().join("c"))
+            .output()
+            .expect("run git-outbound")
+    };
+    let out = run(&["scan", "--range", "HEAD~1..HEAD"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("missing locally"), "{err}");
+    assert!(err.contains("partial clone"), "{err}");
+    // The command the message gives fetches the blob; then the scan runs.
+    let id = String::from_utf8_lossy(
+        &clone
+            .command("git")
+            .args(["rev-parse", "HEAD:b.txt"])
+            .current_dir(clone.path().join("c"))
+            .output()
+            .expect("rev-parse")
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    assert!(err.contains(&format!("git cat-file blob {id}")), "{err}");
+    let fetched = clone
+        .command("git")
+        .args(["cat-file", "blob", &id])
+        .current_dir(clone.path().join("c"))
+        .output()
+        .expect("cat-file");
+    assert!(fetched.status.success(), "{}", text(&fetched));
+    let out = run(&["scan", "--range", "HEAD~1..HEAD"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
