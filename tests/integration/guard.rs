@@ -71,10 +71,10 @@ fn two_secrets_on_one_line_are_both_redacted_in_every_format_and_the_hook() {
 fn a_secret_cut_at_the_edge_of_another_findings_excerpt_is_still_hidden() {
     let t = TestRepo::new();
     let (gh, aws) = (github_token(), aws_key_id());
-    // 50 characters between them: the AWS key's excerpt shows only the token's end.
+    // 48 characters between them: each excerpt shows the end or the start of the other value.
     t.write(
         "far.txt",
-        format!("a = \"{gh}\" {} b = \"{aws}\"\n", "x".repeat(50)),
+        format!("a = \"{gh}\" {} b = \"{aws}\"\n", "x".repeat(40)),
     );
     let (_, json) = t.json(&["scan", "."]);
     assert_eq!(rules_of(&json).len(), 2, "{json}");
