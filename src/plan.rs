@@ -68,14 +68,69 @@ pub fn dco_for(policy: &Policy, to: Destination) -> Option<DcoOptions> {
     required.then(|| policy.dco_options())
 }
 
-/// The `outbound.policy` git config value of `repo` (or the user's), if any.
-pub fn git_config_policy(repo: Option<&Repository>) -> Option<String> {
+/// Variables through which git takes configuration that libgit2 does not read: `git -c`
+/// (`GIT_CONFIG_PARAMETERS`), `GIT_CONFIG_COUNT`/`KEY_n`/`VALUE_n`, and other global or
+/// system files.
+const GIT_CONFIG_VARS: &[&str] = &[
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_NOSYSTEM",
+];
+
+/// The `outbound.policy` git config value of `repo` (or the user's), if any, read as git
+/// reads it: when one of `GIT_CONFIG_VARS` is set, `git config` itself is asked (it is the
+/// only reader that knows them all); otherwise libgit2 reads the files. A `git config` that
+/// cannot answer is an error, never the built-in defaults in silence.
+pub fn git_config_policy(repo: Option<&Repository>) -> Result<Option<String>, Error> {
+    if GIT_CONFIG_VARS
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
+    {
+        return ask_git_config(repo);
+    }
     let config = match repo {
-        Some(r) => r.config().ok()?,
-        None => git2::Config::open_default().ok()?,
+        Some(r) => r.config(),
+        None => git2::Config::open_default(),
     };
-    let value = config.get_path("outbound.policy").ok()?;
-    Some(value.display().to_string())
+    let Ok(config) = config else {
+        return Ok(None);
+    };
+    Ok(config
+        .get_path("outbound.policy")
+        .ok()
+        .map(|p| p.display().to_string()))
+}
+
+/// `git config --type=path --get outbound.policy`, in `repo` when there is one.
+fn ask_git_config(repo: Option<&Repository>) -> Result<Option<String>, Error> {
+    let mut git = std::process::Command::new("git");
+    if let Some(r) = repo {
+        git.arg("--git-dir").arg(r.path());
+    }
+    let out = git
+        .args(["config", "--type=path", "--get", "outbound.policy"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| Error::Usage(format!(
+            "cannot run 'git config' to read outbound.policy (git configuration is given through {}): {e}",
+            GIT_CONFIG_VARS.join(", ")
+        )))?;
+    match out.status.code() {
+        Some(0) => {
+            let value = String::from_utf8_lossy(&out.stdout)
+                .trim_end_matches(['\n', '\r'])
+                .to_string();
+            Ok(Some(value).filter(|v| !v.is_empty()))
+        }
+        // Not set.
+        Some(1) => Ok(None),
+        _ => Err(Error::Usage(format!(
+            "'git config --get outbound.policy' failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))),
+    }
 }
 
 /// Loads the policy for a client-side run in `repo_dir` (never used at pre-receive).
@@ -87,7 +142,7 @@ pub fn client_policy(
 ) -> Result<Policy, Error> {
     Policy::load(&Sources {
         explicit: explicit.map(Path::to_path_buf),
-        git_config: git_config_policy(repo),
+        git_config: git_config_policy(repo)?,
         repo_dir: repo_dir.map(Path::to_path_buf),
         baseline,
     })

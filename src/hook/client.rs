@@ -19,6 +19,7 @@ pub fn pre_commit() -> Result<u8, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
     let policy = plan::client_policy(None, Some(&repo), repo.workdir(), None)?;
+    super::budget(&policy);
     let skip = Skip::from_env(&policy)?;
     let on = [
         Check::Secret,
@@ -41,6 +42,7 @@ pub fn commit_msg(file: &str) -> Result<u8, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
     let policy = plan::client_policy(None, Some(&repo), repo.workdir(), None)?;
+    super::budget(&policy);
     let skip = Skip::from_env(&policy)?;
     let raw = std::fs::read(file).map_err(|e| Error::io(file, e))?;
     let config = repo

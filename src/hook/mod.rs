@@ -9,6 +9,9 @@ mod client;
 mod push;
 mod receive;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
 use crate::check::CheckSet;
 use crate::cli::HookName;
 use crate::error::Error;
@@ -19,8 +22,44 @@ use crate::report;
 
 pub use audit::Skip;
 
+/// Seconds the running hook may take, all of it (reading stdin, listing what is outbound,
+/// checking): the built-in `hooks.time_budget` until the hook has read its policy.
+static BUDGET: AtomicU64 = AtomicU64::new(60);
+
+/// Refuses (fails closed) once the hook has run longer than its budget, whatever it is doing:
+/// even a read that never returns cannot keep a commit or push waiting for ever.
+fn watch(hook: HookName) {
+    let start = Instant::now();
+    let watchdog = move || {
+        loop {
+            std::thread::sleep(Duration::from_millis(50));
+            let budget = BUDGET.load(Ordering::Relaxed);
+            if start.elapsed() >= Duration::from_secs(budget) {
+                let what = hook.guards();
+                report::say(&format!(
+                    "git-outbound: the {} hook did not finish within its time budget ({budget}s, \
+                     hooks.time_budget), so the {what} is refused. Check fewer commits at a time, \
+                     or ask whoever sets the policy.",
+                    hook.name()
+                ));
+                std::process::exit(i32::from(crate::exit::BLOCKED));
+            }
+        }
+    };
+    // Without the watchdog the hook still runs; it is only unbounded.
+    let _ = std::thread::Builder::new()
+        .name("time-budget".into())
+        .spawn(watchdog);
+}
+
+/// Sets the budget from the policy the hook has read.
+fn budget(policy: &crate::policy::Policy) {
+    BUDGET.store(policy.hooks.time_budget, Ordering::Relaxed);
+}
+
 /// Runs hook `name` with git's arguments; returns the exit code.
 pub fn run(name: HookName, args: &[String]) -> Result<u8, Error> {
+    watch(name);
     let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or("");
     let result = match name {
         HookName::PreCommit => client::pre_commit(),
@@ -68,6 +107,17 @@ fn unread(outcome: &mut Outcome, policy: &Policy) {
         outcome.findings.push(f);
     }
     finding::sort(&mut outcome.findings);
+}
+
+/// Findings made outside the engine (the approval gate's), fingerprinted under the policy's
+/// key as the engine's are.
+fn sealed(
+    mut findings: Vec<crate::finding::Finding>,
+    policy: &crate::policy::Policy,
+) -> Vec<crate::finding::Finding> {
+    let key = policy.fingerprint_key.as_deref();
+    findings.iter_mut().for_each(|f| f.seal(key));
+    findings
 }
 
 /// Prints the outcome on stderr (git shows hook output to the user; behind `remote:` on the

@@ -3,7 +3,7 @@
 //! of *that* remote (`refs/remotes/<remote>/*`). Deletions check nothing; annotated tags carry
 //! their message out; DCO and the approval gate apply per policy and remote.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 
 use git2::{Oid, Repository};
 
@@ -32,11 +32,9 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
     let policy = plan::client_policy(None, Some(&repo), repo.workdir(), None)?;
+    super::budget(&policy);
     let skip = Skip::from_env(&policy)?;
-    let mut stdin = String::new();
-    std::io::stdin()
-        .read_to_string(&mut stdin)
-        .map_err(|e| Error::io("<stdin>", e))?;
+    let mut stdin = push::read_stdin()?;
     if stdin.trim().is_empty() {
         stdin = pre_commit_framework_line().unwrap_or_default();
     }
@@ -54,7 +52,7 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
         url.to_string()
     };
     let tracking = tracking_refs(&repo, remote, &url);
-    let (notes, updates) = split_notes(&repo, all, &tracking)?;
+    let (notes, updates) = push::split_notes(&repo, all, &tracking)?;
     let note_outcome = check_notes(&repo, &policy, &skip, &notes, &tracking)?;
     if updates.is_empty() {
         let mut outcome = note_outcome;
@@ -72,6 +70,7 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let mut plan = plan::commits(&repo, &policy, &out.commits, on, to)?;
     plan.items.commits.extend(out.tags);
     plan.items.files.extend(out.files.iter().cloned());
+    plan.items.names = crate::source::NameItem::of_updates(&updates);
     let mut outcome = plan.run(&policy)?;
     outcome.absorb(note_outcome);
     unread(&mut outcome, &policy);
@@ -86,42 +85,15 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
             &out.commits,
             &out.files,
         )?;
-        outcome.findings.extend(crate::plan::approval_findings(
-            &repo,
-            &push,
-            &policy.approval,
+        outcome.findings.extend(super::sealed(
+            crate::plan::approval_findings(&repo, &push, &policy.approval),
+            &policy,
         ));
         finding::sort(&mut outcome.findings);
     }
     let ids: Vec<String> = out.commits.iter().map(Oid::to_string).collect();
     skip.record(&repo, "pre-push", &ids)?;
     finish(HookName::PrePush, &outcome, std::io::stderr().is_terminal())
-}
-
-/// Splits the updates into pushes of notes (to `refs/notes/*` on the remote, carrying notes
-/// only) and the rest.
-fn split_notes(
-    repo: &Repository,
-    updates: Vec<RefUpdate>,
-    tracking: &[Oid],
-) -> Result<(Vec<RefUpdate>, Vec<RefUpdate>), Error> {
-    let (mut notes, mut rest) = (Vec::new(), Vec::new());
-    for u in updates {
-        let commits = match u.target_ref.starts_with("refs/notes/") {
-            true => updates_outbound(repo, std::slice::from_ref(&u), tracking)?,
-            false => {
-                rest.push(u);
-                continue;
-            }
-        };
-        let plain = commits.tags.is_empty() && commits.files.is_empty();
-        if plain && push::only_notes(repo, &commits.commits)? {
-            notes.push(u);
-        } else {
-            rest.push(u);
-        }
-    }
-    Ok((notes, rest))
 }
 
 /// The text checks over pushed notes commits, less those skipped with `OUTBOUND_SKIP`.

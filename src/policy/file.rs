@@ -74,6 +74,8 @@ pub struct SecretsFile {
     pub rules: Option<Vec<RuleFile>>,
     /// Built-in rule ids switched off.
     pub disable: Option<Vec<String>>,
+    /// The key of fingerprints (HMAC-SHA-256); org policy only.
+    pub fingerprint_key: Option<String>,
 }
 
 /// An exception, with the reason a reviewer will read.

@@ -159,6 +159,8 @@ pub struct Policy {
     pub hooks: HooksOptions,
     /// `[spdx]` keys that only `fix spdx` reads.
     pub spdx_fix: SpdxFixOptions,
+    /// The key of fingerprints: `$OUTBOUND_FINGERPRINT_KEY`, else `secrets.fingerprint_key`.
+    pub fingerprint_key: Option<Vec<u8>>,
     exclude: Vec<GlobMatcher>,
     internal_remotes: Vec<crate::git::RemotePattern>,
 }
@@ -175,6 +177,7 @@ impl Policy {
             if path.is_file() {
                 let mut layer = read_layer(&path)?;
                 layer.kind = LayerKind::Repository;
+                refuse_repository_key(&layer)?;
                 layers.push(layer);
             }
         }
@@ -259,6 +262,27 @@ impl Policy {
     /// Whether a normalised remote (`host/path`) is internal per `remotes.internal`.
     pub fn remote_is_internal(&self, normalised: &str) -> bool {
         self.internal_remotes.iter().any(|p| p.matches(normalised))
+    }
+}
+
+/// A fingerprint key in the repository's own file is public, so it protects nothing.
+fn refuse_repository_key(layer: &Layer) -> Result<(), Error> {
+    let set = layer
+        .table
+        .get("secrets")
+        .and_then(|s| s.get("fingerprint_key"))
+        .is_some();
+    match set {
+        false => Ok(()),
+        true => Err(Error::Config {
+            file: layer.name.clone(),
+            line: None,
+            key: "secrets.fingerprint_key".into(),
+            message:
+                "the fingerprint key is read from the org policy or $OUTBOUND_FINGERPRINT_KEY \
+                      only: a key committed with the repository is public and protects nothing"
+                    .into(),
+        }),
     }
 }
 
@@ -683,6 +707,11 @@ fn finish(
         default_license: s.default_license,
         copyright: s.copyright,
     };
+    let fingerprint_key = std::env::var("OUTBOUND_FINGERPRINT_KEY")
+        .ok()
+        .or(secrets.fingerprint_key)
+        .filter(|k| !k.is_empty())
+        .map(String::into_bytes);
     Ok(Policy {
         raw,
         rules,
@@ -698,6 +727,7 @@ fn finish(
         internal_url,
         hooks,
         spdx_fix,
+        fingerprint_key,
         exclude,
         internal_remotes,
     })

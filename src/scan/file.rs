@@ -55,15 +55,11 @@ impl Engine<'_> {
                 out.push(self.file(repo, item));
                 continue;
             };
-            let blob = match r.find_blob(*id) {
+            let blob = match crate::git::find_blob(r, *id) {
                 Ok(b) => b,
                 Err(e) => {
                     out.push(FileResult {
-                        error: Some(format!(
-                            "{}: {}",
-                            item.path,
-                            Error::git(format!("reading blob {id}"), e)
-                        )),
+                        error: Some(format!("{}: {e}", item.path)),
                         ..FileResult::default()
                     });
                     continue;
@@ -72,7 +68,7 @@ impl Engine<'_> {
             let held = before.take();
             let (parent, clean) = match (item.previous.first(), held) {
                 (Some(p), Some(b)) if b.id() == *p => (Some(b), before_clean),
-                (Some(p), _) => (r.find_blob(*p).ok(), false),
+                (Some(p), _) => (crate::git::find_blob(r, *p).ok(), false),
                 // In a history the version before stands for everything reported so far, so it
                 // serves only if it was searched itself (not binary, not too large).
                 (None, held) if first_only && before_searched => (held, before_clean),
@@ -127,6 +123,20 @@ impl Engine<'_> {
         content: &[u8],
         reference: Option<Reference<'_>>,
     ) -> FileResult {
+        // Text with a UTF-16 byte order mark (what PowerShell 5.1's `>` writes) is checked as
+        // the text it is, not as binary; so is the version it is compared with.
+        let (decoded, decoded_reference) = (
+            utf16_text(content),
+            reference.as_ref().and_then(|r| utf16_text(r.content)),
+        );
+        let content = decoded.as_ref().map_or(content, |d| d.as_bytes());
+        let reference = match (reference, &decoded_reference) {
+            (Some(_), Some(d)) => Some(Reference {
+                content: d.as_bytes(),
+                no_whole_keywords: false,
+            }),
+            (r, _) => r,
+        };
         let mut res = FileResult {
             bytes: content.len() as u64,
             ..FileResult::default()
@@ -301,6 +311,16 @@ impl Engine<'_> {
                 Check::Spdx | Check::Artifact | Check::Dco | Check::Approval => {}
             }
         }
+        // An approval note names its approver on purpose: that identity is no internal URL.
+        if content.starts_with(crate::approval::HEADER.as_bytes()) {
+            let note = String::from_utf8_lossy(content);
+            out.retain(|f| {
+                f.check != Check::InternalUrl
+                    || !f
+                        .line
+                        .is_some_and(|l| crate::approval::Statement::names_approver(&note, l))
+            });
+        }
         let (findings, allowed) = out.into_iter().partition(|f| {
             f.line
                 .is_none_or(|line| inline_allow(index.line(content, line), f) != Some(true))
@@ -311,6 +331,29 @@ impl Engine<'_> {
             whole_keywords,
         }
     }
+}
+
+/// The text of `content` when it starts with a UTF-16 byte order mark (little or big
+/// endian); unpaired surrogates become U+FFFD.
+pub(super) fn utf16_text(content: &[u8]) -> Option<String> {
+    let little = match content {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let units = content[2..].chunks_exact(2).map(|p| {
+        let pair = [p[0], p[1]];
+        if little {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
 }
 
 /// Drops findings whose value already occurs in one of the previous versions that were

@@ -78,6 +78,29 @@ pub struct Items {
     pub first_only: bool,
     /// Problems met while listing (unreadable directories...): reported, exit 2 at the end.
     pub errors: Vec<String>,
+    /// Names that leave with a push: the refs it creates or updates.
+    pub names: Vec<NameItem>,
+}
+
+/// A ref name that a push publishes, and the id it will point at.
+#[derive(Debug, Clone)]
+pub struct NameItem {
+    pub name: String,
+    pub commit: Option<String>,
+}
+
+impl NameItem {
+    /// The refs that `updates` create or update (deletions publish no name).
+    pub fn of_updates(updates: &[push::RefUpdate]) -> Vec<NameItem> {
+        updates
+            .iter()
+            .filter(|u| !u.is_deletion())
+            .map(|u| NameItem {
+                name: u.target_ref.clone(),
+                commit: Some(u.new.clone()),
+            })
+            .collect()
+    }
 }
 
 impl Identity {

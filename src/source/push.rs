@@ -61,6 +61,33 @@ impl RefUpdate {
     }
 }
 
+/// The most of a bad stdin line an error message quotes.
+const QUOTED_MAX: usize = 120;
+
+/// The hook's stdin as text. Git allows ref names that are not UTF-8; such a name is kept
+/// with its bad bytes replaced (it is only shown and classified by prefix; ids are hex).
+pub fn read_stdin() -> Result<String, Error> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+        .map_err(|e| Error::io("<stdin>", e))?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// `line` as an error quotes it: its start, and its length when it is long.
+fn quoted(line: &str) -> String {
+    if line.len() <= QUOTED_MAX {
+        return format!("{line:?}");
+    }
+    let mut end = QUOTED_MAX;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{:?}… ({} bytes)", &line[..end], line.len())
+}
+
 /// Splits hook stdin into lines of whitespace-separated fields, shaped as `shape` says
 /// (`"<old> <new> <ref>"`); the fields at `ids` must be hex object ids. A malformed line is an
 /// error naming the hook and the line.
@@ -84,8 +111,9 @@ fn stdin_lines<'t>(
                 .all(|&k| f[k].bytes().all(|b| b.is_ascii_hexdigit()))
         {
             return Err(Error::Usage(format!(
-                "{hook}: line {} of stdin is not '{shape}': {line:?}",
-                i + 1
+                "{hook}: line {} of stdin is not '{shape}': {}",
+                i + 1,
+                quoted(line)
             )));
         }
         out.push(f);
@@ -419,6 +447,8 @@ pub fn summary<'a>(
         tip: update.new.clone(),
         commits: pushed,
         today: approval::today(),
+        now: approval::now(),
+        notes: None,
     })
 }
 
@@ -450,6 +480,32 @@ fn lines_changed(repo: &Repository, old: Oid, new: Oid) -> Result<(u64, u64), Er
         .line_stats()
         .map_err(|e| Error::git("counting lines", e))?;
     Ok((added as u64, deleted as u64))
+}
+
+/// Splits the updates into pushes of notes (to `refs/notes/*` on the receiving side, carrying
+/// notes only) and the rest; `known` are the ids the receiving side has.
+pub fn split_notes(
+    repo: &Repository,
+    updates: Vec<RefUpdate>,
+    known: &[Oid],
+) -> Result<(Vec<RefUpdate>, Vec<RefUpdate>), Error> {
+    let (mut notes, mut rest) = (Vec::new(), Vec::new());
+    for u in updates {
+        let commits = match u.target_ref.starts_with("refs/notes/") {
+            true => updates_outbound(repo, std::slice::from_ref(&u), known)?,
+            false => {
+                rest.push(u);
+                continue;
+            }
+        };
+        let plain = commits.tags.is_empty() && commits.files.is_empty();
+        if plain && only_notes(repo, &commits.commits)? {
+            notes.push(u);
+        } else {
+            rest.push(u);
+        }
+    }
+    Ok((notes, rest))
 }
 
 #[cfg(test)]

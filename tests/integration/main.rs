@@ -7,6 +7,7 @@ mod checks;
 mod common;
 mod dco;
 mod gate;
+mod guard;
 mod hooks;
 mod sarif;
 mod scan;
