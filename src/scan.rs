@@ -272,11 +272,7 @@ impl<'p> Engine<'p> {
     ) -> (Vec<Finding>, Vec<Finding>) {
         let (local, host) = who.email.rsplit_once('@').unwrap_or((&who.email, ""));
         let host = host.trim().to_ascii_lowercase();
-        let org = self.policy.raw.org.as_ref();
-        let corporate = org
-            .and_then(|o| o.domains.as_ref())
-            .into_iter()
-            .flatten()
+        let corporate = (self.policy.internal_url.domains.iter())
             .chain(&self.policy.approval.email_domains)
             .any(|d| d.eq_ignore_ascii_case(&host));
         let mut lines = vec![who.name.clone(), local.to_string()];

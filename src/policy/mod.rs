@@ -134,9 +134,8 @@ pub struct SpdxFixOptions {
 /// The validated policy in force.
 #[derive(Debug)]
 pub struct Policy {
-    /// The merged files as written; read only by the steps that validate it and by the
-    /// internal-url check's constructor.
-    pub(crate) raw: PolicyFile,
+    /// The merged files as written; read only here, where they become the typed options.
+    raw: PolicyFile,
     pub rules: RuleSet,
     pub allow: Vec<Allow>,
     pub terms: Terms,
