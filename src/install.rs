@@ -1,7 +1,9 @@
 //! Hook installation and chaining. `install` writes shims into the folder git really runs
 //! hooks from (`core.hooksPath` when set, else the hooks folder of the common git dir, so
 //! linked worktrees share them); a hook already there is kept, renamed beside ours, and still
-//! runs first; installing twice changes nothing; `uninstall` puts back what was there.
+//! runs: before our check where it can change what is committed (pre-commit, commit-msg),
+//! after it, and only when it passes, where it can send (pre-push); installing twice changes
+//! nothing; `uninstall` puts back what was there.
 //! `--global` and `--system` point `core.hooksPath` of the user or the machine at a folder of
 //! shims that also run each repository's own hooks.
 
@@ -53,12 +55,31 @@ pub fn shim(hook: &str, scope: Scope, previous_global: Option<&Path>) -> String 
             chained.push(format!("\"{}/$hook\"", prev.display()));
         }
     }
-    s.push_str(&format!(
+    let others = format!(
         "for chained in {}; do\n  if [ -x \"$chained\" ] && ! grep -q '{MARKER}' \"$chained\" 2>/dev/null; then\n    \"$chained\" \"$@\" < \"$input\" || exit $?\n  fi\ndone\n",
         chained.join(" ")
-    ));
-    s.push_str("if ! command -v git-outbound >/dev/null 2>&1; then\n  echo \"git-outbound: not found on PATH; the $hook hook refuses (fails closed). Install it, or run 'git outbound uninstall'.\" >&2\n  exit 1\nfi\ngit-outbound hook \"$hook\" \"$@\" < \"$input\"\n");
+    );
+    let ours = "if ! command -v git-outbound >/dev/null 2>&1; then\n  echo \"git-outbound: not found on PATH; the $hook hook refuses (fails closed). Install it, or run 'git outbound uninstall'.\" >&2\n  exit 1\nfi\n";
+    if chained_after(hook) {
+        // Nothing leaves before the check passes: git-lfs's pre-push uploads objects.
+        s.push_str(ours);
+        s.push_str("git-outbound hook \"$hook\" \"$@\" < \"$input\" || exit $?\n");
+        s.push_str(&others);
+    } else {
+        // The check sees the final content: lint-staged and formatters re-stage files.
+        s.push_str(&others);
+        s.push_str(ours);
+        s.push_str("git-outbound hook \"$hook\" \"$@\" < \"$input\"\n");
+    }
     s
+}
+
+/// Whether the hooks kept beside ours run after git-outbound's check (and only when it
+/// passes): hooks that can send something (git-lfs's pre-push uploads objects) or act on a
+/// push. Hooks that can change what is committed (pre-commit, commit-msg) run before it, so
+/// that the check sees the final content.
+pub fn chained_after(hook: &str) -> bool {
+    matches!(hook, "pre-push" | "pre-receive")
 }
 
 /// Another hook manager that owns the hooks folder, if any, and how to add us to it.
@@ -150,8 +171,12 @@ pub fn write_shims(
             Some(_) => {
                 let keep = dir.join(format!("{hook}{CHAINED}"));
                 std::fs::rename(&path, &keep).map_err(|e| Error::io(&path, e))?;
+                let when = match chained_after(hook) {
+                    true => "runs after git-outbound's check, only when it passes",
+                    false => "runs first",
+                };
                 report.lines.push(format!(
-                    "{hook}: installed; the existing hook is kept as {hook}{CHAINED} and runs first"
+                    "{hook}: installed; the existing hook is kept as {hook}{CHAINED} and {when}"
                 ));
             }
             None => report.lines.push(format!("{hook}: installed")),
@@ -342,6 +367,23 @@ mod tests {
         assert!(shim("pre-push", Scope::Repository, None).contains("cat > \"$input\""));
         assert!(!shim("pre-commit", Scope::Repository, None).contains("cat > \"$input\""));
         assert!(shim("pre-commit", Scope::Global, None).contains("--git-common-dir"));
+    }
+
+    #[test]
+    fn chained_pre_push_hooks_run_only_after_the_check_and_pre_commit_hooks_before() {
+        let push = shim("pre-push", Scope::Repository, None);
+        let (check, chained) = (
+            push.find("git-outbound hook \"$hook\"").unwrap(),
+            push.find(CHAINED).unwrap(),
+        );
+        assert!(check < chained, "{push}");
+        assert!(push.contains("< \"$input\" || exit $?\nfor chained"));
+        let commit = shim("pre-commit", Scope::Repository, None);
+        let (check, chained) = (
+            commit.find("git-outbound hook \"$hook\"").unwrap(),
+            commit.find(CHAINED).unwrap(),
+        );
+        assert!(chained < check, "{commit}");
     }
 
     #[test]

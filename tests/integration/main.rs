@@ -6,5 +6,6 @@
 mod checks;
 mod common;
 mod hooks;
+mod lfs;
 mod sarif;
 mod scan;
