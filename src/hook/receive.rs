@@ -52,6 +52,10 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
     let on = CheckSet::all().without(Check::Approval);
     let mut plan = plan::commits(&repo, &policy, &out.commits, on, Destination::Backstop)?;
     plan.items.commits.extend(out.tags.iter().cloned());
+    // The push is on its way in: an LFS object the server's store lacks was not checked.
+    plan.lfs.missing = policy
+        .lfs_missing
+        .unwrap_or(crate::finding::Severity::Block);
     let budget = Duration::from_secs(policy.hooks.time_budget);
     let Some((mut outcome, policy)) = run_within(plan, policy, budget)? else {
         say(&format!(

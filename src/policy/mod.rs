@@ -25,6 +25,7 @@ const PATH_KEYS: &[(&str, &str)] = &[
     ("org", "confidential_terms_file"),
     ("approval", "allowed_signers"),
     ("", "baseline"),
+    ("lfs", "store"),
 ];
 
 /// Where to look for policy layers.
@@ -125,6 +126,10 @@ pub struct Policy {
     pub hooks: HooksOptions,
     /// `[spdx]` keys that only `fix spdx` reads.
     pub spdx_fix: SpdxFixOptions,
+    /// `[lfs] missing`: the severity of an LFS object not available to check, when set.
+    pub lfs_missing: Option<Severity>,
+    /// `[lfs] store`: a server's LFS store.
+    pub lfs_store: Option<PathBuf>,
     exclude: Vec<GlobMatcher>,
     internal_remotes: Vec<crate::git::RemotePattern>,
 }
@@ -592,7 +597,10 @@ fn finish(
         default_license: s.default_license,
         copyright: s.copyright,
     };
+    let lfs = raw.lfs.clone().unwrap_or_default();
     Ok(Policy {
+        lfs_missing: lfs.missing,
+        lfs_store: lfs.store.map(PathBuf::from),
         raw,
         rules,
         allow,

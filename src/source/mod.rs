@@ -3,6 +3,7 @@
 //! describe content; `scan.rs` loads it on the worker threads, so memory stays flat however
 //! large the input.
 
+pub mod lfs;
 pub mod push;
 pub mod range;
 pub mod reuse;

@@ -152,3 +152,136 @@ fn git_lfs_uploads_nothing_when_the_push_is_refused() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(lfs_objects(&remote), 1, "{}", text(&out));
 }
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/artifacts");
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(FIXTURES).join(name)).expect("read fixture")
+}
+
+fn commit(t: &TestRepo, message: &str) -> Output {
+    t.git_any(&["commit", "-q", "-m", message])
+}
+
+/// The `check/rule` codes of a JSON scan of this repository.
+fn scan_rules(t: &TestRepo, args: &[&str]) -> (i32, Vec<String>) {
+    let (code, v) = t.json(args);
+    (code, common::rules_of(&v))
+}
+
+#[test]
+fn pre_commit_checks_the_content_of_an_lfs_tracked_file() {
+    if !lfs_present() {
+        return;
+    }
+    let (t, _remote) = lfs_repo();
+    t.write("people.csv", leaky_csv());
+    t.git(&["add", "people.csv"]);
+    let staged = t.git(&["show", ":people.csv"]);
+    assert!(
+        String::from_utf8_lossy(&staged.stdout).starts_with("version https://git-lfs"),
+        "the index does not hold a pointer"
+    );
+    let out = commit(&t, "Add people");
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = text(&out);
+    assert!(
+        err.contains("people.csv:2") && err.contains("secret/aws-access-key-id"),
+        "{err}"
+    );
+}
+
+#[test]
+fn history_and_range_scans_see_lfs_content() {
+    if !lfs_present() {
+        return;
+    }
+    let (t, _remote) = lfs_repo();
+    t.write("people.csv", leaky_csv());
+    t.git(&["add", "people.csv"]);
+    t.git(&["commit", "-q", "--no-verify", "-m", "Add people"]);
+    for args in [
+        &["scan", "--history"][..],
+        &["scan", "--range", "HEAD~1..HEAD"][..],
+    ] {
+        let (code, rules) = scan_rules(&t, args);
+        assert_eq!(code, 1, "{args:?}: {rules:?}");
+        assert!(
+            rules.contains(&"secret/aws-access-key-id".to_string()),
+            "{args:?}: {rules:?}"
+        );
+    }
+}
+
+#[test]
+fn lfs_pickles_are_judged_by_their_content_not_the_pointer() {
+    if !lfs_present() {
+        return;
+    }
+    let (t, _remote) = lfs_repo();
+    t.write("model.pkl", fixture("p01_plain_dict.pkl"));
+    t.git(&["add", "model.pkl"]);
+    let out = commit(&t, "Add a safe model");
+    assert!(out.status.success(), "{}", text(&out));
+    t.write("evil.pkl", fixture("p02_os_system.pkl"));
+    t.git(&["add", "evil.pkl"]);
+    let out = commit(&t, "Add an unsafe model");
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("unsafe-pickle"), "{}", text(&out));
+    assert!(!text(&out).contains("malformed-pickle"), "{}", text(&out));
+}
+
+#[test]
+fn an_lfs_object_missing_locally_warns_in_scans_and_blocks_a_push() {
+    if !lfs_present() {
+        return;
+    }
+    let (t, remote) = lfs_repo();
+    t.write("data.csv", "name,size\nwidget,3\n");
+    t.git(&["add", "data.csv"]);
+    t.git(&["commit", "-q", "--no-verify", "-m", "Add data"]);
+    std::fs::remove_dir_all(t.path().join(".git/lfs/objects")).expect("drop the store");
+    let (code, rules) = scan_rules(&t, &["scan", "--range", "HEAD~1..HEAD"]);
+    assert_eq!(code, 0, "{rules:?}");
+    assert_eq!(rules, ["artifact/lfs-object-unchecked"]);
+    let out = push(&t);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("lfs-object-unchecked"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(lfs_objects(&remote), 0);
+    t.write(".outbound.toml", "[lfs]\nmissing = \"warn\"\n");
+    let (code, rules) = scan_rules(&t, &["scan", "--range", "HEAD~1..HEAD"]);
+    assert_eq!((code, rules.len()), (0, 1));
+}
+
+#[test]
+fn pre_receive_checks_lfs_content_in_the_servers_store() {
+    if !lfs_present() {
+        return;
+    }
+    let server = TestRepo::bare();
+    let out = server.outbound(&["install"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // The client has git-lfs but not git-outbound: the server is the backstop.
+    let t = TestRepo::new();
+    t.git(&["lfs", "install", "--local"]);
+    t.git(&["lfs", "track", "*.csv"]);
+    t.git(&["add", ".gitattributes"]);
+    t.git(&["commit", "-q", "-m", "Track data with LFS"]);
+    let url = format!("file://{}", server.path().display());
+    t.git(&["remote", "add", "origin", &url]);
+    assert!(push(&t).status.success());
+    t.write("people.csv", leaky_csv());
+    t.git(&["add", "people.csv"]);
+    t.git(&["commit", "-q", "-m", "Add people"]);
+    let out = push(&t);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("secret/aws-access-key-id"),
+        "{}",
+        text(&out)
+    );
+}
