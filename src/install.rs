@@ -19,7 +19,7 @@ pub const CHAINED: &str = ".outbound-chained";
 /// Where the `--global` and `--system` shims find each repository's own hooks.
 const REPOSITORY_HOOKS: &str = "$(git rev-parse --git-common-dir 2>/dev/null)/hooks/$hook";
 /// Hooks a client repository gets.
-pub const CLIENT_HOOKS: &[&str] = &["pre-commit", "commit-msg", "pre-push"];
+pub const CLIENT_HOOKS: &[&str] = &["pre-commit", "commit-msg", "pre-push", "sendemail-validate"];
 
 /// Whom an installation is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

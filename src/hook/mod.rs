@@ -8,6 +8,7 @@ mod audit;
 mod client;
 mod push;
 mod receive;
+pub mod sendemail;
 
 use crate::check::CheckSet;
 use crate::cli::HookName;
@@ -29,6 +30,7 @@ pub fn run(name: HookName, args: &[String]) -> Result<u8, Error> {
         },
         HookName::PrePush => push::pre_push(arg(0), arg(1)),
         HookName::PreReceive => receive::pre_receive(args),
+        HookName::SendemailValidate => sendemail::validate(args),
     };
     result.map_err(|e| fail_closed(name, e))
 }

@@ -4,6 +4,7 @@
 //! large the input.
 
 pub mod lfs;
+pub mod patch;
 pub mod push;
 pub mod range;
 pub mod reuse;

@@ -9,3 +9,4 @@ mod hooks;
 mod lfs;
 mod sarif;
 mod scan;
+mod sendemail;
