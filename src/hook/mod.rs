@@ -9,6 +9,7 @@ mod client;
 mod push;
 mod receive;
 pub mod sendemail;
+mod unseen;
 
 use crate::check::CheckSet;
 use crate::cli::HookName;

@@ -38,7 +38,12 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
         .read_to_string(&mut stdin)
         .map_err(|e| Error::io("<stdin>", e))?;
     if stdin.trim().is_empty() {
-        stdin = pre_commit_framework_line().unwrap_or_default();
+        // A hook manager hid git's lines: check every local branch the remote lacks.
+        let (lines, note) = super::unseen::lines(&repo, remote, pre_commit_framework_line())?;
+        if let Some(note) = note {
+            crate::report::say(&note);
+        }
+        stdin = lines;
     }
     // Notes (approvals travel as refs/notes/outbound-approvals) are text, not contributions:
     // they get the text checks only, never DCO or the approval gate.

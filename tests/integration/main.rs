@@ -7,6 +7,7 @@ mod checks;
 mod common;
 mod hooks;
 mod lfs;
+mod managers;
 mod sarif;
 mod scan;
 mod sendemail;
