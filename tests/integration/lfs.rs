@@ -285,3 +285,18 @@ fn pre_receive_checks_lfs_content_in_the_servers_store() {
         text(&out)
     );
 }
+
+#[test]
+fn an_lfs_object_above_the_size_limit_is_streamed_to_the_model_checks() {
+    if !lfs_present() {
+        return;
+    }
+    let (t, _remote) = lfs_repo();
+    t.write(".outbound.toml", "[scan]\nmax_file_size = 16\n");
+    t.write("evil.pkl", fixture("p02_os_system.pkl"));
+    t.git(&["add", "evil.pkl"]);
+    t.git(&["commit", "-q", "--no-verify", "-m", "Add an unsafe model"]);
+    let (code, rules) = scan_rules(&t, &["scan", "--range", "HEAD~1..HEAD"]);
+    assert_eq!(code, 1, "{rules:?}");
+    assert_eq!(rules, ["artifact/unsafe-pickle"]);
+}
