@@ -15,6 +15,7 @@ use crate::finding::{Check, Severity};
 use crate::outcome::Outcome;
 use crate::policy::{DcoRequire, Policy, Sources};
 use crate::scan::Engine;
+use crate::source::lfs::{self, Lfs};
 use crate::source::{self, Items};
 
 /// Everything the engine needs for one run.
@@ -27,6 +28,8 @@ pub struct Plan {
     pub dco: Option<DcoOptions>,
     /// REUSE.toml files and `.license` sidecars of the tree being checked.
     pub project: Project,
+    /// Where the content of LFS pointers is found, and what a missing object costs.
+    pub lfs: Lfs,
 }
 
 impl Plan {
@@ -38,8 +41,9 @@ impl Plan {
             checks,
             dco,
             project,
+            lfs,
         } = self;
-        Engine::new(policy, checks, dco, project).run(items, git_dir.as_deref())
+        Engine::new(policy, checks, dco, project, lfs).run(items, git_dir.as_deref())
     }
 }
 
@@ -148,6 +152,16 @@ pub fn client_policy(
     })
 }
 
+/// The LFS stores of `repo` (and the policy's `[lfs] store`), and the severity of an object
+/// that none holds: `[lfs] missing`, else `default` (block where content is about to leave,
+/// warn in scans).
+pub fn lfs_for(policy: &Policy, repo: Option<&Repository>, default: Severity) -> Lfs {
+    Lfs {
+        stores: lfs::stores(repo, policy.lfs_store.as_deref()),
+        missing: policy.lfs_missing.unwrap_or(default),
+    }
+}
+
 /// The licensing context, read only when a check that uses it is on: the SPDX check reads
 /// it, and the artifact check asks it whether a model is licensed.
 pub fn project_for(
@@ -182,6 +196,7 @@ pub fn staged(repo: &Repository, policy: &Policy, checks: CheckSet) -> Result<Pl
         checks,
         dco: None,
         project,
+        lfs: lfs_for(policy, Some(repo), Severity::Block),
     })
 }
 
@@ -201,6 +216,7 @@ pub fn commits(
             checks,
             dco: dco_for(policy, to),
             project: Project::default(),
+            lfs: Lfs::default(),
         });
     }
     let project = match ids.last() {
@@ -213,6 +229,16 @@ pub fn commits(
         checks,
         dco: dco_for(policy, to),
         project,
+        // A push is about to send the content; a range or a server checks it after the fact
+        // (pre-receive sets its own).
+        lfs: lfs_for(
+            policy,
+            Some(repo),
+            match to {
+                Destination::Internal | Destination::External => Severity::Block,
+                _ => Severity::Warn,
+            },
+        ),
     })
 }
 
@@ -236,6 +262,7 @@ pub fn history(repo: &Repository, policy: &Policy, checks: CheckSet) -> Result<P
         checks,
         dco: None,
         project,
+        lfs: lfs_for(policy, Some(repo), Severity::Warn),
     })
 }
 
@@ -258,6 +285,11 @@ pub fn directory(
         checks,
         dco: None,
         project,
+        lfs: lfs_for(
+            policy,
+            Repository::discover(root).ok().as_ref(),
+            Severity::Warn,
+        ),
     })
 }
 
@@ -277,6 +309,7 @@ pub fn message(
         checks,
         dco: dco_for(policy, Destination::Commit),
         project: Project::default(),
+        lfs: Lfs::default(),
     }
 }
 

@@ -21,6 +21,7 @@ use crate::outcome::{Allowed, Outcome, Skipped};
 use crate::policy::Policy;
 use crate::report::progress::Progress;
 use crate::rules::whole;
+use crate::source::lfs::Lfs;
 use crate::source::{Bytes, CommitItem, FileItem, Items};
 
 mod file;
@@ -45,6 +46,8 @@ pub struct Engine<'p> {
     dco: Option<DcoOptions>,
     /// REUSE.toml files and `.license` sidecars of the tree being checked.
     project: Project,
+    /// Where LFS pointers' content is found.
+    lfs: Lfs,
     urls: InternalUrls,
 }
 
@@ -70,6 +73,7 @@ impl<'p> Engine<'p> {
         checks: CheckSet,
         dco: Option<DcoOptions>,
         project: Project,
+        lfs: Lfs,
     ) -> Engine<'p> {
         let on = Engine::checks_on(policy, checks);
         Engine {
@@ -77,6 +81,7 @@ impl<'p> Engine<'p> {
             checks: on,
             dco,
             project,
+            lfs,
             urls: InternalUrls::new(&policy.internal_url),
         }
     }

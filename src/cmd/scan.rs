@@ -24,6 +24,23 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
         Some(list) => CheckSet::parse(list).map_err(Error::Usage)?,
         None => CheckSet::all(),
     };
+    if !args.patch.is_empty() {
+        let repo = git::open(&cwd).ok();
+        let workdir = repo
+            .as_ref()
+            .and_then(|r| r.workdir().map(Path::to_path_buf));
+        let policy = plan::client_policy(
+            args.policy.policy.as_deref(),
+            repo.as_ref(),
+            workdir.as_deref(),
+            baseline,
+        )?;
+        let mut text = String::new();
+        for file in &args.patch {
+            text.push_str(&crate::hook::sendemail::read(file)?);
+        }
+        return crate::hook::sendemail::check(&text, None, &policy);
+    }
     if git_mode {
         let repo = git::open(&cwd)?;
         let policy = plan::client_policy(

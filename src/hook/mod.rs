@@ -8,6 +8,8 @@ mod audit;
 mod client;
 mod push;
 mod receive;
+pub mod sendemail;
+mod unseen;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -69,6 +71,7 @@ pub fn run(name: HookName, args: &[String]) -> Result<u8, Error> {
         },
         HookName::PrePush => push::pre_push(arg(0), arg(1)),
         HookName::PreReceive => receive::pre_receive(args),
+        HookName::SendemailValidate => sendemail::validate(args),
     };
     result.map_err(|e| fail_closed(name, e))
 }

@@ -34,9 +34,19 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let policy = plan::client_policy(None, Some(&repo), repo.workdir(), None)?;
     super::budget(&policy);
     let skip = Skip::from_env(&policy)?;
+    let url = if url.is_empty() {
+        push::push_url(&repo, remote)
+    } else {
+        url.to_string()
+    };
     let mut stdin = push::read_stdin()?;
     if stdin.trim().is_empty() {
-        stdin = pre_commit_framework_line().unwrap_or_default();
+        // A hook manager hid git's lines: check every local branch the remote lacks.
+        let (lines, note) = super::unseen::lines(&repo, remote, &url, pre_commit_framework_line())?;
+        if let Some(note) = note {
+            crate::report::say(&note);
+        }
+        stdin = lines;
     }
     // Notes (approvals travel as refs/notes/outbound-approvals) are text, not contributions:
     // they get the text checks only, never DCO or the approval gate. What a push is decides
@@ -46,11 +56,6 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
         .into_iter()
         .filter(|u| !u.is_deletion())
         .collect();
-    let url = if url.is_empty() {
-        push::push_url(&repo, remote)
-    } else {
-        url.to_string()
-    };
     let tracking = tracking_refs(&repo, remote, &url);
     let (notes, updates) = push::split_notes(&repo, all, &tracking)?;
     let note_outcome = check_notes(&repo, &policy, &skip, &notes, &tracking)?;

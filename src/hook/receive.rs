@@ -57,6 +57,10 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
         text_only,
         Destination::Nowhere,
     )?;
+    // The push is on its way in: an LFS object the server's store lacks was not checked.
+    plan.lfs.missing = policy
+        .lfs_missing
+        .unwrap_or(crate::finding::Severity::Block);
     let mut outcome = plan.run(&policy)?;
     outcome.absorb(note_plan.run(&policy)?);
     unread(&mut outcome, &policy);

@@ -22,9 +22,20 @@ pub struct PolicyFile {
     pub approval: Option<ApprovalFile>,
     pub artifact: Option<ArtifactFile>,
     pub hooks: Option<HooksFile>,
+    pub lfs: Option<LfsFile>,
     pub lock: Option<LockFile>,
     /// A baseline file: findings whose fingerprint it lists are not reported.
     pub baseline: Option<String>,
+}
+
+/// `[lfs]`: what to do with git LFS objects.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LfsFile {
+    /// Severity of an LFS object that is not available to check (`"block"` or `"warn"`).
+    pub missing: Option<Severity>,
+    /// A server's LFS store, for pre-receive (relative to the policy file).
+    pub store: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

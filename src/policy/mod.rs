@@ -25,6 +25,7 @@ const PATH_KEYS: &[(&str, &str)] = &[
     ("org", "confidential_terms_file"),
     ("approval", "allowed_signers"),
     ("", "baseline"),
+    ("lfs", "store"),
 ];
 
 /// Where to look for policy layers.
@@ -160,6 +161,10 @@ pub struct Policy {
     pub spdx_fix: SpdxFixOptions,
     /// The key of fingerprints: `$OUTBOUND_FINGERPRINT_KEY`, else `secrets.fingerprint_key`.
     pub fingerprint_key: Option<Vec<u8>>,
+    /// `[lfs] missing`: the severity of an LFS object not available to check, when set.
+    pub lfs_missing: Option<Severity>,
+    /// `[lfs] store`: a server's LFS store.
+    pub lfs_store: Option<PathBuf>,
     exclude: Vec<GlobMatcher>,
     internal_remotes: Vec<crate::git::RemotePattern>,
 }
@@ -711,7 +716,10 @@ fn finish(
         .or(secrets.fingerprint_key)
         .filter(|k| !k.is_empty())
         .map(String::into_bytes);
+    let lfs = raw.lfs.clone().unwrap_or_default();
     Ok(Policy {
+        lfs_missing: lfs.missing,
+        lfs_store: lfs.store.map(PathBuf::from),
         raw,
         rules,
         allow,

@@ -9,8 +9,10 @@ use super::{Engine, FileResult, changed_regions, load, with_place};
 use crate::check::internal_url::Syntax;
 use crate::check::{LineIndex, artifact, inline_allow, secret, spdx};
 use crate::error::Error;
+use crate::finding::Severity;
 use crate::finding::{Check, Finding};
 use crate::rules::whole;
+use crate::source::lfs::{self, Pointer};
 use crate::source::{Bytes, FileItem};
 
 /// An earlier version of a file, against which only the changes are searched.
@@ -66,6 +68,12 @@ impl Engine<'_> {
                 }
             };
             let held = before.take();
+            // An LFS pointer: the content it names is what leaves.
+            if let Some(p) = lfs::parse(blob.content()) {
+                out.push(self.lfs_object(repo, item, &p));
+                (before_clean, before_searched) = (false, false);
+                continue;
+            }
             let (parent, clean) = match (item.previous.first(), held) {
                 (Some(p), Some(b)) if b.id() == *p => (Some(b), before_clean),
                 (Some(p), _) => (crate::git::find_blob(r, *p).ok(), false),
@@ -93,7 +101,10 @@ impl Engine<'_> {
         };
         let Bytes::Disk(p) = &item.bytes else {
             return match load(repo, &item.bytes) {
-                Ok(c) => self.content(repo, item, &c, None),
+                Ok(c) => match lfs::parse(&c) {
+                    Some(pointer) => self.lfs_object(repo, item, &pointer),
+                    None => self.content(repo, item, &c, None),
+                },
                 Err(e) => failed(e),
             };
         };
@@ -108,7 +119,10 @@ impl Engine<'_> {
             Ok(Ok(c))
         });
         match read {
-            Ok(Ok(c)) => self.content(repo, item, &c, None),
+            Ok(Ok(c)) => match lfs::parse(&c) {
+                Some(pointer) => self.lfs_object(repo, item, &pointer),
+                None => self.content(repo, item, &c, None),
+            },
             Ok(Err(len)) => self.large_file(p, item, len),
             Err(e) => failed(Error::io(p, e)),
         }
@@ -226,6 +240,80 @@ impl Engine<'_> {
             }
         };
         self.capped(check, found)
+    }
+
+    /// The content an LFS pointer names, from the local store, checked like any file's (a
+    /// large object streamed, as a large file is). An object that no store holds, or whose
+    /// copy does not hash to the pointer's oid, is reported as not checked. The previous
+    /// version's content, when at hand, limits the text checks to what changed.
+    fn lfs_object(
+        &self,
+        repo: Option<&git2::Repository>,
+        item: &FileItem,
+        p: &Pointer,
+    ) -> FileResult {
+        let Some(path) = self.lfs.find(p) else {
+            return self.lfs_unchecked(item, p, "is not in the local LFS store");
+        };
+        let mismatch = "has a local copy that does not hash to the pointer's oid";
+        if p.size > self.policy.max_file_size() {
+            // Hashed in pieces, then streamed to the checks that stream: memory stays flat.
+            return match lfs::file_matches(p, &path) {
+                Ok(true) => self.large_file(&path, item, p.size),
+                Ok(false) => self.lfs_unchecked(item, p, mismatch),
+                Err(e) => FileResult {
+                    error: Some(format!("{}: {}", item.path, Error::io(&path, e))),
+                    ..FileResult::default()
+                },
+            };
+        }
+        let content = match std::fs::read(&path) {
+            Ok(c) if lfs::matches(p, &c) => c,
+            Ok(_) => return self.lfs_unchecked(item, p, mismatch),
+            Err(e) => {
+                return FileResult {
+                    error: Some(format!("{}: {}", item.path, Error::io(&path, e))),
+                    ..FileResult::default()
+                };
+            }
+        };
+        let before = item
+            .previous
+            .first()
+            .and_then(|id| repo?.find_blob(*id).ok())
+            .and_then(|b| lfs::parse(b.content()))
+            .filter(|old| old.size <= self.policy.max_file_size())
+            .and_then(|old| {
+                let c = std::fs::read(self.lfs.find(&old)?).ok()?;
+                lfs::matches(&old, &c).then_some(c)
+            });
+        let reference = before.as_deref().map(|content| Reference {
+            content,
+            no_whole_keywords: false,
+        });
+        self.content(repo, item, &content, reference)
+    }
+
+    /// `artifact/lfs-object-unchecked` at the severity `[lfs] missing` sets for this run.
+    fn lfs_unchecked(&self, item: &FileItem, p: &Pointer, why: &str) -> FileResult {
+        let mut res = FileResult::default();
+        if self.lfs.missing == Severity::Off {
+            return res;
+        }
+        let mut f = Finding::new(
+            Check::Artifact,
+            "lfs-object-unchecked",
+            self.lfs.missing,
+            format!(
+                "git LFS object sha256:{} ({} bytes) {why}, so the content that leaves was not checked",
+                &p.oid[..12],
+                p.size
+            ),
+        );
+        f.help = "fetch the object (`git lfs fetch`, `git lfs pull`) and run again; on a server,                   name its LFS store with `[lfs] store`; `[lfs] missing = \"warn\"` makes this a warning"
+            .into();
+        res.findings = vec![(item.order, with_place(f, item))];
+        res
     }
 
     /// A file on disk above `scan.max_file_size`: not read by the text checks; the artifact

@@ -3,6 +3,8 @@
 //! describe content; `scan.rs` loads it on the worker threads, so memory stays flat however
 //! large the input.
 
+pub mod lfs;
+pub mod patch;
 pub mod push;
 pub mod range;
 pub mod reuse;

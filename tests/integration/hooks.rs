@@ -693,7 +693,7 @@ fn installing_twice_changes_nothing() {
         String::from_utf8_lossy(&out.stdout)
             .matches("already installed")
             .count(),
-        3,
+        4, // pre-commit, commit-msg, pre-push, sendemail-validate
         "{}",
         text(&out)
     );
