@@ -1,11 +1,17 @@
-//! DCO as git reads commits (issue 26): a check of commits alone lists commit objects and reads
-//! no tree (proved on a history whose trees were removed), messages whose first line is blank
-//! hold no trailers in the title, and names are compared in the commit's own encoding.
+//! The DCO check end to end: sign-offs through installed hooks, real commits and pushes to
+//! internal and external remotes, and `scan --range` as CI runs it; a check of commits alone
+//! lists commit objects and reads no tree (proved on a history whose trees were removed),
+//! messages whose first line is blank hold no trailers in the title, and names are compared in
+//! the commit's own encoding.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::{Output, Stdio};
 
-use crate::common::{TestRepo, rules_of, text};
+use crate::common::{
+    TestRepo, bare_in, commit, commit_signed, has_head, hooked, path_of, rules_of, short, stderr,
+    text, write_home,
+};
 
 const DCO_ALWAYS: &str = "[dco]\nrequire = \"always\"\n";
 
@@ -279,5 +285,284 @@ fn dco_range_and_pre_push_read_no_tree_on_a_long_history() {
         report.matches("dco/missing-signoff").count(),
         unsigned.len(),
         "{report}"
+    );
+}
+
+// Sign-offs through installed hooks, real commits and pushes, and `scan --range` as CI runs it.
+
+#[test]
+fn dco_always_refuses_unsigned_commit_at_commit_msg_with_the_remedy() {
+    let t = hooked("[dco]\nrequire = \"always\"\n");
+    let out = commit(&t, "a.txt", "a\n", &["-m", "x"]);
+    assert!(
+        !out.status.success(),
+        "an unsigned commit went through:\n{}",
+        text(&out)
+    );
+    let err = stderr(&out);
+    assert!(err.contains("dco/missing-signoff"), "{err}");
+    assert!(err.contains("commit-msg: commit refused"), "{err}");
+    assert!(
+        err.contains("expected \"Jane Doe <jane@example.com>\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("git commit -s"),
+        "the remedy should say to commit again with -s:\n{err}"
+    );
+    assert!(!has_head(&t), "the refused commit was made");
+}
+
+#[test]
+fn dco_always_passes_a_signed_off_commit() {
+    let t = hooked("[dco]\nrequire = \"always\"\n");
+    let out = commit(&t, "a.txt", "a\n", &["-s", "-m", "x"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!stderr(&out).contains("dco/"), "{}", text(&out));
+    let message =
+        String::from_utf8_lossy(&t.git(&["log", "-1", "--format=%B"]).stdout).into_owned();
+    assert!(
+        message.contains("Signed-off-by: Jane Doe <jane@example.com>"),
+        "{message}"
+    );
+}
+
+#[test]
+fn dco_signoff_by_committer_for_another_author_passes_with_a_warning() {
+    let t = hooked("[dco]\nrequire = \"always\"\n");
+    let out = commit(
+        &t,
+        "a.txt",
+        "a\n",
+        &["-s", "--author=Other <o@example.com>", "-m", "x"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("warning[dco/signoff-by-committer]"), "{err}");
+    assert!(
+        err.contains("not by the author \"Other <o@example.com>\""),
+        "{err}"
+    );
+    assert!(has_head(&t));
+}
+
+#[test]
+fn dco_always_refuses_a_signoff_by_someone_else() {
+    let t = hooked("[dco]\nrequire = \"always\"\n");
+    let out = commit(
+        &t,
+        "a.txt",
+        "a\n",
+        &["-m", "x\n\nSigned-off-by: Someone Else <else@example.com>"],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("dco/signoff-mismatch"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// A repository with two unsigned commits, an internal remote (a bare repository at a path
+/// that `internal` names) and an external one; `[dco] require = "external"`. `remotes.*` is
+/// read from the org policy only, so the policy is the org's (`git config outbound.policy`).
+fn dco_external(internal_pattern: impl Fn(&Path) -> String) -> (TestRepo, TestRepo, Vec<String>) {
+    let t = TestRepo::new();
+    let internal = bare_in(&t, "internal.git");
+    let external = TestRepo::bare();
+    assert!(t.outbound(&["install"]).status.success());
+    write_home(
+        &t,
+        "policy.toml",
+        format!(
+            "[dco]\nrequire = \"external\"\n\n[remotes]\ninternal = [\"{}\"]\n",
+            internal_pattern(&internal)
+        ),
+    );
+    t.git(&[
+        "config",
+        "outbound.policy",
+        &path_of(&t.home.path().join("policy.toml")),
+    ]);
+    let mut ids = Vec::new();
+    for (file, message) in [("a.txt", "first"), ("b.txt", "second")] {
+        // commit-msg lets unsigned commits through: sign-offs are required on the way out.
+        let out = commit(&t, file, format!("{file}\n"), &["-m", message]);
+        assert!(out.status.success(), "{}", text(&out));
+        ids.push(t.head());
+    }
+    t.git(&["remote", "add", "internal", &path_of(&internal)]);
+    t.git(&["remote", "add", "upstream", &path_of(external.path())]);
+    (t, external, ids)
+}
+
+#[test]
+fn dco_external_lets_unsigned_commits_go_to_an_internal_remote() {
+    let (t, _external, _) = dco_external(|_| "**/internal.git".to_string());
+    let out = t.git_any(&["push", "-q", "internal", "main"]);
+    assert!(
+        out.status.success(),
+        "push to the internal remote refused:\n{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn dco_external_matches_an_internal_remote_by_its_exact_path() {
+    let (t, _external, _) = dco_external(path_of);
+    let out = t.git_any(&["push", "-q", "internal", "main"]);
+    assert!(
+        out.status.success(),
+        "push to the internal remote refused:\n{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn dco_external_refuses_unsigned_commits_to_an_external_remote_naming_each() {
+    let (t, external, ids) = dco_external(|_| "**/internal.git".to_string());
+    let out = t.git_any(&["push", "-q", "upstream", "main"]);
+    assert!(
+        !out.status.success(),
+        "unsigned commits reached the external remote:\n{}",
+        text(&out)
+    );
+    let err = stderr(&out);
+    assert!(err.contains("pre-push: push refused"), "{err}");
+    for id in &ids {
+        assert!(
+            err.contains(&format!("commit {}: the sign-off is missing", short(id))),
+            "{} not named:\n{err}",
+            short(id)
+        );
+    }
+    assert!(
+        !external
+            .git_any(&["rev-parse", "--verify", "-q", "refs/heads/main"])
+            .status
+            .success(),
+        "the external remote got the branch"
+    );
+}
+
+#[test]
+fn dco_external_passes_signed_commits_to_an_external_remote() {
+    let t = hooked("[dco]\nrequire = \"external\"\n");
+    let external = TestRepo::bare();
+    commit_signed(&t, "a.txt", "a\n", "first");
+    t.git(&["remote", "add", "upstream", &path_of(external.path())]);
+    let out = t.git_any(&["push", "-q", "upstream", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn dco_alone_reads_no_file() {
+    let t = TestRepo::new();
+    t.write(".outbound.toml", "[dco]\nrequire = \"always\"\n");
+    let base = commit_signed(&t, "a.txt", "a\n", "base");
+    let token = crate::common::github_token();
+    let unsigned = t.commit_file("settings.py", format!("TOKEN = \"{token}\"\n"), "unsigned");
+    let range = format!("{base}..HEAD");
+    let (code, v) = t.json(&["scan", "--range", &range, "--checks", "dco"]);
+    assert_eq!(code, 1, "{v}");
+    let findings = v["findings"].as_array().expect("findings");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["check"] == "dco" && f["commit"] == unsigned.as_str()),
+        "{v}"
+    );
+    assert!(!findings.is_empty(), "{v}");
+    assert_eq!(v["summary"]["bytes"], 0, "a file was read: {v}");
+}
+
+#[test]
+fn dco_scan_range_reports_unsigned_commits_in_ci() {
+    let t = TestRepo::new();
+    t.write(".outbound.toml", "[dco]\nrequire = \"external\"\n");
+    let base = commit_signed(&t, "a.txt", "a\n", "base");
+    let signed = commit_signed(&t, "b.txt", "b\n", "signed");
+    let unsigned1 = t.commit_file("c.txt", "c\n", "unsigned one");
+    let unsigned2 = t.commit_file("d.txt", "d\n", "unsigned two");
+    let range = format!("{base}..HEAD");
+    let (code, v) = t.json(&["scan", "--range", &range]);
+    assert_eq!(code, 1, "{v}");
+    let mut flagged: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check"] == "dco")
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("").to_string(),
+                f["commit"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    flagged.sort();
+    let mut want = vec![
+        ("missing-signoff".to_string(), unsigned1.clone()),
+        ("missing-signoff".to_string(), unsigned2.clone()),
+    ];
+    want.sort();
+    assert_eq!(flagged, want, "signed commit {signed} must not be reported");
+    let human = t.outbound(&["scan", "--range", &range]);
+    assert_eq!(human.status.code(), Some(1), "{}", text(&human));
+    assert!(
+        text(&human).contains(&format!(
+            "commit {}: the sign-off is missing",
+            short(&unsigned1)
+        )),
+        "{}",
+        text(&human)
+    );
+}
+
+#[test]
+fn dco_scan_range_skips_merge_commits() {
+    let t = TestRepo::new();
+    t.write(".outbound.toml", "[dco]\nrequire = \"always\"\n");
+    let base = commit_signed(&t, "a.txt", "a\n", "base");
+    t.git(&["checkout", "-q", "-b", "feature"]);
+    commit_signed(&t, "b.txt", "b\n", "feature work");
+    t.git(&["checkout", "-q", "main"]);
+    commit_signed(&t, "c.txt", "c\n", "main work");
+    t.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "--no-verify",
+        "-m",
+        "Merge branch 'feature'",
+        "feature",
+    ]);
+    let merge = t.head();
+    let message =
+        String::from_utf8_lossy(&t.git(&["log", "-1", "--format=%B"]).stdout).into_owned();
+    assert!(
+        !message.contains("Signed-off-by"),
+        "the merge should be unsigned: {message}"
+    );
+    let (code, v) = t.json(&["scan", "--range", &format!("{base}..HEAD")]);
+    assert_eq!(code, 0, "{v}");
+    assert!(
+        rules_of(&v).iter().all(|r| !r.starts_with("dco/")),
+        "merge {merge} reported: {v}"
+    );
+    assert_eq!(v["summary"]["commits"], 3, "{v}");
+}
+
+#[test]
+fn dco_always_refuses_at_pre_push_a_commit_that_skipped_commit_msg() {
+    let t = hooked("[dco]\nrequire = \"always\"\n");
+    let id = t.commit_file("a.txt", "a\n", "made with --no-verify");
+    let remote = TestRepo::bare();
+    t.git(&["remote", "add", "origin", &path_of(remote.path())]);
+    let out = t.git_any(&["push", "-q", "origin", "main"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("dco/missing-signoff") && err.contains(short(&id)),
+        "{err}"
     );
 }

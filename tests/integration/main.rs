@@ -3,7 +3,8 @@
 // Tests may tell why they skip a step; the product itself prints only from report/ and main.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-mod checks;
+mod approval;
+mod artifact;
 mod common;
 mod dco;
 mod gate;

@@ -1,4 +1,5 @@
-//! The `spdx` check against REUSE: context from the project root whatever is scanned, files of
+//! The `spdx` check end to end: headers through installed hooks and real commits, `fix spdx`,
+//! and the check against REUSE: context from the project root whatever is scanned, files of
 //! no known comment style, license texts, REUSE.toml findings, deprecated ids, and `fix spdx`
 //! never changing the license of a file that had one (checked with `reuse lint` when it is
 //! installed).
@@ -6,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use crate::common::{BIN, TestRepo, rules_of, text};
+use crate::common::{BIN, TestRepo, commit, has_head, hooked, path_of, rules_of, stderr, text};
 
 const POLICY: &str = "[spdx]\nrequire = true\ndefault_license = \"MIT\"\n";
 const CP: &str = "SPDX-FileCopyrightText: 2026 Jane Doe <jane@example.com>";
@@ -328,4 +329,238 @@ fn fix_never_changes_a_license_that_reuse_reads() {
         assert_eq!(before.get(path), Some(&Vec::new()), "{path}");
         assert_eq!(after.get(path), Some(&vec!["MIT".to_string()]), "{path}");
     }
+}
+
+// SPDX headers through installed hooks and real commits, and `fix spdx`.
+
+const SPDX: &str = "[spdx]\nrequire = true\ndefault_license = \"Apache-2.0\"\n";
+
+#[test]
+fn spdx_commit_of_a_new_file_without_header_is_refused() {
+    let t = hooked(SPDX);
+    let out = commit(&t, "src/lib.rs", "pub fn f() {}\n", &["-m", "add lib"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("spdx/missing-spdx-header"), "{err}");
+    assert!(err.contains("src/lib.rs"), "{err}");
+    assert!(err.contains("pre-commit: commit refused"), "{err}");
+    assert!(!has_head(&t));
+}
+
+#[test]
+fn spdx_fix_inserts_the_default_license_and_the_commit_then_passes() {
+    let t = hooked(SPDX);
+    let refused = commit(&t, "src/lib.rs", "pub fn f() {}\n", &["-m", "add lib"]);
+    assert!(!refused.status.success());
+    let fix = t.outbound(&["fix", "spdx", "src/lib.rs"]);
+    assert!(fix.status.success(), "{}", text(&fix));
+    assert!(
+        String::from_utf8_lossy(&fix.stdout)
+            .contains("src/lib.rs: added SPDX-License-Identifier: Apache-2.0"),
+        "{}",
+        text(&fix)
+    );
+    let content = std::fs::read_to_string(t.path().join("src/lib.rs")).expect("read");
+    assert!(
+        content.starts_with("// SPDX-License-Identifier: Apache-2.0\n"),
+        "{content}"
+    );
+    assert!(content.ends_with("pub fn f() {}\n"), "{content}");
+    t.git(&["add", "src/lib.rs"]);
+    let out = t.git_any(&["commit", "-q", "-m", "add lib"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn spdx_denied_license_is_refused_with_the_reason() {
+    let t = hooked("[spdx]\nrequire = true\ndeny = [\"GPL-3.0-only\"]\n");
+    let out = commit(
+        &t,
+        "src/gpl.rs",
+        "// SPDX-License-Identifier: GPL-3.0-only\npub fn g() {}\n",
+        &["-m", "gpl"],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("spdx/denied-license"), "{err}");
+    assert!(
+        err.contains("license 'GPL-3.0-only' is denied by policy (spdx.deny)"),
+        "{err}"
+    );
+    assert!(err.contains("src/gpl.rs"), "{err}");
+}
+
+#[test]
+fn spdx_allowed_license_passes() {
+    let t = hooked(
+        "[spdx]\nrequire = true\nallow = [\"MIT\", \"Apache-2.0\"]\ndeny = [\"GPL-3.0-only\"]\n",
+    );
+    let out = commit(
+        &t,
+        "src/ok.rs",
+        "// SPDX-License-Identifier: MIT OR Apache-2.0\npub fn g() {}\n",
+        &["-m", "ok"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn spdx_fix_puts_the_header_after_a_python_shebang() {
+    let t = hooked(SPDX);
+    t.write("tools/run.py", "#!/usr/bin/env python3\nprint('hi')\n");
+    let fix = t.outbound(&["fix", "spdx", "tools/run.py"]);
+    assert!(fix.status.success(), "{}", text(&fix));
+    let content = std::fs::read_to_string(t.path().join("tools/run.py")).expect("read");
+    let got: Vec<&str> = content.lines().collect();
+    assert_eq!(got[0], "#!/usr/bin/env python3", "{content}");
+    assert_eq!(got[1], "# SPDX-License-Identifier: Apache-2.0", "{content}");
+    assert!(content.ends_with("print('hi')\n"), "{content}");
+    let out = commit(&t, "tools/run.py", content, &["-m", "script"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn spdx_fix_twice_changes_nothing() {
+    let t = hooked(SPDX);
+    t.write("src/lib.rs", "pub fn f() {}\n");
+    t.write("tools/run.py", "#!/usr/bin/env python3\nprint('hi')\n");
+    let first = t.outbound(&["fix", "spdx", "src", "tools"]);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(
+        String::from_utf8_lossy(&first.stdout).contains("2 file(s) changed"),
+        "{}",
+        text(&first)
+    );
+    let before = (
+        std::fs::read(t.path().join("src/lib.rs")).expect("read"),
+        std::fs::read(t.path().join("tools/run.py")).expect("read"),
+    );
+    let second = t.outbound(&["fix", "spdx", "src", "tools"]);
+    assert!(second.status.success(), "{}", text(&second));
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout),
+        "0 file(s) changed\n"
+    );
+    let after = (
+        std::fs::read(t.path().join("src/lib.rs")).expect("read"),
+        std::fs::read(t.path().join("tools/run.py")).expect("read"),
+    );
+    assert_eq!(before, after);
+}
+
+#[test]
+fn spdx_fix_without_a_license_to_insert_names_the_key_to_set() {
+    let t = hooked("[spdx]\nrequire = true\n");
+    t.write("src/lib.rs", "pub fn f() {}\n");
+    let out = t.outbound(&["fix", "spdx", "src/lib.rs"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("spdx.default_license"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("src/lib.rs")).expect("read"),
+        "pub fn f() {}\n"
+    );
+}
+
+#[test]
+fn spdx_reuse_toml_annotation_covers_a_file() {
+    let t = hooked(SPDX);
+    t.write(
+        "REUSE.toml",
+        "version = 1\n\n[[annotations]]\npath = \"generated/**\"\nSPDX-FileCopyrightText = \"2026 Jane Doe\"\nSPDX-License-Identifier = \"MIT\"\n",
+    );
+    t.write("generated/table.rs", "pub const T: [u8; 2] = [1, 2];\n");
+    t.git(&["add", "REUSE.toml", "generated/table.rs"]);
+    let out = t.git_any(&["commit", "-q", "-m", "generated table"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Outside the annotation, a header is still needed.
+    let out = commit(&t, "src/lib.rs", "pub fn f() {}\n", &["-m", "lib"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("spdx/missing-spdx-header"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn spdx_license_sidecar_covers_a_file() {
+    let t = hooked(SPDX);
+    t.write(
+        "src/blob.rs.license",
+        "SPDX-FileCopyrightText: 2026 Jane Doe\nSPDX-License-Identifier: MIT\n",
+    );
+    t.write("src/blob.rs", "pub fn b() {}\n");
+    t.git(&["add", "src/blob.rs", "src/blob.rs.license"]);
+    let out = t.git_any(&["commit", "-q", "-m", "blob"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn spdx_pre_commit_checks_only_the_files_the_commit_adds_or_modifies() {
+    let t = hooked(SPDX);
+    t.commit_file(
+        "src/old.rs",
+        "pub fn old() {}\n",
+        "old file, before the policy",
+    );
+    let out = commit(
+        &t,
+        "src/new.rs",
+        "// SPDX-License-Identifier: Apache-2.0\npub fn new() {}\n",
+        &["-m", "new file"],
+    );
+    assert!(
+        out.status.success(),
+        "an untouched old file blocked the commit:\n{}",
+        text(&out)
+    );
+    // Modifying the old file makes it outbound again.
+    let out = commit(
+        &t,
+        "src/old.rs",
+        "pub fn old() {}\npub fn older() {}\n",
+        &["-m", "touch old"],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("spdx/missing-spdx-header") && err.contains("src/old.rs"),
+        "{err}"
+    );
+    assert!(!err.contains("src/new.rs"), "{err}");
+}
+
+#[test]
+fn spdx_pre_commit_checks_the_staged_content_not_the_worktree() {
+    let t = hooked(SPDX);
+    t.write("src/lib.rs", "pub fn f() {}\n");
+    t.git(&["add", "src/lib.rs"]);
+    // Fixed on disk but not staged: the commit would still carry no header.
+    assert!(t.outbound(&["fix", "spdx", "src/lib.rs"]).status.success());
+    let out = t.git_any(&["commit", "-q", "-m", "lib"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("spdx/missing-spdx-header"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn spdx_missing_header_is_refused_at_pre_push_for_a_commit_that_skipped_pre_commit() {
+    let t = hooked(SPDX);
+    t.commit_file("src/lib.rs", "pub fn f() {}\n", "made with --no-verify");
+    let remote = TestRepo::bare();
+    t.git(&["remote", "add", "origin", &path_of(remote.path())]);
+    let out = t.git_any(&["push", "-q", "origin", "main"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("spdx/missing-spdx-header") && err.contains("src/lib.rs"),
+        "{err}"
+    );
 }
