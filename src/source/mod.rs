@@ -5,6 +5,7 @@
 
 pub mod push;
 pub mod range;
+pub mod reach;
 pub mod reuse;
 pub mod staged;
 pub mod worktree;
