@@ -7,6 +7,7 @@ pub mod lfs;
 pub mod patch;
 pub mod push;
 pub mod range;
+pub mod reach;
 pub mod reuse;
 pub mod staged;
 pub mod worktree;

@@ -10,7 +10,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use git2::{Commit, DiffOptions, ObjectType, Oid, Repository, Sort, Tree};
+use git2::{Commit, DiffOptions, ObjectType, Oid, Repository, Tree};
 use rayon::prelude::*;
 
 use super::{CommitItem, FileItem, Items, staged::changed_files};
@@ -40,26 +40,10 @@ pub fn parse_range(repo: &Repository, spec: &str) -> Result<(Option<Oid>, Oid), 
     }
 }
 
-/// The commits reachable from `include` and from none of `exclude`, oldest first.
+/// The commits reachable from `include` and from none of `exclude`, oldest first (see
+/// `reach`: the work follows what `include` adds, not the number of excluded ids).
 pub fn commits(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Result<Vec<Oid>, Error> {
-    let mut walk = repo
-        .revwalk()
-        .map_err(|e| Error::git("walking commits", e))?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
-        .map_err(|e| Error::git("walking commits", e))?;
-    for id in include {
-        walk.push(*id)
-            .map_err(|e| Error::git(format!("walking from {id}"), e))?;
-    }
-    for id in exclude {
-        // An id the repository does not have (a remote id never fetched) hides nothing.
-        if repo.find_commit(*id).is_ok() {
-            walk.hide(*id)
-                .map_err(|e| Error::git(format!("hiding {id}"), e))?;
-        }
-    }
-    walk.map(|r| r.map_err(|e| Error::git("walking commits", e)))
-        .collect()
+    super::reach::missing(repo, include, exclude)
 }
 
 /// Items for a list of commits (oldest first): their added files and their messages.
