@@ -162,18 +162,18 @@ pub fn lfs_for(policy: &Policy, repo: Option<&Repository>, default: Severity) ->
     }
 }
 
-/// The licensing context, read only when a check that uses it is on: the SPDX check reads
+/// The licensing context, read only when a check that uses it runs: the SPDX check reads
 /// it, and the artifact check asks it whether a model is licensed.
 pub fn project_for(
     policy: &Policy,
+    checks: CheckSet,
     read: impl FnOnce() -> Result<Project, Error>,
 ) -> Result<Project, Error> {
-    if policy.severity(Check::Spdx) == Severity::Off
-        && policy.severity(Check::Artifact) == Severity::Off
-    {
-        Ok(Project::default())
-    } else {
+    let on = Engine::checks_on(policy, checks);
+    if on.has(Check::Spdx) || on.has(Check::Artifact) {
         read()
+    } else {
+        Ok(Project::default())
     }
 }
 
@@ -189,7 +189,7 @@ pub fn tip_project(repo: &Repository, id: Oid) -> Result<Project, Error> {
 /// The staged change (the index against HEAD), as `scan --staged` and pre-commit see it.
 pub fn staged(repo: &Repository, policy: &Policy, checks: CheckSet) -> Result<Plan, Error> {
     let index = source::staged::index(repo)?;
-    let project = project_for(policy, || source::reuse::from_index(repo, &index))?;
+    let project = project_for(policy, checks, || source::reuse::from_index(repo, &index))?;
     Ok(Plan {
         items: source::staged::items(repo, &index)?,
         git_dir: Some(repo.path().to_path_buf()),
@@ -220,7 +220,7 @@ pub fn commits(
         });
     }
     let project = match ids.last() {
-        Some(tip) => project_for(policy, || tip_project(repo, *tip))?,
+        Some(tip) => project_for(policy, checks, || tip_project(repo, *tip))?,
         None => Project::default(),
     };
     Ok(Plan {
@@ -250,7 +250,7 @@ pub fn history(repo: &Repository, policy: &Policy, checks: CheckSet) -> Result<P
     }
     let head = repo.head().ok().and_then(|h| h.target());
     let project = match head {
-        Some(id) => project_for(policy, || tip_project(repo, id))?,
+        Some(id) => project_for(policy, checks, || tip_project(repo, id))?,
         None => Project::default(),
     };
     let mut items = source::range::history(repo)?;
@@ -276,7 +276,7 @@ pub fn directory(
     whole_root: bool,
 ) -> Result<Plan, Error> {
     let items = source::worktree::items(root, paths, policy)?;
-    let project = project_for(policy, || {
+    let project = project_for(policy, checks, || {
         source::reuse::for_scan(&items.files, root, whole_root)
     })?;
     Ok(Plan {
