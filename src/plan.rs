@@ -229,17 +229,29 @@ pub fn commits(
         checks,
         dco: dco_for(policy, to),
         project,
-        // A push is about to send the content; a range or a server checks it after the fact
-        // (pre-receive sets its own).
-        lfs: lfs_for(
-            policy,
-            Some(repo),
-            match to {
-                Destination::Internal | Destination::External => Severity::Block,
-                _ => Severity::Warn,
-            },
-        ),
+        // A range is checked after the fact; a push (`push` below) blocks instead.
+        lfs: lfs_for(policy, Some(repo), Severity::Warn),
     })
+}
+
+/// What a push sends (pre-push, or pre-receive with `to = Backstop`): its commits, the
+/// annotated tags, the files of trees and blobs a ref names directly, and the ref names. The
+/// content is on its way out, so an LFS object that cannot be read blocks unless `[lfs]
+/// missing` says otherwise.
+pub fn push(
+    repo: &Repository,
+    policy: &Policy,
+    out: &source::push::Outbound,
+    updates: &[source::push::RefUpdate],
+    checks: CheckSet,
+    to: Destination,
+) -> Result<Plan, Error> {
+    let mut plan = commits(repo, policy, &out.commits, checks, to)?;
+    plan.items.commits.extend(out.tags.iter().cloned());
+    plan.items.files.extend(out.files.iter().cloned());
+    plan.items.names = source::NameItem::of_updates(updates);
+    plan.lfs.missing = policy.lfs_missing.unwrap_or(Severity::Block);
+    Ok(plan)
 }
 
 /// Every commit reachable from any ref, each blob once.

@@ -72,11 +72,7 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
         Destination::External
     };
     let on = checks(&Check::ALL, &skip);
-    let mut plan = plan::commits(&repo, &policy, &out.commits, on, to)?;
-    plan.items.commits.extend(out.tags);
-    plan.items.files.extend(out.files.iter().cloned());
-    plan.items.names = crate::source::NameItem::of_updates(&updates);
-    let mut outcome = plan.run(&policy)?;
+    let mut outcome = plan::push(&repo, &policy, &out, &updates, on, to)?.run(&policy)?;
     outcome.absorb(note_outcome);
     unread(&mut outcome, &policy);
     let approval_on = on.has(Check::Approval) && policy.severity(Check::Approval) != Severity::Off;

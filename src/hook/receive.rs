@@ -45,10 +45,7 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
     let out = push::updates_outbound(&repo, &updates, &known)?;
     let noted = push::updates_outbound(&repo, &notes, &known)?;
     let on = CheckSet::all().without(Check::Approval);
-    let mut plan = plan::commits(&repo, &policy, &out.commits, on, Destination::Backstop)?;
-    plan.items.commits.extend(out.tags.iter().cloned());
-    plan.items.files.extend(out.files.iter().cloned());
-    plan.items.names = crate::source::NameItem::of_updates(&updates);
+    let plan = plan::push(&repo, &policy, &out, &updates, on, Destination::Backstop)?;
     let text_only = CheckSet::of(&[Check::Secret, Check::InternalUrl]);
     let note_plan = plan::commits(
         &repo,
@@ -57,10 +54,6 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
         text_only,
         Destination::Nowhere,
     )?;
-    // The push is on its way in: an LFS object the server's store lacks was not checked.
-    plan.lfs.missing = policy
-        .lfs_missing
-        .unwrap_or(crate::finding::Severity::Block);
     let mut outcome = plan.run(&policy)?;
     outcome.absorb(note_plan.run(&policy)?);
     unread(&mut outcome, &policy);
