@@ -297,3 +297,125 @@ pub fn lines(n: usize) -> String {
 pub fn write_home(t: &TestRepo, rel: &str, content: impl AsRef<[u8]>) {
     std::fs::write(t.home.path().join(rel), content).expect("write into home");
 }
+
+// Shared by the hook tests.
+
+/// The fail-closed shim shipped in this repository's own `hooks/` folder.
+pub const REPO_SHIMS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/hooks");
+
+/// A repository with the client hooks installed.
+pub fn installed() -> TestRepo {
+    let t = TestRepo::new();
+    let out = t.outbound(&["install"]);
+    assert!(out.status.success(), "install failed:\n{}", text(&out));
+    t
+}
+
+/// A repository with the client hooks installed, one clean commit, and a bare `origin`.
+pub fn pushing() -> (TestRepo, TestRepo) {
+    let t = installed();
+    let remote = TestRepo::bare();
+    t.git(&[
+        "remote",
+        "add",
+        "origin",
+        &remote.path().display().to_string(),
+    ]);
+    t.commit_file("README.md", "# demo\n", "Initial commit");
+    (t, remote)
+}
+
+/// A bare repository with pre-receive installed, and a clone-to-be with it as `origin`.
+pub fn server() -> (TestRepo, TestRepo) {
+    let server = TestRepo::bare();
+    let out = server.outbound(&["install"]);
+    assert!(
+        out.status.success(),
+        "install in a bare repository failed:\n{}",
+        text(&out)
+    );
+    assert!(
+        server.path().join("hooks/pre-receive").is_file(),
+        "no pre-receive hook:\n{}",
+        text(&out)
+    );
+    let client = TestRepo::new();
+    client.git(&[
+        "remote",
+        "add",
+        "origin",
+        &server.path().display().to_string(),
+    ]);
+    (server, client)
+}
+
+pub fn settings(token: &str) -> String {
+    format!("import os\nGITHUB_TOKEN = \"{token}\"\n")
+}
+
+pub fn git_commit(t: &TestRepo, args: &[&str]) -> Output {
+    let mut all = vec!["commit", "-q"];
+    all.extend(args);
+    t.git_any(&all)
+}
+
+/// The hook refused with a redacted `secret/github-pat` finding at `at`.
+pub fn assert_secret_blocked(out: &Output, at: &str, token: &str) {
+    let err = stderr(out);
+    assert!(
+        !out.status.success(),
+        "expected the hook to refuse:\n{}",
+        text(out)
+    );
+    assert!(err.contains(at), "no '{at}' in:\n{err}");
+    assert!(
+        err.contains("secret/github-pat"),
+        "no secret/github-pat in:\n{err}"
+    );
+    assert!(
+        !text(out).contains(token),
+        "the token leaked into the output:\n{}",
+        text(out)
+    );
+}
+
+pub fn assert_ok(out: &Output) {
+    assert!(out.status.success(), "expected success:\n{}", text(out));
+}
+
+pub fn commit_count(t: &TestRepo) -> usize {
+    let out = t.git_any(&["rev-list", "--count", "HEAD"]);
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0)
+}
+
+pub fn id12(id: &str) -> &str {
+    &id[..12]
+}
+
+/// An executable script at `path`.
+pub fn write_script(path: &Path, body: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(path, format!("#!/bin/sh\n{body}\n")).expect("write script");
+    make_executable(path);
+}
+
+pub fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// A policy file in `t`'s home; returns its path.
+pub fn policy_file(t: &TestRepo, name: &str, toml: &str) -> String {
+    let p = t.home.path().join(name);
+    std::fs::write(&p, toml).expect("write policy");
+    p.display().to_string()
+}
+
+pub fn findings(v: &serde_json::Value) -> &Vec<serde_json::Value> {
+    v["findings"].as_array().expect("findings array")
+}

@@ -5,15 +5,23 @@
 
 mod approval;
 mod artifact;
+mod commits;
 mod common;
 mod dco;
+mod exceptions;
+mod files;
 mod gate;
 mod guard;
-mod hooks;
+mod history;
+mod install;
+mod internal_url;
 mod lfs;
 mod managers;
+mod messages;
+mod policy;
+mod pushes;
+mod report;
 mod sarif;
-mod scan;
 mod sendemail;
 mod spdx;
 mod spdx_conformance;

@@ -284,3 +284,25 @@ fn sarif_rule_help_carries_the_fix_line_of_the_human_report() {
         "COMMIT_MSG"
     );
 }
+
+#[test]
+fn sarif_output_is_sarif_2_1_0_with_rules_under_the_driver() {
+    let t = TestRepo::new();
+    t.write("dir with space/a.txt", format!("{}\n", github_token()));
+    let out = t.outbound(&["scan", ".", "--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "secret/github-pat");
+    let r = &run["results"][0];
+    assert_eq!(r["ruleId"], "secret/github-pat");
+    assert_eq!(r["level"], "error");
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "dir%20with%20space/a.txt"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("ghp_")
+            || !text(&out).contains(&github_token())
+    );
+}
