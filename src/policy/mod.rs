@@ -132,11 +132,41 @@ pub struct SpdxFixOptions {
     pub copyright: Option<String>,
 }
 
+/// `[scan]`: how much of a file is read, and what a hook does with the rest.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// `scan.max_file_size`, bytes (10 MB unless set).
+    pub max_file_size: u64,
+    /// `scan.oversize`: how a hook treats a file it did not read (block unless "warn").
+    pub oversize: Severity,
+}
+
+/// `[dco]`: when sign-off is required, and how it is checked.
+#[derive(Debug, Clone)]
+pub struct DcoPolicy {
+    pub require: DcoRequire,
+    pub options: crate::check::dco::DcoOptions,
+}
+
+/// The severity of each check, from each section's `severity` key.
+#[derive(Debug, Clone, Copy)]
+struct Severities {
+    secret: Severity,
+    internal_url: Severity,
+    spdx: Severity,
+    dco: Severity,
+    approval: Severity,
+    artifact: Severity,
+}
+
 /// The validated policy in force.
 #[derive(Debug)]
 pub struct Policy {
-    /// The merged files as written; read only here, where they become the typed options.
-    raw: PolicyFile,
+    /// `[scan]`, validated.
+    pub scan: ScanOptions,
+    /// `[dco]`, validated.
+    pub dco: DcoPolicy,
+    severities: Severities,
     pub rules: RuleSet,
     pub allow: Vec<Allow>,
     pub terms: Terms,
@@ -205,57 +235,33 @@ impl Policy {
 
     /// The severity a check's findings get (`Off` disables the check).
     pub fn severity(&self, check: Check) -> Severity {
-        let r = &self.raw;
-        let s = match check {
-            Check::Secret => r.secrets.as_ref().and_then(|s| s.severity),
-            Check::InternalUrl => r.internal_url.as_ref().and_then(|s| s.severity),
-            Check::Spdx => match r.spdx.as_ref().and_then(|s| s.require) {
-                Some(true) => r.spdx.as_ref().and_then(|s| s.severity),
-                _ => Some(Severity::Off),
-            },
-            Check::Dco => r.dco.as_ref().and_then(|s| s.severity),
-            Check::Approval => Some(if r.approval.is_some() {
-                Severity::Block
-            } else {
-                Severity::Off
-            }),
-            Check::Artifact => r.artifact.as_ref().and_then(|s| s.severity),
-        };
-        s.unwrap_or(Severity::Block)
+        let s = &self.severities;
+        match check {
+            Check::Secret => s.secret,
+            Check::InternalUrl => s.internal_url,
+            Check::Spdx => s.spdx,
+            Check::Dco => s.dco,
+            Check::Approval => s.approval,
+            Check::Artifact => s.artifact,
+        }
     }
 
     pub fn dco_require(&self) -> DcoRequire {
-        self.raw
-            .dco
-            .as_ref()
-            .and_then(|d| d.require)
-            .unwrap_or(DcoRequire::Never)
+        self.dco.require
     }
 
     /// The DCO options of `[dco]`.
     pub fn dco_options(&self) -> crate::check::dco::DcoOptions {
-        let d = self.raw.dco.clone().unwrap_or_default();
-        crate::check::dco::DcoOptions {
-            check_merges: d.check_merges.unwrap_or(false),
-            bots: d.bots.unwrap_or_default(),
-            require_author: d.require_author.unwrap_or(false),
-        }
+        self.dco.options.clone()
     }
 
     pub fn max_file_size(&self) -> u64 {
-        self.raw
-            .scan
-            .as_ref()
-            .and_then(|s| s.max_file_size)
-            .unwrap_or(10_000_000)
+        self.scan.max_file_size
     }
 
     /// How a hook treats a file it did not read (`scan.oversize`, block unless "warn").
     pub fn oversize(&self) -> Severity {
-        match self.raw.scan.as_ref().and_then(|s| s.oversize) {
-            Some(file::Oversize::Warn) => Severity::Warn,
-            Some(file::Oversize::Block) | None => Severity::Block,
-        }
+        self.scan.oversize
     }
 
     /// Whether `path` (relative, `/`-separated) is excluded from scanning.
@@ -720,7 +726,9 @@ fn finish(
     Ok(Policy {
         lfs_missing: lfs.missing,
         lfs_store: lfs.store.map(PathBuf::from),
-        raw,
+        scan: scan_options(&raw),
+        dco: dco_policy(&raw),
+        severities: severities(&raw),
         rules,
         allow,
         terms,
@@ -738,6 +746,51 @@ fn finish(
         exclude,
         internal_remotes,
     })
+}
+
+/// `[scan]`: the size limit and what a hook does with a file over it.
+fn scan_options(raw: &PolicyFile) -> ScanOptions {
+    let s = raw.scan.clone().unwrap_or_default();
+    ScanOptions {
+        max_file_size: s.max_file_size.unwrap_or(10_000_000),
+        oversize: match s.oversize {
+            Some(file::Oversize::Warn) => Severity::Warn,
+            Some(file::Oversize::Block) | None => Severity::Block,
+        },
+    }
+}
+
+/// `[dco]`: sign-off is required never unless set.
+fn dco_policy(raw: &PolicyFile) -> DcoPolicy {
+    let d = raw.dco.clone().unwrap_or_default();
+    DcoPolicy {
+        require: d.require.unwrap_or(DcoRequire::Never),
+        options: crate::check::dco::DcoOptions {
+            check_merges: d.check_merges.unwrap_or(false),
+            bots: d.bots.unwrap_or_default(),
+            require_author: d.require_author.unwrap_or(false),
+        },
+    }
+}
+
+/// Each check's severity: block unless its section says otherwise; SPDX is off unless
+/// `spdx.require`, approval is on once the policy has an `[approval]` section.
+fn severities(raw: &PolicyFile) -> Severities {
+    let or_block = |s: Option<Severity>| s.unwrap_or(Severity::Block);
+    Severities {
+        secret: or_block(raw.secrets.as_ref().and_then(|s| s.severity)),
+        internal_url: or_block(raw.internal_url.as_ref().and_then(|s| s.severity)),
+        spdx: match raw.spdx.as_ref().and_then(|s| s.require) {
+            Some(true) => or_block(raw.spdx.as_ref().and_then(|s| s.severity)),
+            _ => Severity::Off,
+        },
+        dco: or_block(raw.dco.as_ref().and_then(|s| s.severity)),
+        approval: match raw.approval {
+            Some(_) => Severity::Block,
+            None => Severity::Off,
+        },
+        artifact: or_block(raw.artifact.as_ref().and_then(|s| s.severity)),
+    }
 }
 
 /// The internal-url options of `[org]` and `[internal_url]`.

@@ -161,7 +161,7 @@ fn value_errors_name_the_layer_file_line_and_key() {
 fn org_networks_are_read_as_address_ranges() {
     let org = "[org]\nnetworks = [\"10.20.0.0/16\", \"fd12:3456::/48\", \"192.0.2.7\"]\n";
     let p = layers(&[("org.toml", org)]).unwrap();
-    let nets = p.raw.org.as_ref().and_then(|o| o.networks.clone()).unwrap();
+    let nets = &p.internal_url.networks;
     let shown: Vec<String> = nets.iter().map(ToString::to_string).collect();
     assert_eq!(shown, ["10.20.0.0/16", "fd12:3456::/48", "192.0.2.7/32"]);
     let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
