@@ -58,6 +58,10 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
         include_str!("../../patterns/databases.toml"),
     ),
     (
+        "patterns/password-hashes.toml",
+        include_str!("../../patterns/password-hashes.toml"),
+    ),
+    (
         "patterns/generic.toml",
         include_str!("../../patterns/generic.toml"),
     ),
