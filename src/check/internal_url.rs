@@ -86,6 +86,16 @@ static IPV6: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// What a pattern of the automaton stands for.
+/// Links into an organisation's private collaboration spaces: a Microsoft Teams channel,
+/// chat, team, message or meeting link names the tenant and the group, and only members
+/// can open it, so it is internal wherever its host is.
+static COLLABORATION_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?-u)https?://teams\.(?:microsoft|live|cloud\.microsoft)(?:\.com)?/l/(?:channel|chat|team|message|meetup-join|file)/[^\s"'<>`)\]]+"#,
+    )
+    .expect("static regex compiles")
+});
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Domain,
@@ -260,6 +270,17 @@ impl InternalUrls {
         }
         if self.private_ips || !self.networks.is_empty() {
             self.addresses(content, region.clone(), hits);
+        }
+        if memchr::memmem::find(&content[region.clone()], b"teams.").is_some() {
+            for m in COLLABORATION_LINK.find_iter(&content[region.clone()]) {
+                hits.push(Hit {
+                    start: region.start + m.start(),
+                    end: region.start + m.end(),
+                    rule: "private-collaboration-link",
+                    what: "link into a private collaboration space",
+                    severity: self.severity,
+                });
+            }
         }
         for t in terms.find_in(content, region) {
             hits.push(Hit {

@@ -75,6 +75,11 @@ const RULES: &[(Check, &str, &str)] = &[
         "Storage bucket named after the organisation",
     ),
     (
+        Check::InternalUrl,
+        "private-collaboration-link",
+        "Link into a private collaboration space (Teams channel or chat)",
+    ),
+    (
         Check::Spdx,
         "missing-spdx-header",
         "File without an SPDX-License-Identifier",

@@ -10,15 +10,20 @@ pub enum Kind {
     Github,
     /// npm access tokens (`npm_`): the same layout as GitHub's.
     Npm,
+    /// HTTP Basic credentials (RFC 7617): base64 of `user:password`. Not a checksum, but the
+    /// same kind of offline test: a value that does not decode to that shape, or whose
+    /// password is a stand-in, is not a credential.
+    BasicAuth,
 }
 
 impl Kind {
-    pub const NAMES: &'static [&'static str] = &["github", "npm"];
+    pub const NAMES: &'static [&'static str] = &["github", "npm", "basic-auth"];
 
     pub fn parse(name: &str) -> Option<Kind> {
         match name {
             "github" => Some(Kind::Github),
             "npm" => Some(Kind::Npm),
+            "basic-auth" => Some(Kind::BasicAuth),
             _ => None,
         }
     }
@@ -29,7 +34,61 @@ impl Kind {
 pub fn validate(kind: Kind, secret: &[u8]) -> Option<bool> {
     match kind {
         Kind::Github | Kind::Npm => crc32_base62_suffix(secret),
+        Kind::BasicAuth => basic_credentials(secret),
     }
+}
+
+/// `None` when `secret` decodes to printable `user:password` with a password (or, for
+/// services that take a key as the user name, a user) that is not a stand-in;
+/// `Some(false)` otherwise.
+fn basic_credentials(secret: &[u8]) -> Option<bool> {
+    let Some(decoded) = decode_base64(secret) else {
+        return Some(false);
+    };
+    let printable = decoded.iter().all(|b| (0x20..0x7f).contains(b));
+    let Some(colon) = decoded
+        .iter()
+        .position(|&b| b == b':')
+        .filter(|_| printable)
+    else {
+        return Some(false);
+    };
+    let (user, password) = (&decoded[..colon], &decoded[colon + 1..]);
+    let stand_in = if password.is_empty() {
+        user.is_empty() || super::filter::stand_in_password(user, None)
+    } else {
+        super::filter::stand_in_password(password, Some(user))
+            || super::filter::is_placeholder(password)
+    };
+    stand_in.then_some(false)
+}
+
+/// Standard base64 (RFC 4648, with or without padding); `None` when `s` is not base64.
+pub fn decode_base64(s: &[u8]) -> Option<Vec<u8>> {
+    let body = s
+        .strip_suffix(b"==")
+        .or_else(|| s.strip_suffix(b"="))
+        .unwrap_or(s);
+    let mut out = Vec::with_capacity(body.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in body {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 const B62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -86,6 +145,22 @@ mod tests {
     fn other_layouts_are_left_to_other_filters() {
         assert_eq!(validate(Kind::Github, b"github_pat_11AAAAAAA"), None);
         assert_eq!(validate(Kind::Npm, b"npm_short"), None);
+    }
+
+    #[test]
+    fn basic_credentials_must_decode_to_a_user_and_a_real_password() {
+        // "svc-ci:Pseg2020", "user:password", "no colon here", "apikey-Zq3kT9vLm2:".
+        assert_eq!(validate(Kind::BasicAuth, b"c3ZjLWNpOlBzZWcyMDIw"), None);
+        assert_eq!(
+            validate(Kind::BasicAuth, b"dXNlcjpwYXNzd29yZA=="),
+            Some(false)
+        );
+        assert_eq!(
+            validate(Kind::BasicAuth, b"bm8gY29sb24gaGVyZQ=="),
+            Some(false)
+        );
+        assert_eq!(validate(Kind::BasicAuth, b"YXBpa2V5LVpxM2tUOXZMbTI6"), None);
+        assert_eq!(validate(Kind::BasicAuth, b"not*base64"), Some(false));
     }
 
     #[test]

@@ -16,8 +16,15 @@ static PROVIDER_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!("^", r#"(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|gh[pousr]_|github_pat_|npm_|gl(?:pat|dt|rt|cbt|ptt|ft|imt|oas|agent|soat|ffct)-|GR1348941|xox[abeoprs]-|xapp-|[sr]k_(?:live|test)_|whsec_|sk-(?:ant|proj|svcacct|admin|or)-|sk-[A-Za-z0-9]{20}T3BlbkFJ|A(?:KIA|SIA|IDA|ROA|KID|TATT|TCTT|TBB)|AIza|GOCSPX-|ya29\.|hf_|api_org_|r8_|gsk_|pplx-|xai-|pypi-|dop_v1_|do[or]_v1_|HRKU-|SG\.|hv[sbr]\.|dp\.(?:pt|st|ct|sa|scim|audit)\.|dapi[0-9a-f]|shp(?:at|ca|pa|ss)_|EAAA|sq0(?:atp|csp)-|eyJ|key-[0-9a-f]|glc_|glsa_|NRAK-|sntry[su]_|lin_(?:api|oauth)_|ntn_|PMAK-|dckr_(?:pat|oat)_|rubygems_|oy2|AKCp|LTAI|access_token\$|FLWSECK|CFPAT-|pul-|pscale_|sbp_|figd_|rnd_|ops_eyJ|dt0c01\.|CCIP(?:AT|RJ)_|sq[upa]_|bkua_|sha256~|hooks\.slack\.com|[pr]k_(?:live|test)_)"#)).expect("provider prefixes compile")
 });
 
-/// Returns `Some(validated)` when the value at `start..end` is a credential.
-pub fn accept(rule: &Rule, content: &[u8], start: usize, end: usize) -> Option<bool> {
+/// Returns `Some(validated)` when the value at `start..end` is a credential; `user` is the
+/// user name that a password-slot rule captured next to it.
+pub fn accept(
+    rule: &Rule,
+    content: &[u8],
+    start: usize,
+    end: usize,
+    user: Option<&[u8]>,
+) -> Option<bool> {
     let secret = &content[start..end];
     if secret.is_empty() {
         return None;
@@ -38,15 +45,115 @@ pub fn accept(rule: &Rule, content: &[u8], start: usize, end: usize) -> Option<b
     if rule.placeholder && !validated && is_placeholder(secret) {
         return None;
     }
+    // A value in a password slot that carries a provider's prefix is that provider's
+    // token: its own rule reports it, or rejected it (a wrong checksum).
+    if rule.password_slot
+        && !validated
+        && (stand_in_password(secret, user) || PROVIDER_TOKEN.is_match(secret))
+    {
+        return None;
+    }
     if rule.generic
         && (PROVIDER_TOKEN.is_match(secret)
             || !plausible_literal(secret, line_around(content, start))
             || code_reference(content, start, end)
-            || is_slug(secret))
+            || is_slug(secret)
+            || names_a_session_value(content, start))
     {
         return None;
     }
     Some(validated)
+}
+
+/// Passwords that documentation, samples and local setups use as stand-ins: a password
+/// slot holding one of them (in any case, with or without trailing digits) is not a leak.
+const STAND_IN_PASSWORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "changeme",
+    "guest",
+    "root",
+    "admin",
+    "administrator",
+    "tiger",
+    "test",
+    "tester",
+    "testing",
+    "user",
+    "username",
+    "postgres",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "mongodb",
+    "redis",
+    "rabbit",
+    "rabbitmq",
+    "oracle",
+    "sa",
+    "default",
+    "letmein",
+    "qwerty",
+    "welcome",
+    "demo",
+    "foo",
+    "bar",
+    "baz",
+    "foobar",
+    "pw",
+    "pa",
+    "p",
+    "anonymous",
+    "none",
+    "null",
+    "empty",
+    "hunter",
+    "abc",
+    "abcd",
+    "abcdef",
+    "token",
+    "apikey",
+    "key",
+    "dev",
+    "local",
+    "docker",
+    "app",
+    "db",
+    "database",
+    "service",
+];
+
+/// Whether the value in a password slot is a stand-in: a placeholder word, the user name
+/// again, a run of one character or of counting digits. Short values stay: position is the
+/// evidence there, and real passwords are often 7 or 8 characters.
+pub(super) fn stand_in_password(secret: &[u8], user: Option<&[u8]>) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    let word_len = lower
+        .iter()
+        .rposition(|b| !b.is_ascii_digit() && !b"!_.-".contains(b))
+        .map_or(0, |i| i + 1);
+    let word = &lower[..word_len];
+    if word.is_empty() || STAND_IN_PASSWORDS.iter().any(|w| w.as_bytes() == word) {
+        return true;
+    }
+    if user.is_some_and(|u| !u.is_empty() && u.eq_ignore_ascii_case(secret)) {
+        return true;
+    }
+    let first = secret[0];
+    secret.iter().all(|&b| b == first)
+}
+
+/// Whether the key before a generic value names a per-session value rather than a
+/// credential: anti-forgery tokens (`csrf-token`, `X-XSRF-TOKEN`, `authenticity_token` in a
+/// form) change with every page and grant nothing once the session is gone.
+fn names_a_session_value(content: &[u8], start: usize) -> bool {
+    let from = start.saturating_sub(80);
+    let line_start = memchr::memrchr(b'\n', &content[from..start]).map_or(from, |i| from + i + 1);
+    let key = &content[line_start..start];
+    contains_ci(key, b"csrf") || contains_ci(key, b"xsrf") || contains_ci(key, b"authenticity")
 }
 
 /// Shannon entropy in bits per byte.
@@ -136,7 +243,9 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         true => has(w.as_bytes()),
         false => has_written_word(secret, w.as_bytes()),
     };
-    if PLACEHOLDER_RUNS.iter().any(|r| has_run(r)) || PLACEHOLDER_WORDS.iter().any(|w| has_word(w))
+    if PLACEHOLDER_RUNS.iter().any(|r| has_run(r))
+        || PLACEHOLDER_WORDS.iter().any(|w| has_word(w))
+        || has_counting_run(secret)
     {
         return true;
     }
@@ -145,6 +254,35 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     secret.iter().for_each(|&b| distinct[b as usize] = true);
     let kinds = distinct.iter().filter(|&&d| d).count();
     secret.len() >= 8 && kinds <= 3
+}
+
+/// A run that counts, as people type stand-ins: eight characters each one more than the
+/// one before (`abcdefgh`, `23456789`), or two interleaved counts (`a1b2c3d4e5f6`). Random
+/// key material holds eight such characters with a chance far below one in a billion.
+fn has_counting_run(secret: &[u8]) -> bool {
+    let counting = |stride: usize, need: usize| {
+        let mut run = 0;
+        for i in stride..secret.len() {
+            let (a, b) = (secret[i - stride], secret[i]);
+            if a.is_ascii_alphanumeric() && b == a.wrapping_add(1) {
+                run += 1;
+                if run >= need {
+                    return true;
+                }
+            } else {
+                run = 0;
+            }
+        }
+        false
+    };
+    // Stride 1: seven steps make eight counting characters. Stride 2: steps of both
+    // interleaved counts, at least four characters each.
+    let interleaved = secret.len() >= 8
+        && secret.windows(8).any(|w| {
+            (0..6).all(|i| w[i].is_ascii_alphanumeric() && w[i + 2] == w[i].wrapping_add(1))
+                && w[0].is_ascii_alphabetic() != w[1].is_ascii_alphabetic()
+        });
+    counting(1, 7) || interleaved
 }
 
 /// Whether `word` (lower case) stands in `secret` as a person writes it: in one case (lower,
@@ -253,6 +391,8 @@ fn plausible_literal(secret: &[u8], line: &[u8]) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(b));
     if (s.starts_with(b"/") || s.starts_with(b"./") || s.starts_with(b"~/")) && path_chars
         || contains(s, b"://")
+        || relative_path(s)
+        || file_name(s)
     {
         return false;
     }
@@ -272,6 +412,48 @@ fn plausible_literal(secret: &[u8], line: &[u8]) -> bool {
         return false;
     }
     !is_uuid(s)
+}
+
+/// A path written without its leading slash (`account/password/reset`, `v2/auth/token1`):
+/// words between slashes (letters, then digits at their end), where key material mixes
+/// cases and puts digits anywhere.
+fn relative_path(s: &[u8]) -> bool {
+    let word = |w: &[u8]| {
+        let letters = w.iter().take_while(|b| b.is_ascii_lowercase()).count();
+        w[letters..].iter().all(u8::is_ascii_digit)
+    };
+    let segments: Vec<&[u8]> = s.split(|&b| b == b'/').collect();
+    segments.len() >= 2
+        && segments
+            .iter()
+            .all(|seg| seg.split(|b| b"._-".contains(b)).all(word))
+        && segments
+            .iter()
+            .filter(|seg| seg.iter().filter(|b| b.is_ascii_lowercase()).count() >= 3)
+            .count()
+            >= 2
+}
+
+/// Extensions of files that a value names (`main.96da3f0c.js`, `app.min.css`): a built
+/// asset's name carries a content hash, not a credential.
+const FILE_EXTENSIONS: &[&str] = &[
+    "js", "mjs", "cjs", "css", "map", "json", "html", "htm", "png", "jpg", "jpeg", "gif", "svg",
+    "ico", "webp", "woff", "woff2", "ttf", "txt", "md", "yml", "yaml", "xml", "toml", "py", "rb",
+    "go", "rs", "ts", "tsx", "jsx", "java", "wasm", "zip", "gz", "tgz", "pdf", "csv", "lock", "sh",
+    "php",
+];
+
+/// A file name: a name, then a dot and a known extension at the end.
+fn file_name(s: &[u8]) -> bool {
+    let Some(dot) = memchr::memrchr(b'.', s) else {
+        return false;
+    };
+    let (name, ext) = (&s[..dot], &s[dot + 1..]);
+    !name.is_empty()
+        && name
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(b))
+        && FILE_EXTENSIONS.iter().any(|e| e.as_bytes() == ext)
 }
 
 /// A name in code rather than a literal: a constant (`DB_PASSWORD`, `PROTOCOL_VERSION_1`), a
@@ -399,6 +581,81 @@ mod tests {
         ] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
+    }
+
+    #[test]
+    fn counting_runs_are_stand_ins() {
+        for p in [
+            "a1b2c3d4e5f6a7b8",
+            "key-abcdefgh-9",
+            "x23456789y",
+            "A1B2C3D4",
+        ] {
+            assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+        for s in [
+            "Zq3kT9vLm2Xw8Rb4",
+            "a1b2Zq3kT9vL",
+            "abcdefgXq",
+            "1ebd85ec4000523174f3",
+        ] {
+            assert!(!has_counting_run(s.as_bytes()), "{s}");
+        }
+    }
+
+    #[test]
+    fn password_slots_drop_stand_ins_but_keep_short_real_passwords() {
+        for (p, user) in [
+            ("password", None),
+            ("Password123", None),
+            ("postgres", Some("postgres")),
+            ("svc", Some("SVC")),
+            ("aaaaaaa", None),
+            ("guest", None),
+        ] {
+            assert!(
+                stand_in_password(p.as_bytes(), user.map(str::as_bytes)),
+                "{p}"
+            );
+        }
+        for p in ["Pseg2020", "I3gJs1Qd", "Kq7@mWz!24", "tiger7Lm"] {
+            assert!(!stand_in_password(p.as_bytes(), Some(b"app")), "{p}");
+        }
+    }
+
+    #[test]
+    fn relative_paths_and_file_names_are_not_literals() {
+        let line = b"password = x";
+        for v in [
+            "account/password/reset2",
+            "v2/auth/token1",
+            "main.96da3f0c81b2e4d7.js",
+            "static/app.3f9c2d1b.css",
+        ] {
+            assert!(!plausible_literal(v.as_bytes(), line), "{v}");
+        }
+        for v in [
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq3kT9",
+            "zq3k/t9vlm2xw8rb4nc6q",
+        ] {
+            assert!(plausible_literal(v.as_bytes(), line), "{v}");
+        }
+    }
+
+    #[test]
+    fn anti_forgery_tokens_are_session_values() {
+        let text = b"<meta name=\"csrf-token\" content=\"Zq3kT9vLm2Xw8Rb4\">\nX-XSRF-TOKEN: Zq3k\napi_token: Zq3k";
+        let at = |needle: &[u8], from: usize| {
+            from + text[from..]
+                .windows(needle.len())
+                .position(|w| w == needle)
+                .unwrap()
+        };
+        assert!(names_a_session_value(text, at(b"Zq3k", 0)));
+        let second = at(b"Zq3k", at(b"XSRF", 0));
+        assert!(names_a_session_value(text, second));
+        let third = at(b"Zq3k", at(b"api_token", 0));
+        assert!(!names_a_session_value(text, third));
     }
 
     #[test]

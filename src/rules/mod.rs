@@ -58,6 +58,10 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
         include_str!("../../patterns/databases.toml"),
     ),
     (
+        "patterns/password-hashes.toml",
+        include_str!("../../patterns/password-hashes.toml"),
+    ),
+    (
         "patterns/generic.toml",
         include_str!("../../patterns/generic.toml"),
     ),
@@ -99,6 +103,11 @@ pub struct RuleFile {
     pub generic: bool,
     /// Placeholder filter (`${X}`, `<token>`, `xxxx`, `changeme`…); on unless set to false.
     pub placeholder: Option<bool>,
+    /// The secret stands where a password must stand (a URL's userinfo, `.netrc`, `curl -u`):
+    /// the position is the evidence, so no entropy floor applies, but stand-in passwords
+    /// (`password`, `guest`, the user name again, an optional `user` group) are dropped.
+    #[serde(default)]
+    pub password_slot: bool,
     pub severity: Option<Severity>,
     #[serde(default)]
     pub examples: Vec<String>,
@@ -123,6 +132,7 @@ pub struct Rule {
     pub checksum: Option<checksum::Kind>,
     pub generic: bool,
     pub placeholder: bool,
+    pub password_slot: bool,
     pub severity: Option<Severity>,
     pub examples: Vec<String>,
     pub negative_examples: Vec<String>,
@@ -262,6 +272,7 @@ pub fn compile(origin: &str, text: &str, raw: RuleFile) -> Result<Rule, Error> {
         checksum,
         generic: raw.generic,
         placeholder: raw.placeholder.unwrap_or(true),
+        password_slot: raw.password_slot,
         severity: raw.severity,
         examples: raw.examples,
         negative_examples: raw.negative_examples,
@@ -622,7 +633,8 @@ impl RuleSet {
                 continue;
             };
             let (start, end) = (from + m.start(), from + m.end());
-            if let Some(validated) = filter::accept(rule, content, start, end) {
+            let user = caps.name("user").map(|u| u.as_bytes());
+            if let Some(validated) = filter::accept(rule, content, start, end, user) {
                 out.push(Match {
                     rule: i,
                     start,

@@ -261,3 +261,22 @@ fn member_accesses_in_code_are_not_hosts_but_strings_urls_and_comments_are() {
         1
     );
 }
+
+#[test]
+fn teams_channel_and_chat_links_are_internal_wherever_they_stand() {
+    let channel = "https://teams.microsoft.com/l/channel/19%3a4f1c2d9e8b7a6f5e4d3c2b1a0f9e8d7c%40thread.tacv2/Releases?groupId=7c1e2d3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f&tenantId=2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091";
+    let chat = "https://teams.microsoft.com/l/chat/19:meeting_NzQ1ZjE2@thread.v2/0?context=x";
+    let text = format!("See the thread: {channel}\n- [chat]({chat})\n");
+    assert_eq!(
+        found(&text),
+        vec![
+            (
+                "private-collaboration-link".to_string(),
+                channel.to_string()
+            ),
+            ("private-collaboration-link".to_string(), chat.to_string()),
+        ]
+    );
+    // The public product pages are not links into a space.
+    assert!(found("Download https://teams.microsoft.com/downloads and docs at https://learn.microsoft.com/microsoftteams/").is_empty());
+}
