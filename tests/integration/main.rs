@@ -11,6 +11,7 @@ mod gate;
 mod guard;
 mod hooks;
 mod lfs;
+mod long_push;
 mod managers;
 mod sarif;
 mod scan;
