@@ -328,6 +328,23 @@ fn per_commit(repo: &Repository, ids: &[Oid]) -> Result<Vec<(Vec<FileItem>, Comm
     if ids.len() < PARALLEL_COMMITS {
         return piece(repo, 0, ids);
     }
+    // Each commit and tree is read here once or twice, and the reader keeps the trees it
+    // needs again: libgit2's object cache would keep every one of them, per worker, until the
+    // end (hundreds of megabytes on a long range).
+    git2::opts::enable_caching(false);
+    let done = compare_in_parallel(repo, ids, piece);
+    git2::opts::enable_caching(true);
+    done
+}
+
+fn compare_in_parallel<F>(
+    repo: &Repository,
+    ids: &[Oid],
+    piece: F,
+) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error>
+where
+    F: Fn(&Repository, usize, &[Oid]) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error> + Sync,
+{
     let git_dir = repo.path().to_path_buf();
     let repos = crate::git::PerThread::default();
     let pieces: Vec<Vec<_>> = ids

@@ -17,14 +17,16 @@ use crate::error::Error;
 /// Trees a worker keeps before it forgets them all (a long range otherwise keeps every tree).
 const KEPT_TREES: usize = 4096;
 
-/// One entry of a tree: its mode (octal as git writes it), name and id.
-struct Entry {
+/// One entry of a tree: its mode (octal as git writes it), name and id, borrowed from the
+/// tree's bytes.
+#[derive(Clone, Copy)]
+struct Entry<'t> {
     mode: u32,
-    name: Vec<u8>,
+    name: &'t [u8],
     id: Oid,
 }
 
-impl Entry {
+impl Entry<'_> {
     fn is_tree(&self) -> bool {
         self.mode == 0o040000
     }
@@ -37,11 +39,39 @@ impl Entry {
 
     /// The key git sorts a tree's entries by: a subtree sorts as if its name ended in `/`.
     fn sort_key(&self) -> (&[u8], u8) {
-        (&self.name, if self.is_tree() { b'/' } else { 0 })
+        (self.name, if self.is_tree() { b'/' } else { 0 })
     }
 }
 
-type Tree = Rc<Vec<Entry>>;
+/// A parsed tree: its bytes, and where each entry lies in them (mode, start of the name, end
+/// of the name). One allocation for the entries, none per name.
+struct Parsed {
+    data: Vec<u8>,
+    entries: Vec<(u32, u32, u32)>,
+}
+
+impl Parsed {
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn get(&self, i: usize) -> Option<Entry<'_>> {
+        let &(mode, start, end) = self.entries.get(i)?;
+        let (start, end) = (start as usize, end as usize);
+        let id = Oid::from_bytes(&self.data[end + 1..end + 21]).ok()?;
+        Some(Entry {
+            mode,
+            name: &self.data[start..end],
+            id,
+        })
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Entry<'_>> {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
+type Tree = Rc<Parsed>;
 
 /// Reads commits and trees through one object database, keeping the trees it read last.
 pub struct Reader<'r> {
@@ -110,7 +140,7 @@ impl<'r> Reader<'r> {
         if object.kind() != ObjectType::Tree {
             return Err(Error::Internal(format!("{id} is not a tree")));
         }
-        let tree = Rc::new(parse_tree(object.data(), id)?);
+        let tree = Rc::new(parse_tree(object.data().to_vec(), id)?);
         if self.trees.len() >= KEPT_TREES {
             self.trees.clear();
         }
@@ -211,7 +241,10 @@ impl<'r> Reader<'r> {
         if old == new {
             return Ok(());
         }
-        let empty = Rc::new(Vec::new());
+        let empty = Rc::new(Parsed {
+            data: Vec::new(),
+            entries: Vec::new(),
+        });
         let old = old
             .map(|t| self.tree(t))
             .transpose()?
@@ -240,7 +273,7 @@ impl<'r> Reader<'r> {
                     (a, b)
                 }
             };
-            self.entry(a, b, prefix, out)?;
+            self.entry(a.as_ref(), b.as_ref(), prefix, out)?;
         }
         Ok(())
     }
@@ -254,7 +287,7 @@ impl<'r> Reader<'r> {
         out: &mut Changes,
     ) -> Result<(), Error> {
         let path = |e: &Entry| {
-            let name = String::from_utf8_lossy(&e.name);
+            let name = String::from_utf8_lossy(e.name);
             match prefix {
                 "" => name.into_owned(),
                 _ => format!("{prefix}/{name}"),
@@ -317,25 +350,24 @@ struct Changes {
 }
 
 /// Parses a raw tree: entries of `<octal mode> <name>\0<20-byte id>`.
-fn parse_tree(data: &[u8], id: Oid) -> Result<Vec<Entry>, Error> {
+fn parse_tree(data: Vec<u8>, id: Oid) -> Result<Parsed, Error> {
     let bad = || Error::Internal(format!("tree {id} is malformed"));
-    let mut out = Vec::new();
-    let mut rest = data;
-    while !rest.is_empty() {
-        let space = memchr::memchr(b' ', rest).ok_or_else(bad)?;
-        let mode = std::str::from_utf8(&rest[..space])
+    let mut entries = Vec::new();
+    let mut at = 0;
+    while at < data.len() {
+        let space = at + memchr::memchr(b' ', &data[at..]).ok_or_else(bad)?;
+        let mode = std::str::from_utf8(&data[at..space])
             .ok()
             .and_then(|m| u32::from_str_radix(m, 8).ok())
             .ok_or_else(bad)?;
-        rest = &rest[space + 1..];
-        let nul = memchr::memchr(0, rest).ok_or_else(bad)?;
-        let name = rest[..nul].to_vec();
-        let raw = rest.get(nul + 1..nul + 21).ok_or_else(bad)?;
-        let id = Oid::from_bytes(raw).map_err(|_| bad())?;
-        rest = &rest[nul + 21..];
-        out.push(Entry { mode, name, id });
+        let nul = space + 1 + memchr::memchr(0, &data[space + 1..]).ok_or_else(bad)?;
+        if nul + 21 > data.len() || data.len() > u32::MAX as usize {
+            return Err(bad());
+        }
+        entries.push((mode, (space + 1) as u32, nul as u32));
+        at = nul + 21;
     }
-    Ok(out)
+    Ok(Parsed { data, entries })
 }
 
 #[cfg(test)]
