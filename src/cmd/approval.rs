@@ -48,7 +48,7 @@ fn planned(
         git::normalise_remote(&url),
         line,
         commits,
-        !tracking.is_empty(),
+        tracking.has_refs(repo),
     ))
 }
 

@@ -17,6 +17,7 @@ use crate::outcome::Outcome;
 use crate::plan::{self, Destination};
 use crate::policy::Policy;
 use crate::source::push::{self, RefUpdate, tracking_refs, updates_outbound};
+use crate::source::reach::Known;
 
 pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let from_env = |k: &str| std::env::var(k).unwrap_or_default();
@@ -77,7 +78,7 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     unread(&mut outcome, &policy);
     let approval_on = on.has(Check::Approval) && policy.severity(Check::Approval) != Severity::Off;
     if to == Destination::External && approval_on {
-        let has_refs = !tracking.is_empty() || updates.iter().any(|u| !git::is_zero(&u.old));
+        let has_refs = tracking.has_refs(&repo) || updates.iter().any(|u| !git::is_zero(&u.old));
         let push = push::summary(
             &repo,
             &destination,
@@ -103,7 +104,7 @@ fn check_notes(
     policy: &Policy,
     skip: &Skip,
     notes: &[RefUpdate],
-    tracking: &[Oid],
+    tracking: &Known,
 ) -> Result<Outcome, Error> {
     if notes.is_empty() {
         return Ok(Outcome::default());

@@ -37,7 +37,7 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
         return Ok(crate::exit::OK);
     }
     // Everything the repository already has is not added by this push.
-    let known = push::every_ref(&repo)?;
+    let known = push::every_ref();
     // Notes (approvals travel as refs/notes/outbound-approvals) are text, not contributions:
     // a push to refs/notes/* that carries notes only gets the text checks, never DCO or the
     // approval gate; anything else pushed there is a contribution like any other.
@@ -64,7 +64,14 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
             .iter()
             .find(|u| u.target_ref == crate::approval::NOTES_REF)
             .map(|u| u.new.clone());
-        let findings = approval(&repo, &policy, first, &out, !known.is_empty(), pushed_notes)?;
+        let findings = approval(
+            &repo,
+            &policy,
+            first,
+            &out,
+            known.has_refs(&repo),
+            pushed_notes,
+        )?;
         outcome.findings.extend(super::sealed(findings, &policy));
         finding::sort(&mut outcome.findings);
     }

@@ -9,7 +9,7 @@ use git2::{BranchType, Repository};
 
 use crate::error::Error;
 use crate::source::push::tracking_refs;
-use crate::source::range::commits;
+use crate::source::reach::missing_from;
 
 /// The pre-push lines to check when git's are missing, and a note saying what was done.
 pub fn lines(
@@ -30,7 +30,7 @@ pub fn lines(
         let (Ok(name), Some(tip)) = (b.get().name(), b.get().target()) else {
             continue;
         };
-        if commits(repo, &[tip], &tracking)?.is_empty() {
+        if missing_from(repo, &[tip], &tracking)?.is_empty() {
             continue;
         }
         out.push_str(&format!("{name} {tip} {name} {zero}\n"));

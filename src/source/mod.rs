@@ -10,6 +10,7 @@ pub mod range;
 pub mod reach;
 pub mod reuse;
 pub mod staged;
+mod treediff;
 pub mod worktree;
 
 use std::fmt;

@@ -6,7 +6,8 @@
 
 use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
 
-use super::{Bytes, CommitItem, FileItem, Identity, range};
+use super::reach::{self, Known, Refs};
+use super::{Bytes, CommitItem, FileItem, Identity};
 use crate::approval;
 use crate::error::Error;
 use crate::git;
@@ -138,7 +139,7 @@ pub struct Outbound {
 pub fn outbound(
     repo: &Repository,
     include: &[(&str, Oid)],
-    exclude: &[Oid],
+    known: &Known,
 ) -> Result<Outbound, Error> {
     let mut commit_tips = Vec::new();
     let mut out = Outbound::default();
@@ -165,7 +166,7 @@ pub fn outbound(
             _ => {}
         }
     }
-    out.commits = range::commits(repo, &commit_tips, exclude)?;
+    out.commits = reach::missing_from(repo, &commit_tips, known)?;
     Ok(out)
 }
 
@@ -210,12 +211,12 @@ fn tree_files(tree: &Tree, name: &str) -> Result<Vec<FileItem>, Error> {
     Ok(files)
 }
 
-/// What `updates` send: from their new ids, less their old ids and `known` (ids the receiving
-/// side is known to have).
+/// What `updates` send: from their new ids, less their old ids and what the receiving side is
+/// `known` to have.
 pub fn updates_outbound(
     repo: &Repository,
     updates: &[RefUpdate],
-    known: &[Oid],
+    known: &Known,
 ) -> Result<Outbound, Error> {
     let id = |s: &str| Oid::from_str(s).map_err(|e| Error::git(format!("push id '{s}'"), e));
     let include: Vec<(&str, Oid)> = updates
@@ -223,29 +224,41 @@ pub fn updates_outbound(
         .filter(|u| !u.is_deletion())
         .map(|u| Ok((u.target_ref.as_str(), id(&u.new)?)))
         .collect::<Result<_, Error>>()?;
-    let mut exclude: Vec<Oid> = updates
-        .iter()
-        .filter(|u| !git::is_zero(&u.old))
-        .map(|u| id(&u.old))
-        .collect::<Result<_, _>>()?;
-    exclude.extend_from_slice(known);
-    outbound(repo, &include, &exclude)
+    let mut known = known.clone();
+    for u in updates.iter().filter(|u| !git::is_zero(&u.old)) {
+        known.ids.push(id(&u.old)?);
+    }
+    outbound(repo, &include, &known)
 }
 
-/// Ids of `refs/remotes/<remote>/*`, only when they provably describe where the push goes
+/// `refs/remotes/<remote>/*`, only when they provably describe where the push goes
 /// (`url`, as git hands it to the hook): the remote has one `url`, no `pushurl`, and git
 /// pushes to that very URL. A remote that fetches from one place and pushes to another
 /// (`pushurl`, `pushInsteadOf`, several `url`s) gets none: its tracking refs say what the
 /// fetch side has, and excluding on them would let commits out unscanned.
-pub fn tracking_refs(repo: &Repository, remote: &str, url: &str) -> Vec<Oid> {
+/// The refs are named, not listed: git reads them when it walks. A remote whose name holds a
+/// glob character (git allows `*` in none, but `?` and `[` pass) gets its refs listed here.
+pub fn tracking_refs(repo: &Repository, remote: &str, url: &str) -> Known {
     if !tracks_push_target(repo, remote, url) {
-        return Vec::new();
+        return Known::default();
     }
-    let glob = format!("refs/remotes/{remote}/*");
-    let Ok(refs) = repo.references_glob(&glob) else {
-        return Vec::new();
-    };
-    refs.filter_map(|r| r.ok()?.target()).collect()
+    if remote.contains(['*', '?', '[', '\\']) {
+        let glob = format!("refs/remotes/{remote}/");
+        let ids = repo.references().map_or_else(
+            |_| Vec::new(),
+            |refs| {
+                refs.flatten()
+                    .filter(|r| r.name_bytes().starts_with(glob.as_bytes()))
+                    .filter_map(|r| r.target())
+                    .collect()
+            },
+        );
+        return Known::ids(ids);
+    }
+    Known {
+        ids: Vec::new(),
+        refs: Refs::Tracking(remote.to_string()),
+    }
 }
 
 /// Whether the tracking refs of `remote` describe `url`, the place the push goes.
@@ -368,19 +381,15 @@ pub fn ref_named_files(repo: &Repository) -> Result<Vec<FileItem>, Error> {
         }
     }
     let include: Vec<(&str, Oid)> = named.iter().map(|(n, id)| (n.as_str(), *id)).collect();
-    Ok(outbound(repo, &include, &[])?.files)
+    Ok(outbound(repo, &include, &Known::default())?.files)
 }
 
-/// The ids of every ref the repository holds (what a server already has). They are not
-/// peeled here: reading a hundred thousand tips would cost more than the push; the walk that
-/// excludes them peels a tag itself and ignores what is not a commit.
-pub fn every_ref(repo: &Repository) -> Result<Vec<Oid>, Error> {
-    Ok(repo
-        .references()
-        .map_err(|e| Error::git("listing refs", e))?
-        .flatten()
-        .filter_map(|r| r.target())
-        .collect())
+/// Every ref the repository holds (what a server already has), named for git to read.
+pub fn every_ref() -> Known {
+    Known {
+        ids: Vec::new(),
+        refs: Refs::Every,
+    }
 }
 
 /// The numbers the approval gate needs: lines added and deleted and paths, per commit, and
@@ -484,7 +493,7 @@ fn lines_changed(repo: &Repository, old: Oid, new: Oid) -> Result<(u64, u64), Er
 pub fn split_notes(
     repo: &Repository,
     updates: Vec<RefUpdate>,
-    known: &[Oid],
+    known: &Known,
 ) -> Result<(Vec<RefUpdate>, Vec<RefUpdate>), Error> {
     let (mut notes, mut rest) = (Vec::new(), Vec::new());
     for u in updates {

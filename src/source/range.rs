@@ -10,10 +10,11 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use git2::{Commit, DiffOptions, ObjectType, Oid, Repository, Tree};
+use git2::{ObjectType, Oid, Repository, Tree};
 use rayon::prelude::*;
 
-use super::{CommitItem, FileItem, Items, staged::changed_files};
+use super::treediff::Reader;
+use super::{CommitItem, FileItem, Items};
 use crate::error::Error;
 
 /// Parses `A..B` (or `A` alone, meaning `A..HEAD`) into (exclude, include) ids.
@@ -305,84 +306,58 @@ impl Walk<'_> {
 /// worker.
 const PARALLEL_COMMITS: usize = 200;
 
+/// Commits per piece of parallel work: neighbouring commits share trees (a commit's tree is
+/// the next one's parent tree), so a piece keeps them on one worker.
+const COMMITS_PER_PIECE: usize = 256;
+
 /// Each commit's added files and its message, in the order of `ids` (`order` is the index).
-/// Long lists are compared on all cores, one repository per worker; neighbouring commits
-/// stay on one worker, where they share trees in libgit2's cache.
+/// Long lists are compared on all cores, one repository per worker.
 fn per_commit(repo: &Repository, ids: &[Oid]) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error> {
-    let one = |r: &Repository, order: usize, id: &Oid| {
-        let commit = r
-            .find_commit(*id)
-            .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
-        Ok((
-            commit_files(r, &commit, order)?,
-            CommitItem::from_commit(&commit, order),
-        ))
+    let piece = |r: &Repository, first: usize, ids: &[Oid]| {
+        let mut reader = Reader::new(r)?;
+        ids.iter()
+            .enumerate()
+            .map(|(k, id)| {
+                let commit = reader.commit(*id, first + k)?;
+                let name: Arc<str> = commit.item.id.as_str().into();
+                let files = reader.added_files(&commit, &name)?;
+                Ok((files, commit.item))
+            })
+            .collect::<Result<Vec<_>, Error>>()
     };
     if ids.len() < PARALLEL_COMMITS {
-        return ids
-            .iter()
-            .enumerate()
-            .map(|(o, id)| one(repo, o, id))
-            .collect();
+        return piece(repo, 0, ids);
     }
-    let git_dir = repo.path().to_path_buf();
-    ids.par_iter()
-        .enumerate()
-        .map_init(
-            || crate::git::reopen(&git_dir),
-            |r, (order, id)| match r {
-                Ok(r) => one(r, order, id),
-                Err(e) => Err(Error::Internal(e.to_string())),
-            },
-        )
-        .collect()
+    // Each commit and tree is read here once or twice, and the reader keeps the trees it
+    // needs again: libgit2's object cache would keep every one of them, per worker, until the
+    // end (hundreds of megabytes on a long range).
+    git2::opts::enable_caching(false);
+    let done = compare_in_parallel(repo, ids, piece);
+    git2::opts::enable_caching(true);
+    done
 }
 
-/// What one commit adds relative to its parents.
-pub fn commit_files(
+fn compare_in_parallel<F>(
     repo: &Repository,
-    commit: &Commit,
-    order: usize,
-) -> Result<Vec<FileItem>, Error> {
-    let tree = commit
-        .tree()
-        .map_err(|e| Error::git(format!("reading the tree of {}", commit.id()), e))?;
-    let parents: Vec<Tree> = commit
-        .parents()
-        .map(|p| p.tree())
-        .collect::<Result<_, _>>()
-        .map_err(|e| Error::git(format!("reading the parents of {}", commit.id()), e))?;
-    let id = commit.id().to_string();
-    let mut opts = DiffOptions::new();
-    opts.ignore_submodules(true);
-    let first = parents.first();
-    let diff = repo
-        .diff_tree_to_tree(first, Some(&tree), Some(&mut opts))
-        .map_err(|e| Error::git(format!("comparing {id} with its parent"), e))?;
-    let mut files = changed_files(&diff, Some(&id.as_str().into()), order);
-    if parents.len() > 1 {
-        files.retain_mut(|f| {
-            let Some(others) = other_parent_blobs(&parents[1..], &f.path) else {
-                return true;
+    ids: &[Oid],
+    piece: F,
+) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error>
+where
+    F: Fn(&Repository, usize, &[Oid]) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error> + Sync,
+{
+    let git_dir = repo.path().to_path_buf();
+    let repos = crate::git::PerThread::default();
+    let pieces: Vec<Vec<_>> = ids
+        .par_chunks(COMMITS_PER_PIECE)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let mut held = repos.slot();
+            let r = match &mut *held {
+                Some(r) => r,
+                empty => empty.insert(crate::git::reopen(&git_dir)?),
             };
-            let super::Bytes::Blob(new) = f.bytes else {
-                return true;
-            };
-            if others.contains(&new) {
-                return false; // identical to one parent: the merge adds nothing here
-            }
-            f.previous.extend(others);
-            true
-        });
-    }
-    Ok(files)
-}
-
-fn other_parent_blobs(parents: &[Tree], path: &str) -> Option<Vec<Oid>> {
-    let blobs: Vec<Oid> = parents
-        .iter()
-        .filter_map(|t| t.get_path(std::path::Path::new(path)).ok())
-        .map(|e| e.id())
-        .collect();
-    Some(blobs)
+            piece(r, n * COMMITS_PER_PIECE, chunk)
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(pieces.into_iter().flatten().collect())
 }

@@ -11,20 +11,94 @@
 //! nothing the user configures changes its answer: replace refs and grafts are ignored, the
 //! repository is named explicitly, the quarantine of pre-receive is inherited through the
 //! variables git set for the hook, and any failure is an error (a hook then refuses).
+//!
+//! The refs the other side has are named to git by pattern (`--glob=refs/remotes/<remote>/*`,
+//! `--all`) rather than listed here: git reads them itself, so this process does no work per
+//! ref. At pre-receive the quarantine answers first: a commit that only the quarantine holds
+//! came with this push and cannot be reachable from a ref the repository had before (every
+//! ref's history is complete in the repository's own store), so the walk from the new tips
+//! stops at the first commits the repository already stored. Those are known when they are
+//! old ids of the push or reachable from HEAD; only otherwise is git asked about every ref.
 
 use std::collections::HashSet;
 use std::io::{ErrorKind, Read, Write};
 use std::process::{Command, Stdio};
 
-use git2::{Oid, Repository, Sort};
+use git2::{ObjectType, Odb, Oid, Repository, Sort};
 
 use crate::error::Error;
+
+/// What the other side of a push or range has: ids, and refs named by pattern.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    /// Ids it has (the old ids of a push, the start of a range).
+    pub ids: Vec<Oid>,
+    /// Refs of this repository that it has.
+    pub refs: Refs,
+}
+
+/// Refs of this repository that the other side has.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Refs {
+    #[default]
+    None,
+    /// `refs/remotes/<remote>/*`: the tracking refs of the push target.
+    Tracking(String),
+    /// Every ref (a server before the push is applied).
+    Every,
+}
+
+impl Known {
+    pub fn ids(ids: Vec<Oid>) -> Known {
+        Known {
+            ids,
+            refs: Refs::None,
+        }
+    }
+
+    /// Whether the other side has any ref at all, as far as this side knows.
+    pub fn has_refs(&self, repo: &Repository) -> bool {
+        let first = match &self.refs {
+            Refs::None => return false,
+            Refs::Tracking(remote) => repo
+                .references_glob(&format!("refs/remotes/{remote}/*"))
+                .map(|mut r| r.next().is_some()),
+            Refs::Every => repo.references().map(|mut r| r.next().is_some()),
+        };
+        first.unwrap_or(false)
+    }
+
+    /// The ids of the refs, listed through libgit2 (only when git cannot be run).
+    fn listed(&self, repo: &Repository) -> Result<Vec<Oid>, Error> {
+        let refs = match &self.refs {
+            Refs::None => return Ok(Vec::new()),
+            Refs::Tracking(remote) => repo.references_glob(&format!("refs/remotes/{remote}/*")),
+            Refs::Every => repo.references(),
+        }
+        .map_err(|e| Error::git("listing refs", e))?;
+        Ok(refs.flatten().filter_map(|r| r.target()).collect())
+    }
+
+    /// The arguments that name the refs to `git rev-list`, after `--not`.
+    fn args(&self) -> Vec<String> {
+        match &self.refs {
+            Refs::None => Vec::new(),
+            Refs::Tracking(remote) => vec![format!("--glob=refs/remotes/{remote}/*")],
+            Refs::Every => vec!["--all".into()],
+        }
+    }
+}
 
 /// The commits reachable from `include` and from none of `exclude`, oldest first (parents
 /// before children). Every id of `include` must be a commit of the repository; an id of
 /// `exclude` that the repository does not have (a remote id never fetched) hides nothing,
 /// and one that is not a commit hides what it peels to.
 pub fn missing(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Result<Vec<Oid>, Error> {
+    missing_from(repo, include, &Known::ids(exclude.to_vec()))
+}
+
+/// The commits reachable from `include` and from nothing `known` names, oldest first.
+pub fn missing_from(repo: &Repository, include: &[Oid], known: &Known) -> Result<Vec<Oid>, Error> {
     for id in include {
         repo.find_commit(*id)
             .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
@@ -32,8 +106,9 @@ pub fn missing(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Result<Ve
     let odb = repo
         .odb()
         .map_err(|e| Error::git("opening the object database", e))?;
-    let mut seen = HashSet::with_capacity(exclude.len());
-    let exclude: Vec<Oid> = exclude
+    let mut seen = HashSet::with_capacity(known.ids.len());
+    let exclude: Vec<Oid> = known
+        .ids
         .iter()
         .filter(|id| seen.insert(**id) && odb.exists(**id))
         .copied()
@@ -41,15 +116,126 @@ pub fn missing(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Result<Ve
     if include.is_empty() {
         return Ok(Vec::new());
     }
-    if exclude.is_empty() {
+    if known.refs == Refs::Every {
+        if let Some(store) = quarantined(repo)? {
+            return received(repo, &odb, &store, include, &exclude);
+        }
+    }
+    if exclude.is_empty() && known.refs == Refs::None {
         // Nothing to stop at: the whole history of `include` is the answer either way.
         return walk(repo, include, &[]);
     }
-    match rev_list(repo, include, &exclude) {
-        Err(Spawn::NoGit) => walk(repo, include, &exclude),
+    match rev_list(repo, include, &exclude, &known.args()) {
+        Err(Spawn::NoGit) => {
+            let mut all = exclude;
+            all.extend(known.listed(repo)?);
+            walk(repo, include, &all)
+        }
         Err(Spawn::Failed(e)) => Err(e),
         Ok(ids) => Ok(ids),
     }
+}
+
+/// The repository's own object store, without the quarantine, when the hook runs inside one
+/// (pre-receive: `GIT_QUARANTINE_PATH`).
+fn quarantined(repo: &Repository) -> Result<Option<Odb<'static>>, Error> {
+    if std::env::var_os("GIT_QUARANTINE_PATH").is_none_or(|q| q.is_empty()) {
+        return Ok(None);
+    }
+    let objects = repo.commondir().join("objects");
+    let store = Odb::new().map_err(|e| Error::git("opening the object database", e))?;
+    // Its alternates (a fork network's shared store) are read with it.
+    store
+        .add_disk_alternate(&objects.to_string_lossy())
+        .map_err(|e| Error::git(format!("opening {}", objects.display()), e))?;
+    Ok(Some(store))
+}
+
+/// pre-receive inside the quarantine: the commits reachable from `include` that the
+/// repository did not store before the push, then those it stored that no ref reaches
+/// (checked by git only when some are neither an old id nor reachable from HEAD).
+fn received(
+    repo: &Repository,
+    odb: &Odb,
+    store: &Odb,
+    include: &[Oid],
+    exclude: &[Oid],
+) -> Result<Vec<Oid>, Error> {
+    let stop: HashSet<Oid> = exclude.iter().copied().collect();
+    let mut state: std::collections::HashMap<Oid, bool> = std::collections::HashMap::new();
+    let mut new = Vec::new();
+    let mut boundary = Vec::new();
+    // Depth first, each commit emitted after its parents (`true` once its parents are done).
+    let mut stack: Vec<(Oid, bool)> = include.iter().map(|id| (*id, false)).collect();
+    while let Some((id, parents_done)) = stack.pop() {
+        if parents_done {
+            new.push(id);
+            continue;
+        }
+        if state.contains_key(&id) || stop.contains(&id) {
+            continue;
+        }
+        if store.exists(id) {
+            state.insert(id, false);
+            boundary.push(id);
+            continue;
+        }
+        state.insert(id, true);
+        stack.push((id, true));
+        for p in parents(odb, id)?.into_iter().rev() {
+            stack.push((p, false));
+        }
+    }
+    if boundary.is_empty() {
+        return Ok(new);
+    }
+    // Stored before the push but perhaps reachable from no ref (a branch deleted since):
+    // known when HEAD reaches it, else git is asked about every ref.
+    let mut hidden = exclude.to_vec();
+    hidden.extend(repo.head().ok().and_then(|h| h.target()));
+    let unknown = match rev_list(repo, &boundary, &hidden, &[]) {
+        Ok(ids) => ids,
+        Err(Spawn::NoGit) => walk(repo, &boundary, &hidden)?,
+        Err(Spawn::Failed(e)) => return Err(e),
+    };
+    if unknown.is_empty() {
+        return Ok(new);
+    }
+    let mut stored = match rev_list(repo, &boundary, exclude, &["--all".to_string()]) {
+        Ok(ids) => ids,
+        Err(Spawn::NoGit) => {
+            let mut all = exclude.to_vec();
+            all.extend(Known::listed(
+                &Known {
+                    ids: Vec::new(),
+                    refs: Refs::Every,
+                },
+                repo,
+            )?);
+            walk(repo, &boundary, &all)?
+        }
+        Err(Spawn::Failed(e)) => return Err(e),
+    };
+    stored.extend(new);
+    Ok(stored)
+}
+
+/// The parents of commit `id`, read from its header.
+fn parents(odb: &Odb, id: Oid) -> Result<Vec<Oid>, Error> {
+    let object = odb
+        .read(id)
+        .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
+    if object.kind() != ObjectType::Commit {
+        return Err(Error::Internal(format!("{id} is not a commit")));
+    }
+    let data = object.data();
+    let header = memchr::memmem::find(data, b"\n\n").map_or(data, |i| &data[..i]);
+    Ok(header
+        .split(|&b| b == b'\n')
+        .filter_map(|l| l.strip_prefix(b"parent "))
+        .filter_map(|hex| std::str::from_utf8(hex).ok())
+        .filter_map(|hex| Oid::from_str(hex).ok())
+        .collect())
 }
 
 /// Why `git rev-list` gave no answer.
@@ -61,7 +247,12 @@ enum Spawn {
 
 /// Asks `git rev-list` for the difference (ids on stdin, so that any number of excluded ids
 /// fits).
-fn rev_list(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Result<Vec<Oid>, Spawn> {
+fn rev_list(
+    repo: &Repository,
+    include: &[Oid],
+    exclude: &[Oid],
+    known_refs: &[String],
+) -> Result<Vec<Oid>, Spawn> {
     let failed = |what: String| Spawn::Failed(Error::Internal(what));
     let mut cmd = Command::new("git");
     cmd.arg("--git-dir")
@@ -69,6 +260,13 @@ fn rev_list(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Result<Vec<O
         // Replace refs and grafts rewrite parents: the history that leaves is the real one.
         .arg("--no-replace-objects")
         .args(["rev-list", "--topo-order", "--reverse", "--stdin"])
+        // Revisions read from stdin are not affected by this `--not`.
+        .args(if known_refs.is_empty() {
+            &[][..]
+        } else {
+            &["--not"][..]
+        })
+        .args(known_refs)
         .env("GIT_NO_REPLACE_OBJECTS", "1")
         .env("GIT_GRAFT_FILE", "/dev/null")
         .env_remove("GIT_NAMESPACE")

@@ -16,6 +16,7 @@ mod history;
 mod install;
 mod internal_url;
 mod lfs;
+mod long_push;
 mod managers;
 mod messages;
 mod policy;
