@@ -10,11 +10,12 @@ case "${1:-}" in
   *) echo "usage: install.sh [--global|--system]" >&2; exit 2 ;;
 esac
 command -v cargo >/dev/null 2>&1 || { echo "install.sh: cargo is needed (https://rustup.rs)" >&2; exit 2; }
+# zlib-ng inflates git objects faster (history scans); building it needs cmake.
 if command -v cmake >/dev/null 2>&1; then
-  cargo install --locked --path "$here"
+  cargo install --locked --features zlib-ng --path "$here"
 else
-  echo "install.sh: cmake not found; building against the system zlib (history scans are slower)" >&2
-  cargo install --locked --no-default-features --path "$here"
+  echo "install.sh: cmake not found; building with stock zlib (history scans are slower)" >&2
+  cargo install --locked --path "$here"
 fi
 command -v git-outbound >/dev/null 2>&1 || {
   echo "install.sh: git-outbound was installed into cargo's bin folder, which is not on PATH; add \$HOME/.cargo/bin to PATH" >&2
