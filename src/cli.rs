@@ -33,8 +33,8 @@ pub enum Command {
     Request(RequestArgs),
     /// Record a signed approval for a contribution (run by an approver).
     Approve(ApproveArgs),
-    /// Print the effective policy, each value with the layer it comes from.
-    Policy(PolicyArgs),
+    /// Print the effective policy as TOML, each value with the layer it comes from.
+    Policy(ShowPolicyArgs),
     /// List the rules in force; `--check` runs every rule's examples.
     Rules(RulesArgs),
     /// Record today's findings so that only new ones block.
@@ -46,6 +46,23 @@ pub struct PolicyArgs {
     /// The org policy file (else $OUTBOUND_POLICY, git config outbound.policy, /etc/git-outbound/policy.toml).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ShowPolicyArgs {
+    /// `toml` (each key with its layer as a comment) or `json` (for tools).
+    #[arg(long, value_enum, default_value = "toml")]
+    pub format: PolicyFormat,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+/// How `git outbound policy` writes the policy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PolicyFormat {
+    #[default]
+    Toml,
+    Json,
 }
 
 #[derive(Debug, Args, Clone, Default)]
