@@ -1,7 +1,7 @@
-//! `git outbound policy` through the real binary: the effective policy as TOML that reads
-//! back, with each key's layer, and as JSON.
+//! `git outbound policy` and policy errors through the real binary: the effective policy as
+//! TOML that reads back, with each key's layer, as JSON, and a bad value named by its key.
 
-use crate::common::{TestRepo, path_of, text};
+use crate::common::{TestRepo, path_of, stderr, text};
 
 /// A repository with an org policy beside it and its own `.outbound.toml`.
 fn with_layers() -> (TestRepo, String) {
@@ -69,4 +69,21 @@ fn policy_json_has_the_same_values_and_their_layers() {
         .expect("toml");
     let as_json = serde_json::to_value(&table).expect("to json");
     assert_eq!(v["policy"], as_json);
+}
+
+#[test]
+fn a_bad_value_names_the_key_the_file_and_the_line() {
+    let t = TestRepo::new();
+    t.write(
+        ".outbound.toml",
+        "# team policy\n[dco]\nrequire = \"sometimes\"\n",
+    );
+    let out = t.outbound(&["scan", "."]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = stderr(&out);
+    let expected = "line 3: dco.require: unknown value \"sometimes\", expected one of \"always\", \"external\", \"never\"";
+    assert!(
+        err.contains(".outbound.toml' line 3") && err.contains(expected),
+        "{err}"
+    );
 }
