@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "git-outbound",
     version,
-    about = "Guards every contribution on its way out: secrets, internal URLs, SPDX, DCO, approvals, model files."
+    about = "Guards every contribution on its way out: secrets, internal URLs, SPDX, DCO, approvals, model files.",
+    after_long_help = "Exit codes: 0 nothing blocking (warnings may be printed); 1 at least one blocking \
+finding; 2 the run could not be done (usage, configuration, repository error).\n\n\
+`git outbound <command> --help` describes each command; `git outbound policy` shows the \
+policy in force."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -39,6 +43,15 @@ pub enum Command {
     Rules(RulesArgs),
     /// Record today's findings so that only new ones block.
     Baseline(BaselineArgs),
+    /// Print the manual page, or write one per command into a folder (`install.sh` does).
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `git-outbound.1` and a page per command into DIR instead of printing the first.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -12,6 +12,7 @@ mod guard;
 mod hooks;
 mod lfs;
 mod managers;
+mod manual;
 mod policy;
 mod sarif;
 mod scan;
