@@ -10,16 +10,25 @@ case "${1:-}" in
   *) echo "usage: install.sh [--global|--system]" >&2; exit 2 ;;
 esac
 command -v cargo >/dev/null 2>&1 || { echo "install.sh: cargo is needed (https://rustup.rs)" >&2; exit 2; }
+# zlib-ng inflates git objects faster (history scans); building it needs cmake.
 if command -v cmake >/dev/null 2>&1; then
-  cargo install --locked --path "$here"
+  cargo install --locked --features zlib-ng --path "$here"
 else
-  echo "install.sh: cmake not found; building against the system zlib (history scans are slower)" >&2
-  cargo install --locked --no-default-features --path "$here"
+  echo "install.sh: cmake not found; building with stock zlib (history scans are slower)" >&2
+  cargo install --locked --path "$here"
 fi
 command -v git-outbound >/dev/null 2>&1 || {
   echo "install.sh: git-outbound was installed into cargo's bin folder, which is not on PATH; add \$HOME/.cargo/bin to PATH" >&2
   exit 2
 }
+# The manual pages, where man finds them: beside the binary's folder (`~/.cargo/bin` gives
+# `~/.cargo/share/man`, which man-db searches for each folder on PATH), or under $PREFIX or
+# $MANDIR when set. git turns `git outbound --help` into `man git-outbound`.
+bindir=$(dirname "$(command -v git-outbound)")
+mandir=${MANDIR:-${PREFIX:+$PREFIX/share/man}}
+mandir=${mandir:-$(cd "$bindir/.." && pwd)/share/man}
+git-outbound man --output-dir "$mandir/man1"
+echo "install.sh: manual pages in $mandir/man1 (git outbound --help)"
 if [ -n "$scope" ]; then
   git-outbound install "$scope"
 elif git rev-parse --git-dir >/dev/null 2>&1; then

@@ -9,7 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 acc="${SHARED_ACCURACY:-$root/../shared/accuracy}"
 tool="${1:-ours}"
 if [ "$tool" = ours ]; then
-  (cd "$root" && cargo build --release --locked)
+  (cd "$root" && cargo build --release --locked --features zlib-ng)
   export OURS_CMD="$root/target/release/git-outbound scan --format json --policy $root/bench/accuracy/org-policy.toml {dir}"
 fi
 exec python3 "$acc/score.py" --corpus "$acc/visible" --tool "$tool"

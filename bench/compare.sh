@@ -8,5 +8,5 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 shared="${SHARED_BENCH:-$root/../shared/bench}"
 [ -f "$shared/compare.sh" ] || { echo "bench: ../shared/bench not found (set SHARED_BENCH)" >&2; exit 2; }
-(cd "$root" && cargo build --release --locked)
+(cd "$root" && cargo build --release --locked --features zlib-ng)
 OUTBOUND_BIN="$root/target/release/git-outbound" exec bash "$shared/compare.sh" "$@"

@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "git-outbound",
     version,
-    about = "Guards every contribution on its way out: secrets, internal URLs, SPDX, DCO, approvals, model files."
+    about = "Guards every contribution on its way out: secrets, internal URLs, SPDX, DCO, approvals, model files.",
+    after_long_help = "Exit codes: 0 nothing blocking (warnings may be printed); 1 at least one blocking \
+finding; 2 the run could not be done (usage, configuration, repository error).\n\n\
+`git outbound <command> --help` describes each command; `git outbound policy` shows the \
+policy in force."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -33,12 +37,21 @@ pub enum Command {
     Request(RequestArgs),
     /// Record a signed approval for a contribution (run by an approver).
     Approve(ApproveArgs),
-    /// Print the effective policy, each value with the layer it comes from.
-    Policy(PolicyArgs),
+    /// Print the effective policy as TOML, each value with the layer it comes from.
+    Policy(ShowPolicyArgs),
     /// List the rules in force; `--check` runs every rule's examples.
     Rules(RulesArgs),
     /// Record today's findings so that only new ones block.
     Baseline(BaselineArgs),
+    /// Print the manual page, or write one per command into a folder (`install.sh` does).
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `git-outbound.1` and a page per command into DIR instead of printing the first.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -46,6 +59,23 @@ pub struct PolicyArgs {
     /// The org policy file (else $OUTBOUND_POLICY, git config outbound.policy, /etc/git-outbound/policy.toml).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ShowPolicyArgs {
+    /// `toml` (each key with its layer as a comment) or `json` (for tools).
+    #[arg(long, value_enum, default_value = "toml")]
+    pub format: PolicyFormat,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+/// How `git outbound policy` writes the policy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PolicyFormat {
+    #[default]
+    Toml,
+    Json,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -33,8 +33,15 @@ impl Error {
     /// Wraps a TOML parse error with the file name and the line of its span.
     pub fn toml(file: &str, text: &str, e: &toml::de::Error) -> Error {
         let line = e.span().map(|s| line_of(text, s.start));
-        let message = e.message().trim().to_string();
-        let key = key_in_message(&message).unwrap_or_default();
+        let raw = e.message().trim();
+        let mut message = plain_message(raw);
+        let key = match e.span().and_then(|s| key_at(text, s.start)) {
+            Some(key) => {
+                message = format!("{key}: {message}");
+                key
+            }
+            None => key_in_message(raw).unwrap_or_default(),
+        };
         Error::Config {
             file: file.to_string(),
             line,
@@ -67,6 +74,56 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// serde's words for a bad value, in the words of a policy file: a "value" (not a variant), quoted
+/// the way TOML quotes strings.
+fn plain_message(message: &str) -> String {
+    let rewritten = if let Some(rest) = message.strip_prefix("unknown variant ") {
+        format!("unknown value {rest}")
+    } else if let Some(rest) = message.strip_prefix("unknown field ") {
+        format!("unknown key {rest}")
+    } else {
+        return message.to_string();
+    };
+    rewritten.replace('`', "\"")
+}
+
+/// The dotted key whose value or name is at byte `offset` of a TOML text: the table header
+/// above it (`[dco]`, `[[secrets.allow]]`) joined with the key of its line, or of the nearest
+/// line above that starts one (a value inside a multi-line array).
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let upto = line_of(text, offset);
+    let mut section: Option<String> = None;
+    let mut key: Option<String> = None;
+    for line in text.lines().take(upto) {
+        let t = line.trim();
+        if let Some(header) = t.strip_prefix('[') {
+            let name = header.trim_start_matches('[');
+            let name = name.split(']').next().unwrap_or_default();
+            section = Some(dotted(name));
+            key = None;
+        } else if let Some((k, _)) = t.split_once('=').filter(|_| !t.starts_with('#')) {
+            let k = dotted(k);
+            if !k.is_empty() && !k.contains(['"', '\'', ' ', '{', ',']) {
+                key = Some(k);
+            }
+        }
+    }
+    match (section, key) {
+        (Some(s), Some(k)) => Some(format!("{s}.{k}")),
+        (None, Some(k)) => Some(k),
+        (Some(s), None) => Some(s),
+        (None, None) => None,
+    }
+}
+
+/// `a . "b"` as `a.b`.
+fn dotted(key: &str) -> String {
+    key.split('.')
+        .map(|part| part.trim().trim_matches(['"', '\'']))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// serde names unknown fields as "unknown field `x`"; pull the key out for the message.
 fn key_in_message(message: &str) -> Option<String> {
     let start = message.find('`')? + 1;
@@ -87,7 +144,9 @@ impl fmt::Display for Error {
                 if let Some(line) = line {
                     write!(f, " line {line}")?;
                 }
-                if !key.is_empty() && !message.contains(&format!("`{key}`")) {
+                let named = message.contains(&format!("`{key}`"))
+                    || message.starts_with(&format!("{key}: "));
+                if !key.is_empty() && !named {
                     write!(f, ", key '{key}'")?;
                 }
                 write!(f, ": {message}")

@@ -24,6 +24,7 @@ pub fn open(start: &Path) -> Result<Repository, Error> {
     // the way (libgit2's default) costs a sixth of a history scan; git itself checks
     // objects when they arrive, not on every read.
     git2::opts::strict_hash_verification(false);
+    bound_pack_windows();
     let from_env = ENV_VARS
         .iter()
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
@@ -42,6 +43,28 @@ pub fn open(start: &Path) -> Result<Repository, Error> {
             e,
         )
     })
+}
+
+/// libgit2 reads packs through memory maps ("windows") of 1 GiB each and keeps up to 8 GiB
+/// of them mapped. Every page it touches stays resident while its window is mapped, so a
+/// history scan, which reads nearly every object of the pack, would hold the whole pack in
+/// its resident memory to the end. Small windows under a small limit bound that to
+/// `PACK_MAPPED_LIMIT`; the bytes stay in the page cache, so a window mapped again costs a
+/// system call and the page-table entries of what is read.
+const PACK_WINDOW: usize = 8 << 20;
+const PACK_MAPPED_LIMIT: usize = 64 << 20;
+
+/// Sets libgit2's pack window size and mapped limit (see `PACK_WINDOW`).
+#[allow(unsafe_code)]
+fn bound_pack_windows() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: these store two global sizes that libgit2 reads when it maps or unmaps a
+    // window. They are stored once, when the first repository is opened, before any worker
+    // thread uses libgit2. Failure leaves libgit2's defaults, which are correct, only larger.
+    ONCE.call_once(|| unsafe {
+        let _ = git2::opts::set_mwindow_size(PACK_WINDOW);
+        let _ = git2::opts::set_mwindow_mapped_limit(PACK_MAPPED_LIMIT);
+    });
 }
 
 /// Opens the repository at `git_dir` again (one per worker thread: a `Repository` is not

@@ -3,6 +3,7 @@
 
 mod approval;
 mod fix;
+mod man;
 mod scan;
 mod setup;
 
@@ -23,5 +24,6 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Fix(args) => fix::fix(&args),
         Command::Request(args) => approval::request(&args),
         Command::Approve(args) => approval::approve(&args),
+        Command::Man(args) => man::man(&args),
     }
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::check::CheckSet;
-use crate::cli::{BaselineArgs, PolicyArgs, RulesArgs, ScanArgs};
+use crate::cli::{BaselineArgs, PolicyArgs, PolicyFormat, RulesArgs, ScanArgs, ShowPolicyArgs};
 use crate::error::Error;
 use crate::exit;
 use crate::finding::{Check, Severity};
@@ -126,30 +126,26 @@ pub(super) fn load_for_cwd(args: &PolicyArgs) -> Result<Policy, Error> {
     plan::client_policy(args.policy.as_deref(), repo.as_ref(), dir.as_deref(), None)
 }
 
-pub fn show_policy(args: &PolicyArgs) -> Result<u8, Error> {
-    let policy = load_for_cwd(args)?;
-    let mut out = String::new();
-    out.push_str(&format!(
-        "# layers, first to last: {}\n",
-        policy.layers.join(" → ")
-    ));
-    for (key, origin) in &policy.origins {
-        out.push_str(&format!("{key:<40} # from {origin}\n"));
-    }
-    for w in &policy.warnings {
-        out.push_str(&format!("warning: {w}\n"));
-    }
-    out.push_str(&format!(
-        "{} secret rules, {} confidential terms\n",
-        policy.rules.rules.len(),
-        policy.terms.count
-    ));
-    if policy.severity(Check::InternalUrl) != Severity::Off {
-        for line in crate::check::internal_url::InternalUrls::new(&policy.internal_url).describe() {
-            out.push_str(&line);
-            out.push('\n');
+pub fn show_policy(args: &ShowPolicyArgs) -> Result<u8, Error> {
+    let policy = load_for_cwd(&args.policy)?;
+    let out = match args.format {
+        PolicyFormat::Json => {
+            let v = crate::policy::render::json(&policy);
+            serde_json::to_string_pretty(&v).map_err(|e| Error::Internal(e.to_string()))? + "\n"
         }
-    }
+        PolicyFormat::Toml => {
+            let mut notes = vec![format!(
+                "{} secret rules, {} confidential terms",
+                policy.rules.rules.len(),
+                policy.terms.count
+            )];
+            if policy.severity(Check::InternalUrl) != Severity::Off {
+                let urls = crate::check::internal_url::InternalUrls::new(&policy.internal_url);
+                notes.extend(urls.describe());
+            }
+            crate::policy::render::toml(&policy, &notes)
+        }
+    };
     report::print(&out)?;
     Ok(exit::OK)
 }

@@ -4,6 +4,7 @@
 //! tables, then one step builds the `Policy` the checks use.
 
 pub mod file;
+pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
@@ -173,6 +174,8 @@ pub struct Policy {
     pub baseline: HashSet<String>,
     /// Dotted key → the layer that set it.
     pub origins: BTreeMap<String, String>,
+    /// The merged layers as TOML values, paths made absolute: what `git outbound policy` shows.
+    pub effective: toml::Table,
     /// Problems worth telling the user that do not stop the run (locked keys...).
     pub warnings: Vec<String>,
     /// The layers in force, first to last.
@@ -221,6 +224,8 @@ impl Policy {
             policy
                 .origins
                 .insert("baseline".into(), "command line".into());
+            let shown = toml::Value::String(file.display().to_string());
+            policy.effective.insert("baseline".into(), shown);
         }
         Ok(policy)
     }
@@ -487,6 +492,7 @@ fn build(layers: Vec<Layer>) -> Result<Policy, Error> {
         }
         names.push(layer.name);
     }
+    let effective = merged.clone();
     // Rules were compiled per layer, where their lines are known.
     if let Some(toml::Value::Table(secrets)) = merged.get_mut("secrets") {
         secrets.remove("rules");
@@ -500,7 +506,10 @@ fn build(layers: Vec<Layer>) -> Result<Policy, Error> {
             message: e.message().to_string(),
         })?;
     let known = origins.clone();
-    finish(raw, layer_rules, origins, warnings, names).map_err(|e| with_origin(e, &known))
+    let mut policy =
+        finish(raw, layer_rules, origins, warnings, names).map_err(|e| with_origin(e, &known))?;
+    policy.effective = effective;
+    Ok(policy)
 }
 
 fn merge(
@@ -532,7 +541,14 @@ fn merge(
                 if src.iter().all(toml::Value::is_table) && !src.is_empty() =>
             {
                 dst.extend(src);
-                origins.insert(key, layer.to_string());
+                // Entries appended by several layers: name them all.
+                let from = origins.entry(key).or_default();
+                if from.is_empty() {
+                    from.push_str(layer);
+                } else if !from.split(" + ").any(|l| l == layer) {
+                    from.push_str(" + ");
+                    from.push_str(layer);
+                }
             }
             (_, v) => {
                 record_origins(&key, &v, layer, origins);
@@ -734,6 +750,7 @@ fn finish(
         terms,
         baseline,
         origins,
+        effective: toml::Table::new(),
         warnings,
         layers,
         spdx,

@@ -149,7 +149,7 @@ fn value_errors_name_the_layer_file_line_and_key() {
     let text = "# org\n[spdx]\nallow = [\"Nope-1\"]\n";
     let shown = layers(&[("org.toml", text)]).unwrap_err().to_string();
     assert!(
-        shown.starts_with("'org.toml' line 3, key 'spdx.allow'"),
+        shown.starts_with("'org.toml' line 3: spdx.allow: "),
         "{shown}"
     );
     let text = "[remotes]\ninternal = [\"a[\"]\n";
@@ -241,4 +241,42 @@ fn a_lock_on_table_star_locks_the_table() {
     let org = "[approval]\nsignificant_lines = 5\n\n[lock]\nkeys = [\"approval.*\"]\n";
     let p = org_and_repository(org, "[approval]\nsignificant_lines = 5000\n").unwrap();
     assert_eq!(p.approval.significant_lines, Some(5));
+}
+
+#[test]
+fn bad_values_name_the_dotted_key_and_the_values_allowed() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "# org\n[dco]\nrequire = \"sometimes\"\n",
+            "'org.toml' line 3: dco.require: unknown value \"sometimes\", expected one of \"always\", \"external\", \"never\"",
+        ),
+        (
+            "dco.require = \"sometimes\"\n",
+            "'org.toml' line 1: dco.require: unknown value \"sometimes\"",
+        ),
+        (
+            "[scan]\noversize = \"loud\"\n",
+            "'org.toml' line 2: scan.oversize: unknown value \"loud\", expected \"warn\" or \"block\"",
+        ),
+        (
+            "[dco]\ncheck_merges = \"yes\"\n",
+            "'org.toml' line 2: dco.check_merges: invalid type: string \"yes\", expected a boolean",
+        ),
+        (
+            "[secrets]\nserverity = \"block\"\n",
+            "'org.toml' line 2: secrets.serverity: unknown key \"serverity\", expected one of \"severity\"",
+        ),
+        (
+            "[[secrets.allow]]\npath = \"a\"\nreason = 3\n",
+            "'org.toml' line 3: secrets.allow.reason: invalid type: integer `3`, expected a string",
+        ),
+        (
+            "[remotes]\ninternal = [\n  \"a\",\n  4,\n]\n",
+            "'org.toml' line 4: remotes.internal: invalid type: integer `4`",
+        ),
+    ];
+    for (text, expected) in cases {
+        let shown = layers(&[("org.toml", text)]).unwrap_err().to_string();
+        assert!(shown.starts_with(expected), "{text:?}\n  got {shown}");
+    }
 }

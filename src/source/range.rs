@@ -113,12 +113,21 @@ pub fn history(repo: &Repository) -> Result<Items, Error> {
     let ids = all_commits(repo)?;
     let mut all = Items::default();
     let mut roots = Vec::with_capacity(ids.len());
+    // Read and parsed here rather than by `find_commit`, whose parsed commits would stay in
+    // the repository's object cache for the rest of the run: memory that grows with the
+    // length of the history.
+    let odb = repo
+        .odb()
+        .map_err(|e| Error::git("opening the object database", e))?;
     for (order, id) in ids.iter().enumerate() {
-        let commit = repo
-            .find_commit(*id)
+        let object = odb
+            .read(*id)
             .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
-        roots.push(commit.tree_id());
-        all.commits.push(CommitItem::from_commit(&commit, order));
+        let tree = tree_of(object.data())
+            .ok_or_else(|| Error::Internal(format!("commit {id} names no tree")))?;
+        roots.push(tree);
+        all.commits
+            .push(CommitItem::from_object(*id, object.data(), order));
     }
     // Blob-once without comparing trees: oldest commit first, a tree or blob already met was
     // met at an earlier commit, so only trees never seen are walked. Each root tree is read
@@ -162,6 +171,13 @@ pub fn history(repo: &Repository) -> Result<Items, Error> {
         .par_sort_unstable_by(|a, b| (&a.path, a.order).cmp(&(&b.path, b.order)));
     all.first_only = true;
     Ok(all)
+}
+
+/// The tree of a commit object: its first header line, `tree <id>`.
+fn tree_of(commit: &[u8]) -> Option<Oid> {
+    let line = commit.strip_prefix(b"tree ")?;
+    let end = memchr::memchr(b'\n', line)?;
+    Oid::from_str(std::str::from_utf8(&line[..end]).ok()?).ok()
 }
 
 /// A blob a history walk met first: where, and at which commit (`order`).

@@ -18,6 +18,7 @@ mod internal_url;
 mod lfs;
 mod long_push;
 mod managers;
+mod manual;
 mod messages;
 mod policy;
 mod pushes;
