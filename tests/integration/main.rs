@@ -6,6 +6,7 @@
 mod approval;
 mod artifact;
 mod common;
+mod datasets;
 mod dco;
 mod gate;
 mod guard;
