@@ -196,8 +196,7 @@ impl Columns {
                 c.seen(2, line, format!("{}**-**-**", &text[..2.min(text.len())]));
             }
         }
-        let bare = text.bytes().all(|b| b.is_ascii_digit()) && (7..=15).contains(&text.len());
-        if bare {
+        if phone::bare_shaped(text) {
             c.bare_count += 1;
             if c.bare.len() < PHONE_SAMPLE || c.phone_column() {
                 c.bare.push(text.to_string());

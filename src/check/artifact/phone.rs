@@ -109,7 +109,7 @@ pub fn validate(text: &str, regions: &mut [Id]) -> Option<(String, Shape)> {
     if nanp.len() == 10 && &nanp[3..6] == "555" && &nanp[6..8] == "01" {
         return None;
     }
-    let shape = if digits.len() == main.len() {
+    let shape = if bare_shaped(main) {
         Shape::Bare
     } else {
         Shape::Formatted
@@ -205,10 +205,22 @@ fn parsed_valid(region: Option<Id>, text: &str) -> bool {
     phonenumber::parse(region, text).is_ok_and(|n| phonenumber::is_valid(&n))
 }
 
+/// Digits, maybe grouped by spaces, without a `+`, parentheses or a leading trunk `0`: as
+/// likely a row of numbers (`191 36 50`) as a phone, so a phone only in a column of phones.
+pub fn bare_shaped(text: &str) -> bool {
+    let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    text.bytes().all(|b| b.is_ascii_digit() || b == b' ')
+        && (7..=15).contains(&digits)
+        && !text.starts_with('0')
+}
+
 /// Separators that a phone number uses: not decimals mixed with spaces (`17.99 10.38`), and
 /// no one-digit group except a leading country or trunk code or one in parentheses.
 fn grouped_like_phone(text: &str) -> bool {
-    if text.contains('.') && (text.contains(' ') || text.contains('-')) {
+    // Dots group a phone (`523.866.9838`), never once (`9.899999` is a decimal), and
+    // never mixed with spaces (`17.99 10.38`).
+    let dots = text.matches('.').count();
+    if dots == 1 || dots > 0 && (text.contains(' ') || text.contains('-')) {
         return false;
     }
     let groups: Vec<&str> = text
@@ -257,6 +269,7 @@ mod tests {
             assert_eq!(found(text), Some(Shape::Formatted), "{text}");
         }
         assert_eq!(found("8015735175"), Some(Shape::Bare));
+        assert_eq!(found("694 739 049"), Some(Shape::Bare));
     }
 
     #[test]
@@ -265,6 +278,7 @@ mod tests {
             "2024-01-15",
             "15.01.2024",
             "17.99 10.38 122.8",
+            "9.899999",
             "1.2.3.4",
             "12345",
             "415-555-0123",

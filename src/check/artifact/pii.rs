@@ -470,6 +470,14 @@ mod tests {
     }
 
     #[test]
+    fn rows_of_numbers_are_not_phones() {
+        assert_eq!(
+            kinds("Weight Waist Pulse\n191 36 50\n12 101 101\n9.899999,0.57\n"),
+            []
+        );
+    }
+
+    #[test]
     fn samples_are_redacted_and_positions_are_one_based() {
         let mut scanner = scanner();
         scanner.feed(b"name,card\nJane,4111 1111 1111 1111\nJoe,4111111111111111\n");
