@@ -15,6 +15,11 @@ column-level detection of names and street addresses ships with, from Faker's lo
 (MIT licence): up to 300 first names and 300 last names per locale (the most frequent where
 Faker weighs them, an even spread otherwise), and the street words of each locale.
 
+    datasets.py recall OUTDIR [BINARY]
+
+scans OUTDIR (made by gen) with BINARY (default target/debug/git-outbound) and prints the
+rows found per kind, format and locale.
+
     datasets.py sklearn OUTDIR
 
 copies scikit-learn's bundled CSV datasets (real data without personal data) to OUTDIR, to
@@ -145,11 +150,45 @@ def sklearn(out):
         print(os.path.basename(path))
 
 
+NOUNS = {"email": "e-mail address", "phone": "phone number", "card": "payment card number",
+         "iban": "IBAN", "name": "personal name", "street": "street address",
+         "dob": "date(s) of birth"}
+
+
+def recall(out, binary):
+    import collections
+    import re
+    import subprocess
+
+    run = subprocess.run([binary, "scan", "--format", "json", out], capture_output=True, check=False)
+    found = collections.Counter()
+    for f in json.loads(run.stdout)["findings"]:
+        locale, file = f["path"].split("/")[-2:]
+        kind, fmt = file.rsplit(".", 1)
+        if f["rule"] == "personal-data" and NOUNS[kind] in f["message"]:
+            found[(kind, fmt, locale)] += int(re.search(r"holds (\d+)", f["message"]).group(1))
+    rows = {}
+    for line in open(os.path.join(out, "manifest.tsv"), encoding="utf-8"):
+        locale, kind, _, n = line.rstrip("\n").split("\t")
+        rows[(kind, locale)] = int(n)
+    locales = sorted({loc for _, loc in rows})
+    fmts = sorted({k[1] for k in found})
+    print("| kind | format | lowest | " + " | ".join(locales) + " |")
+    print("|---|---|---:|" + "---:|" * len(locales))
+    for kind in KINDS:
+        for fmt in fmts:
+            cells = [found[(kind, fmt, loc)] for loc in locales]
+            low = min(c / rows[(kind, loc)] for c, loc in zip(cells, locales))
+            print(f"| {kind} | {fmt} | {low:.1%} | " + " | ".join(map(str, cells)) + " |")
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "gen":
         rows = int(argv[argv.index("--rows") + 1]) if "--rows" in argv else 300
         seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else 28
         gen(argv[1], rows, seed)
+    elif len(argv) in (2, 3) and argv[0] == "recall":
+        recall(argv[1], argv[2] if len(argv) == 3 else "target/debug/git-outbound")
     elif len(argv) == 2 and argv[0] == "words":
         words(argv[1])
     elif len(argv) == 2 and argv[0] == "sklearn":
