@@ -210,22 +210,29 @@ pub fn open(
 
 /// Decompresses a single stream within the budget and the ratio limit.
 fn decompress(kind: Kind, data: &[u8], budget: &Budget) -> Result<Vec<u8>, String> {
-    let reader: Box<dyn Read + '_> = match kind {
-        Kind::Gzip => Box::new(flate2::read::MultiGzDecoder::new(data)),
-        Kind::Zlib => Box::new(flate2::read::ZlibDecoder::new(data)),
-        Kind::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(data)),
-        Kind::Xz => Box::new(lzma_rust2::XzReader::new(data, true)),
+    let reader = stream_reader(kind, data)?;
+    read_bounded(reader, data.len() as u64, budget)
+}
+
+/// A reader that decompresses the single stream `input` of `kind` as it is read, for a caller
+/// that consumes it in chunks (a compressed CSV file) and bounds what it reads itself.
+pub fn stream_reader<'a>(kind: Kind, input: impl Read + 'a) -> Result<Box<dyn Read + 'a>, String> {
+    let reader: Box<dyn Read + 'a> = match kind {
+        Kind::Gzip => Box::new(flate2::read::MultiGzDecoder::new(input)),
+        Kind::Zlib => Box::new(flate2::read::ZlibDecoder::new(input)),
+        Kind::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(input)),
+        Kind::Xz => Box::new(lzma_rust2::XzReader::new(input, true)),
         Kind::Lzma => Box::new(
-            lzma_rust2::LzmaReader::new_mem_limit(data, 1 << 20, None)
+            lzma_rust2::LzmaReader::new_mem_limit(input, 1 << 20, None)
                 .map_err(|e| format!("the lzma header cannot be read ({e})"))?,
         ),
         Kind::Zstd => Box::new(
-            ruzstd::decoding::StreamingDecoder::new(data)
+            ruzstd::decoding::StreamingDecoder::new(input)
                 .map_err(|e| format!("the zstd header cannot be read ({e})"))?,
         ),
         Kind::Zip | Kind::Tar | Kind::SevenZip => return Err("not a stream".into()),
     };
-    read_bounded(reader, data.len() as u64, budget)
+    Ok(reader)
 }
 
 /// Reads `reader` to its end within the budget and the ratio limit; `packed` is the size of

@@ -113,3 +113,28 @@ fn member_names_drop_the_compression_extension() {
     assert_eq!(stream_member_name("m.joblib"), "m.joblib");
     assert_eq!(join("a.tar.gz", "a.tar"), "a.tar.gz!a.tar");
 }
+
+#[test]
+fn a_stream_is_decompressed_as_it_is_read() {
+    let text: Vec<u8> = b"id,email\n".repeat(10_000);
+    let cases = [
+        (Kind::Gzip, build::gzip(&text)),
+        (Kind::Bzip2, build::bzip2(&text)),
+        (Kind::Xz, build::xz(&text)),
+        (Kind::Zstd, build::zstd(&text)),
+    ];
+    for (kind, packed) in cases {
+        let mut reader = stream_reader(kind, &packed[..]).expect("a stream");
+        let mut chunk = [0u8; 4096];
+        let mut out = Vec::new();
+        loop {
+            let n = reader.read(&mut chunk).expect("readable");
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&chunk[..n]);
+        }
+        assert_eq!(out, text, "{kind:?}");
+    }
+    assert!(stream_reader(Kind::Zip, &b""[..]).is_err());
+}

@@ -197,6 +197,7 @@ pub struct ArtifactFile {
     pub require_license: Option<bool>,
     pub data_paths: Option<Vec<Glob>>,
     pub pii_threshold: Option<usize>,
+    pub phone_regions: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

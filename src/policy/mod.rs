@@ -882,7 +882,21 @@ fn artifact_options(raw: &PolicyFile) -> Result<crate::check::artifact::Artifact
             key: "artifact.data_paths".into(),
             message: e.to_string(),
         })?;
+    let phone_regions = match &a.phone_regions {
+        None => d.phone_regions.clone(),
+        Some(names) => {
+            crate::check::artifact::phone_regions(names).map_err(|name| Error::Config {
+                file: "policy".into(),
+                line: None,
+                key: "artifact.phone_regions".into(),
+                message: format!(
+                    "unknown region '{name}' (two-letter ISO 3166 codes: US, DE, JP…)"
+                ),
+            })?
+        }
+    };
     Ok(crate::check::artifact::ArtifactOptions {
+        phone_regions,
         allow_globals: a.allow_globals.unwrap_or_default(),
         max_file_size: a.max_file_size.unwrap_or(d.max_file_size),
         large_file_severity: a.large_file_severity.unwrap_or(d.large_file_severity),

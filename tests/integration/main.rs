@@ -7,6 +7,7 @@ mod approval;
 mod artifact;
 mod commits;
 mod common;
+mod datasets;
 mod dco;
 mod exceptions;
 mod files;

@@ -7,8 +7,11 @@
 //! - **Provenance.** Files over `max_file_size`, and model or data files without a license when
 //!   the policy requires one (the caller says whether a `.license` sidecar or a REUSE.toml
 //!   entry covers the file).
-//! - **Personal data** in CSV, TSV, JSON Lines files and, under the policy's data paths, JSON
-//!   and text files (`pii.rs`), streamed line by line.
+//! - **Personal data** in CSV, TSV, JSON Lines files (plain or compressed with gzip, bzip2, xz
+//!   or zstd) and, under the policy's data paths, JSON and text files, streamed line by line;
+//!   in Parquet and Arrow IPC/Feather files row group by row group (`table.rs`); `pii.rs`
+//!   finds values, `columns.rs` whole columns. Dataset formats that are not read (Avro, ORC,
+//!   TFRecord, spreadsheets) are reported as `unread-dataset`, never passed in silence.
 //!
 //! `.safetensors` headers are validated and accepted; ONNX, GGUF and the like are not pickles
 //! and get the provenance checks only. Like every check this does no I/O of its own beyond the
@@ -16,14 +19,17 @@
 
 mod allowed;
 mod archive;
+mod columns;
 mod identifiers;
 mod imports;
 mod inspect;
 mod numpy;
 mod opcodes;
+mod phone;
 pub mod pickle;
 mod pii;
 mod safetensors;
+mod table;
 mod walker;
 
 use crate::finding::{Finding, Severity};
@@ -49,6 +55,8 @@ pub struct ArtifactOptions {
     pub pii_threshold: usize,
     /// Pickles, archives and arrays are read up to this many bytes (archives: decompressed).
     pub max_scan_size: u64,
+    /// Regions in which a national phone number (no `+`) is tried.
+    pub phone_regions: Vec<phonenumber::country::Id>,
 }
 
 impl Default for ArtifactOptions {
@@ -61,8 +69,14 @@ impl Default for ArtifactOptions {
             data_paths: GlobSet::empty(),
             pii_threshold: 0,
             max_scan_size: 512 * 1024 * 1024,
+            phone_regions: phone::default_regions(),
         }
     }
+}
+
+/// The regions named in `[artifact] phone_regions`; the first unknown name is the error.
+pub fn phone_regions(names: &[String]) -> Result<Vec<phonenumber::country::Id>, String> {
+    phone::regions(names)
 }
 
 /// Model formats recognised by name (those with a pickle are also recognised by content).
@@ -92,11 +106,15 @@ const MODEL_EXTS: &[&str] = &[
     "llamafile",
 ];
 /// Tabular data scanned for personal data anywhere in the tree.
-const TABLE_EXTS: &[&str] = &["csv", "tsv", "jsonl", "ndjson"];
+const TABLE_EXTS: &[&str] = &["csv", "tsv", "tab", "jsonl", "ndjson"];
 /// Text formats that are datasets only under `data_paths`.
 const TEXT_EXTS: &[&str] = &["json", "txt"];
-/// Binary dataset formats (provenance only).
-const DATASET_EXTS: &[&str] = &["parquet", "arrow", "feather", "avro", "tfrecord", "orc"];
+/// Binary dataset formats: Parquet and Arrow IPC are read, the rest reported as unread.
+const DATASET_EXTS: &[&str] = &[
+    "parquet", "arrow", "arrows", "feather", "ipc", "avro", "tfrecord", "orc", "xlsx", "xls", "ods",
+];
+/// Compression extensions of a compressed text dataset (`data.csv.gz`).
+const COMPRESSED_EXTS: &[&str] = &["gz", "bz2", "xz", "zst", "zstd"];
 /// Head bytes read before deciding how to read the rest.
 const HEAD: usize = 64 * 1024;
 /// Chunk size for streaming personal-data scans.
@@ -129,20 +147,19 @@ pub fn check_file(
     opts: &ArtifactOptions,
 ) -> Vec<Finding> {
     let len = content.len() as u64;
-    if is_dataset_text(path, content, opts) {
-        let mut scanner = pii::Scanner::new();
-        scanner.feed(content);
-        let mut findings = personal_data(path, scanner.finish(), opts);
-        findings.extend(guessed_pickle(path, content, opts));
-        findings.extend(provenance(path, len, true, has_license, opts));
-        return findings;
+    if let Dataset::No = dataset(path, content, opts) {
+        return analyse(path, content, len, has_license, opts);
     }
-    analyse(path, content, len, has_license, opts)
+    // Reading from memory fails only inside a decoder.
+    check_reader(path, content, len, has_license, opts)
+        .unwrap_or_else(|e| unread(path, &e.to_string(), opts))
 }
 
-/// Checks a file of `len` bytes read from `reader`. Text datasets are streamed in chunks;
-/// safetensors files are read up to the end of their header; pickles and archives are read
-/// whole up to `max_scan_size` (a longer pickle is checked up to there and reported).
+/// Checks a file of `len` bytes read from `reader`. Text datasets are streamed in chunks
+/// (through the decompressor when compressed); Parquet and Arrow files are read up to
+/// `max_scan_size` and decoded a row group at a time; safetensors files are read up to the
+/// end of their header; pickles and archives are read whole up to `max_scan_size` (a longer
+/// pickle is checked up to there and reported).
 pub fn check_reader(
     path: &str,
     reader: impl Read,
@@ -153,21 +170,55 @@ pub fn check_reader(
     let mut reader = reader.take(len);
     let mut data = Vec::new();
     (&mut reader).take(HEAD as u64).read_to_end(&mut data)?;
-    if is_dataset_text(path, &data, opts) {
-        let mut scanner = pii::Scanner::new();
-        scanner.feed(&data);
-        let mut chunk = vec![0; CHUNK];
-        loop {
-            let n = reader.read(&mut chunk)?;
-            if n == 0 {
-                break;
+    match dataset(path, &data, opts) {
+        Dataset::Text(layout, compression) => {
+            let mut scanner = pii::Scanner::new(layout, &opts.phone_regions);
+            let mut findings = match compression {
+                None => {
+                    scanner.feed(&data);
+                    feed_all(&mut reader, &mut scanner)?;
+                    Vec::new()
+                }
+                Some(kind) => {
+                    let input = std::io::Cursor::new(&data).chain(&mut reader);
+                    let read = crate::container::stream_reader(kind, input).and_then(|r| {
+                        feed_all(r.take(opts.max_scan_size), &mut scanner)
+                            .map_err(|e| format!("it cannot be unpacked ({e})"))
+                    });
+                    match read {
+                        Ok(()) => Vec::new(),
+                        Err(why) => unread(path, &why, opts),
+                    }
+                }
+            };
+            findings.extend(personal_data(path, scanner.finish(), opts));
+            if compression.is_none() {
+                findings.extend(guessed_pickle(path, &data, opts));
             }
-            scanner.feed(&chunk[..n]);
+            findings.extend(provenance(path, len, true, has_license, opts));
+            return Ok(findings);
         }
-        let mut findings = personal_data(path, scanner.finish(), opts);
-        findings.extend(guessed_pickle(path, &data, opts));
-        findings.extend(provenance(path, len, true, has_license, opts));
-        return Ok(findings);
+        Dataset::Table(format) => {
+            let cap = opts.max_scan_size.saturating_sub(data.len() as u64);
+            reader.take(cap).read_to_end(&mut data)?;
+            let mut scanner = pii::Scanner::new(pii::Layout::Lines, &opts.phone_regions);
+            let mut findings = match (data.len() as u64) < len {
+                true => unread(path, "it is larger than artifact.max_scan_size", opts),
+                false => match table::scan(format, &data, &mut scanner) {
+                    Ok(()) => Vec::new(),
+                    Err(why) => unread(path, &why, opts),
+                },
+            };
+            findings.extend(personal_data(path, scanner.finish(), opts));
+            findings.extend(provenance(path, len, true, has_license, opts));
+            return Ok(findings);
+        }
+        Dataset::Unread(format) => {
+            let mut findings = unread(path, &format!("{format} files are not read"), opts);
+            findings.extend(provenance(path, len, true, has_license, opts));
+            return Ok(findings);
+        }
+        Dataset::No => {}
     }
     let wanted = match inspect::sniff(path, &data, len) {
         Format::Other => 0,
@@ -184,6 +235,84 @@ pub fn check_reader(
     Ok(analyse(path, &data, len, has_license, opts))
 }
 
+fn feed_all(mut reader: impl Read, scanner: &mut pii::Scanner) -> std::io::Result<()> {
+    let mut chunk = vec![0; CHUNK];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(());
+        }
+        scanner.feed(&chunk[..n]);
+    }
+}
+
+/// How a file is read for personal data.
+enum Dataset {
+    /// Text, split into columns by the layout, maybe compressed.
+    Text(pii::Layout, Option<crate::container::Kind>),
+    /// A columnar format that is read.
+    Table(table::Format),
+    /// A dataset format that is not read, by name.
+    Unread(&'static str),
+    /// Not a dataset.
+    No,
+}
+
+fn dataset(path: &str, head: &[u8], opts: &ArtifactOptions) -> Dataset {
+    let ext = extension(path);
+    match ext.as_str() {
+        "parquet" => return Dataset::Table(table::Format::Parquet),
+        "arrow" | "arrows" | "feather" | "ipc" => return Dataset::Table(table::Format::Ipc),
+        "avro" => return Dataset::Unread("Avro"),
+        "orc" => return Dataset::Unread("ORC"),
+        "tfrecord" => return Dataset::Unread("TFRecord"),
+        "xlsx" | "xls" | "ods" => return Dataset::Unread("Spreadsheet"),
+        _ => {}
+    }
+    if COMPRESSED_EXTS.contains(&ext.as_str()) {
+        let inner = crate::container::stream_member_name(path);
+        let kind = crate::container::sniff(path, head).filter(|k| k.is_stream());
+        return match (layout(&inner, opts), kind) {
+            (Some(layout), Some(kind)) => Dataset::Text(layout, Some(kind)),
+            _ => Dataset::No,
+        };
+    }
+    // Text that merely walks like a headerless pickle is still text (it is checked as a
+    // pickle as well, by `guessed_pickle`).
+    let binary = !matches!(
+        inspect::sniff(path, head, u64::MAX),
+        Format::Other | Format::Pickle(inspect::Mode::Guess)
+    );
+    match layout(path, opts) {
+        Some(layout) if !binary => Dataset::Text(layout, None),
+        _ => Dataset::No,
+    }
+}
+
+/// The layout of a text dataset called `path`, if it is one.
+fn layout(path: &str, opts: &ArtifactOptions) -> Option<pii::Layout> {
+    match extension(path).as_str() {
+        "csv" => Some(pii::Layout::Delimited(b',')),
+        "tsv" | "tab" => Some(pii::Layout::Delimited(b'\t')),
+        "jsonl" | "ndjson" => Some(pii::Layout::JsonLines),
+        "json" | "txt" if opts.data_paths.is_match(path) => Some(pii::Layout::Lines),
+        _ => None,
+    }
+}
+
+/// `unread-dataset`: a dataset whose content could not be checked for personal data.
+fn unread(path: &str, why: &str, opts: &ArtifactOptions) -> Vec<Finding> {
+    let mut scan = Scan::new(path, opts);
+    let message = format!("`{path}` is a dataset that was not checked for personal data: {why}");
+    let help = "Convert it to CSV, JSON Lines, Parquet or Arrow so that it can be checked, or allow the path with a reason once it has been reviewed.";
+    scan.report("unread-dataset", Severity::Block, message, help);
+    scan.findings
+}
+
 /// A text dataset whose first bytes walk like a headerless pickle is checked as one too.
 fn guessed_pickle(path: &str, head: &[u8], opts: &ArtifactOptions) -> Vec<Finding> {
     let mut scan = Scan::new(path, opts);
@@ -191,20 +320,6 @@ fn guessed_pickle(path: &str, head: &[u8], opts: &ArtifactOptions) -> Vec<Findin
         scan.content(path, path, head, head.len() as u64, 0);
     }
     scan.findings
-}
-
-/// Whether the file is a text dataset to scan for personal data.
-fn is_dataset_text(path: &str, head: &[u8], opts: &ArtifactOptions) -> bool {
-    let ext = extension(path);
-    // Text that merely walks like a headerless pickle is still text (it is checked as a
-    // pickle as well, by `guessed_pickle`).
-    let binary = !matches!(
-        inspect::sniff(path, head, u64::MAX),
-        Format::Other | Format::Pickle(inspect::Mode::Guess)
-    );
-    let listed = TABLE_EXTS.contains(&ext.as_str())
-        || (TEXT_EXTS.contains(&ext.as_str()) && opts.data_paths.is_match(path));
-    listed && !binary
 }
 
 /// Analyses a model or binary file: `data` holds the file or, when `total_len` is larger, the

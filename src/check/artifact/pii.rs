@@ -1,10 +1,14 @@
 //! Personal data in datasets: e-mail addresses, phone numbers, payment cards, IBANs and US
 //! social security numbers, found with linear-time patterns and confirmed with the validators
-//! in `identifiers.rs`. The scanner is fed chunks of any size and splits them into lines itself,
-//! so a large CSV or JSONL file is streamed, never loaded whole. It keeps counts per kind, the
-//! first position and a few redacted samples; `mod.rs` turns them into findings.
+//! in `identifiers.rs` and `phone.rs`; personal names, street addresses and dates of birth by
+//! column (`columns.rs`). The scanner is fed chunks of any size and splits them into lines
+//! itself, so a large CSV or JSONL file is streamed, never loaded whole; the table readers
+//! (`table.rs`) hand it rows instead. It keeps counts per kind, the first position and a few
+//! redacted samples; `mod.rs` turns them into findings.
 
-use super::identifiers;
+use super::columns::Columns;
+use super::{identifiers, phone};
+use phonenumber::country::Id;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -22,6 +26,9 @@ pub enum Kind {
     Card,
     Phone,
     Ssn,
+    PersonName,
+    StreetAddress,
+    DateOfBirth,
 }
 
 impl Kind {
@@ -33,6 +40,9 @@ impl Kind {
             Kind::Card => "payment card number(s)",
             Kind::Phone => "phone number(s)",
             Kind::Ssn => "US social security number(s)",
+            Kind::PersonName => "personal name(s)",
+            Kind::StreetAddress => "street address(es)",
+            Kind::DateOfBirth => "date(s) of birth",
         }
     }
 
@@ -44,6 +54,9 @@ impl Kind {
             Kind::Card => "payment-card",
             Kind::Phone => "phone-number",
             Kind::Ssn => "us-ssn",
+            Kind::PersonName => "person-name",
+            Kind::StreetAddress => "street-address",
+            Kind::DateOfBirth => "date-of-birth",
         }
     }
 }
@@ -57,11 +70,6 @@ static IBAN: LazyLock<Regex> = LazyLock::new(|| {
 });
 static CARD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b[0-9](?:[ -]?[0-9]){11,18}\b").expect("the card pattern is valid")
-});
-static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    let intl = r"\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,5}\b";
-    let nanp = r"(?:\([2-9][0-9]{2}\) ?|\b[2-9][0-9]{2}[-.])[2-9][0-9]{2}[-.][0-9]{4}\b";
-    Regex::new(&format!("{intl}|{nanp}")).expect("the phone pattern is valid")
 });
 static SSN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b([0-9]{3})([- ])([0-9]{2})([- ])([0-9]{4})\b").expect("the SSN pattern is valid")
@@ -78,18 +86,56 @@ pub struct Tally {
     pub samples: Vec<String>,
 }
 
-/// A streaming scanner over text.
-#[derive(Debug, Default)]
+/// How the lines of a file split into columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Free text: no columns.
+    Lines,
+    /// A header line, then values separated by this byte (CSV, TSV), `"`-quoted.
+    Delimited(u8),
+    /// One JSON object per line; its keys (nested ones joined with `.`) are the columns.
+    JsonLines,
+}
+
+/// A streaming scanner over text or rows.
+#[derive(Debug)]
 pub struct Scanner {
     carry: Vec<u8>,
     line: usize,
     tallies: Vec<Tally>,
+    layout: Layout,
+    header: Option<Vec<Option<usize>>>,
+    columns: Columns,
+    regions: Vec<Id>,
 }
 
 impl Scanner {
-    /// A scanner at the start of a file.
-    pub fn new() -> Scanner {
-        Scanner::default()
+    /// A scanner at the start of a file; national phone numbers are tried in `regions`.
+    pub fn new(layout: Layout, regions: &[Id]) -> Scanner {
+        Scanner {
+            carry: Vec::new(),
+            line: 0,
+            tallies: Vec::new(),
+            layout,
+            header: None,
+            columns: Columns::new(regions.to_vec()),
+            regions: regions.to_vec(),
+        }
+    }
+
+    /// The index of the table column called `name`, for `row`.
+    pub fn column(&mut self, name: &str) -> Option<usize> {
+        self.columns.key(name)
+    }
+
+    /// One row of a table: its text values by column index.
+    pub fn row(&mut self, cells: &[(usize, String)]) {
+        let line: Vec<&str> = cells.iter().map(|(_, v)| v.as_str()).collect();
+        self.scan(&line.join("\t"));
+        for (col, value) in cells {
+            self.columns.value(*col, value, self.line + 1);
+        }
+        self.line += 1;
     }
 
     /// Feeds the next chunk of the file.
@@ -118,19 +164,70 @@ impl Scanner {
         if !self.carry.is_empty() {
             self.flush_line();
         }
+        for t in self.columns.finish() {
+            match self.tallies.iter_mut().find(|o| o.kind == t.kind) {
+                Some(o) => {
+                    o.count += t.count;
+                    o.first = o.first.min(t.first);
+                }
+                None => self.tallies.push(t),
+            }
+        }
         self.tallies.sort_by_key(|t| t.kind);
         self.tallies
     }
 
     fn flush_line(&mut self) {
         let line = std::mem::take(&mut self.carry);
-        self.scan(&String::from_utf8_lossy(&line));
+        let text = String::from_utf8_lossy(&line);
+        let text = text.strip_suffix('\r').unwrap_or(&text);
+        self.scan(text);
         self.line += 1;
+        match self.layout {
+            Layout::Lines => {}
+            Layout::Delimited(sep) => self.delimited(text, sep),
+            Layout::JsonLines => self.json_line(text),
+        }
+    }
+
+    fn delimited(&mut self, text: &str, sep: u8) {
+        let cells = split_delimited(text, sep);
+        match &self.header {
+            None => {
+                let keys = cells.iter().map(|c| self.columns.key(c)).collect();
+                self.header = Some(keys);
+            }
+            Some(keys) => {
+                let keys = keys.clone();
+                for (i, cell) in cells.iter().enumerate() {
+                    let key = match keys.get(i) {
+                        Some(k) => *k,
+                        None => self.columns.key(&format!("column {}", i + 1)),
+                    };
+                    if let Some(key) = key {
+                        self.columns.value(key, cell, self.line);
+                    }
+                }
+            }
+        }
+    }
+
+    fn json_line(&mut self, text: &str) {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+            return;
+        };
+        let mut leaves = Vec::new();
+        json_leaves("", &value, &mut leaves, 0);
+        for (key, leaf) in leaves {
+            if let Some(col) = self.columns.key(&key) {
+                self.columns.value(col, &leaf, self.line);
+            }
+        }
     }
 
     fn scan(&mut self, text: &str) {
         let mut taken: Vec<(usize, usize)> = Vec::new();
-        for (kind, start, end, sample) in hits(text) {
+        for (kind, start, end, sample) in hits(text, &mut self.regions) {
             if taken.iter().any(|&(s, e)| start < e && s < end) {
                 continue;
             }
@@ -159,9 +256,63 @@ impl Scanner {
     }
 }
 
+/// The values of one delimited line, unquoted (`"a ""b"""` gives `a "b"`).
+fn split_delimited(text: &str, sep: u8) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            c if !quoted && c == char::from(sep) => out.push(std::mem::take(&mut cell)),
+            c => cell.push(c),
+        }
+    }
+    out.push(cell);
+    out
+}
+
+/// The scalar leaves of a JSON value with their dotted keys; array items share their key.
+fn json_leaves(
+    key: &str,
+    value: &serde_json::Value,
+    out: &mut Vec<(String, String)>,
+    depth: usize,
+) {
+    use serde_json::Value;
+    if depth > 8 || out.len() > 4096 {
+        return;
+    }
+    match value {
+        Value::String(s) => out.push((key.to_string(), s.clone())),
+        Value::Number(n) => out.push((key.to_string(), n.to_string())),
+        Value::Array(items) => {
+            for item in items {
+                json_leaves(key, item, out, depth + 1);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                let key = if key.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{key}.{k}")
+                };
+                json_leaves(&key, v, out, depth + 1);
+            }
+        }
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
 /// Every validated hit in `text`, in the order the kinds are tried: kind, byte range and a
 /// redacted sample. Earlier kinds win where matches overlap.
-fn hits(text: &str) -> Vec<(Kind, usize, usize, String)> {
+fn hits(text: &str, regions: &mut [Id]) -> Vec<(Kind, usize, usize, String)> {
     let mut out = Vec::new();
     for m in EMAIL
         .find_iter(text)
@@ -200,17 +351,6 @@ fn hits(text: &str) -> Vec<(Kind, usize, usize, String)> {
             out.push((Kind::Card, m.start(), m.end(), mask(&digits, 0, 4)));
         }
     }
-    for m in PHONE.find_iter(text) {
-        let digits: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
-        let ok = if m.as_str().starts_with('+') {
-            (8..=15).contains(&digits.len())
-        } else {
-            identifiers::nanp(&digits)
-        };
-        if ok {
-            out.push((Kind::Phone, m.start(), m.end(), mask(&digits, 2, 2)));
-        }
-    }
     for c in SSN.captures_iter(text) {
         let (all, area, group, serial) = (&c[0], &c[1], &c[3], &c[5]);
         if c[2] == c[4] && identifiers::ssn(area, group, serial) {
@@ -221,6 +361,19 @@ fn hits(text: &str) -> Vec<(Kind, usize, usize, String)> {
                 start + all.len(),
                 format!("***-**-**{}", &serial[2..]),
             ));
+        }
+    }
+    // Digits already taken by a card, an IBAN or an SSN are not tried as phones.
+    let mut free = text.to_string();
+    for (_, start, end, _) in &out {
+        let blank = " ".repeat(end - start);
+        if free.is_char_boundary(*start) && free.is_char_boundary(*end) {
+            free.replace_range(*start..*end, &blank);
+        }
+    }
+    for (start, end, digits, shape) in phone::find(&free, regions) {
+        if shape == phone::Shape::Formatted {
+            out.push((Kind::Phone, start, end, mask(&digits, 2, 2)));
         }
     }
     out
@@ -259,8 +412,12 @@ fn mask(text: &str, start: usize, end: usize) -> String {
 mod tests {
     use super::*;
 
+    fn scanner() -> Scanner {
+        Scanner::new(Layout::Lines, &phone::default_regions())
+    }
+
     fn kinds(text: &str) -> Vec<Kind> {
-        let mut scanner = Scanner::new();
+        let mut scanner = scanner();
         scanner.feed(text.as_bytes());
         scanner
             .finish()
@@ -313,8 +470,16 @@ mod tests {
     }
 
     #[test]
+    fn rows_of_numbers_are_not_phones() {
+        assert_eq!(
+            kinds("Weight Waist Pulse\n191 36 50\n12 101 101\n9.899999,0.57\n"),
+            []
+        );
+    }
+
+    #[test]
     fn samples_are_redacted_and_positions_are_one_based() {
-        let mut scanner = Scanner::new();
+        let mut scanner = scanner();
         scanner.feed(b"name,card\nJane,4111 1111 1111 1111\nJoe,4111111111111111\n");
         let tallies = scanner.finish();
         assert_eq!(tallies.len(), 1);
@@ -325,7 +490,7 @@ mod tests {
 
     #[test]
     fn values_split_across_chunks_and_long_lines_are_found() {
-        let mut scanner = Scanner::new();
+        let mut scanner = scanner();
         for chunk in b"a,jane.doe@gma".chunks(3).chain([&b"il.com\n"[..]]) {
             scanner.feed(chunk);
         }

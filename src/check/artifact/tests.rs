@@ -193,18 +193,32 @@ fn personal_data_is_counted_per_kind_and_blocks_over_the_threshold() {
     let findings = check_file("data/users.csv", csv, false, &opts);
     assert_eq!(
         outcome(&findings),
-        ["personal-data:block", "personal-data:block"]
+        [
+            "personal-data:block",
+            "personal-data:block",
+            "personal-data:block"
+        ]
     );
+    let name = findings
+        .iter()
+        .find(|f| f.value.as_deref() == Some("person-name"));
+    let expected =
+        "`data/users.csv` holds 3 personal name(s) (e.g. J***, A***), the first at line 2";
+    assert_eq!(name.map(|f| f.message.as_str()), Some(expected));
     let email = findings
         .iter()
         .find(|f| f.value.as_deref() == Some("email-address"));
     let email = email.map(|f| (f.message.as_str(), f.line, f.column));
     let expected = "`data/users.csv` holds 2 e-mail address(es) (e.g. j***@***.com, a***@***.de), the first at line 2";
     assert_eq!(email, Some((expected, Some(2), Some(6))));
-    opts.pii_threshold = 3;
+    opts.pii_threshold = 6;
     assert_eq!(
         outcome(&check_file("data/users.csv", csv, false, &opts)),
-        ["personal-data:warn", "personal-data:warn"]
+        [
+            "personal-data:warn",
+            "personal-data:warn",
+            "personal-data:warn"
+        ]
     );
 }
 
