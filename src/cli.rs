@@ -39,6 +39,55 @@ pub enum Command {
     Rules(RulesArgs),
     /// Record today's findings so that only new ones block.
     Baseline(BaselineArgs),
+    /// Fingerprint indexes of internal code, for the ip-overlap check.
+    Fingerprint(FingerprintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FingerprintArgs {
+    #[command(subcommand)]
+    pub command: FingerprintCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FingerprintCommand {
+    /// Build an index of internal code (keyed hashes only, no code) from folders and repositories.
+    Build(FingerprintBuildArgs),
+    /// Show an index's name, sources, parameters, fingerprint count and size.
+    Info {
+        /// The index file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct FingerprintBuildArgs {
+    /// Folders, or git repositories (their HEAD tree).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Where to write the index.
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// What findings call the index (default: the output's file name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Leave out paths matching GLOB (relative to each PATH; without `/`, a name in any folder).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// For a repository, every blob in its history instead of the HEAD tree.
+    #[arg(long)]
+    pub all_versions: bool,
+    /// Tokens per k-gram.
+    #[arg(long, hide = true, default_value_t = crate::fingerprint::K)]
+    pub k: usize,
+    /// k-grams per winnowing window.
+    #[arg(long, hide = true, default_value_t = crate::fingerprint::WINDOW)]
+    pub window: usize,
+    /// Fingerprints found in more files than this are dropped as boilerplate.
+    #[arg(long, hide = true, default_value_t = crate::fingerprint::COMMON_FILES)]
+    pub common_files: u32,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Debug, Args, Clone, Default)]

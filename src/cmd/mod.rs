@@ -2,6 +2,7 @@
 //! and writes a report; the exit code follows the outcome.
 
 mod approval;
+mod fingerprint;
 mod fix;
 mod scan;
 mod setup;
@@ -23,5 +24,6 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Fix(args) => fix::fix(&args),
         Command::Request(args) => approval::request(&args),
         Command::Approve(args) => approval::approve(&args),
+        Command::Fingerprint(args) => fingerprint::run(&args),
     }
 }

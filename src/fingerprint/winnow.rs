@@ -1,0 +1,158 @@
+//! Winnowing (Schleimer, Wilkerson and Aiken, "Winnowing: local algorithms for document
+//! fingerprinting", SIGMOD 2003): hash every run of `k` tokens, and in every window of `w`
+//! consecutive hashes keep the smallest. Two texts that share a run of at least `w + k - 1`
+//! tokens share a kept hash, and about 2/(w+1) of the hashes are kept. The hashes kept are
+//! then keyed (HMAC-SHA256 with the org's key), so that an index of them tells nothing to
+//! whoever lacks the key.
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use super::tokens::Token;
+
+/// One kept k-gram: its (unkeyed) hash and the lines it spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gram {
+    pub hash: u64,
+    pub first_line: u32,
+    pub last_line: u32,
+}
+
+const BASE: u64 = 0x9E37_79B9_7F4A_7C15 | 1;
+
+/// The finaliser of splitmix64: spreads a rolling hash over all 64 bits.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The winnowed k-grams of `tokens`, in order. A text shorter than one window keeps its
+/// smallest k-gram; one shorter than `k` tokens keeps nothing.
+pub fn winnow(tokens: &[Token], k: usize, w: usize, out: &mut Vec<Gram>) {
+    out.clear();
+    if k == 0 || w == 0 || tokens.len() < k {
+        return;
+    }
+    let mut pow = 1u64;
+    for _ in 1..k {
+        pow = pow.wrapping_mul(BASE);
+    }
+    let grams = tokens.len() - k + 1;
+    let mut hashes = Vec::with_capacity(grams);
+    let mut h = 0u64;
+    for (i, t) in tokens.iter().enumerate() {
+        if i >= k {
+            h = h.wrapping_sub(tokens[i - k].value.wrapping_mul(pow));
+        }
+        h = h.wrapping_mul(BASE).wrapping_add(t.value);
+        if i + 1 >= k {
+            hashes.push(mix(h));
+        }
+    }
+    let gram = |i: usize| Gram {
+        hash: hashes[i],
+        first_line: tokens[i].line,
+        last_line: tokens[i + k - 1].line,
+    };
+    // A deque of candidate positions whose hashes increase; the front is the window's
+    // minimum (the rightmost one among equals, as the paper recommends).
+    let mut deque = std::collections::VecDeque::with_capacity(w);
+    let mut last = usize::MAX;
+    for i in 0..grams {
+        while deque
+            .back()
+            .is_some_and(|&j: &usize| hashes[j] >= hashes[i])
+        {
+            deque.pop_back();
+        }
+        deque.push_back(i);
+        if deque.front().is_some_and(|&j| j + w <= i) {
+            deque.pop_front();
+        }
+        if i + 1 >= w || i + 1 == grams {
+            let m = deque.front().copied().unwrap_or(i);
+            if m != last && (i + 1 >= w || grams < w) {
+                out.push(gram(m));
+                last = m;
+            }
+        }
+    }
+}
+
+/// Keys k-gram hashes with the org's key: the first 8 bytes of HMAC-SHA256(key, hash).
+pub struct Keyer {
+    mac: Hmac<Sha256>,
+}
+
+impl Keyer {
+    pub fn new(key: &[u8]) -> Keyer {
+        Keyer {
+            mac: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length"),
+        }
+    }
+
+    pub fn key(&self, hash: u64) -> u64 {
+        let mut mac = self.mac.clone();
+        mac.update(&hash.to_le_bytes());
+        let out = mac.finalize().into_bytes();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&out[..8]);
+        u64::from_be_bytes(first)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(values: &[u64]) -> Vec<Token> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Token {
+                value: *v,
+                line: i as u32 + 1,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_shared_run_of_w_plus_k_minus_one_tokens_shares_a_fingerprint() {
+        let (k, w) = (5, 8);
+        let shared: Vec<u64> = (100..100 + (w + k - 1) as u64).collect();
+        let a: Vec<u64> = (0..40).chain(shared.clone()).chain(500..520).collect();
+        let b: Vec<u64> = (900..917).chain(shared).chain(700..730).collect();
+        let (mut fa, mut fb) = (Vec::new(), Vec::new());
+        winnow(&toks(&a), k, w, &mut fa);
+        winnow(&toks(&b), k, w, &mut fb);
+        let set: std::collections::HashSet<u64> = fa.iter().map(|g| g.hash).collect();
+        assert!(fb.iter().any(|g| set.contains(&g.hash)));
+    }
+
+    #[test]
+    fn about_two_in_w_plus_one_grams_are_kept() {
+        let values: Vec<u64> = (0..10_000u64).map(|i| i * 7919 % 10_007).collect();
+        let mut out = Vec::new();
+        winnow(&toks(&values), 10, 30, &mut out);
+        let density = out.len() as f64 / 10_000.0;
+        assert!((0.04..0.09).contains(&density), "{density}");
+        assert!(out.windows(2).all(|p| p[0].first_line < p[1].first_line));
+    }
+
+    #[test]
+    fn short_texts_keep_their_minimum_and_tiny_ones_nothing() {
+        let mut out = Vec::new();
+        winnow(&toks(&[1, 2, 3, 4, 5, 6]), 3, 10, &mut out);
+        assert_eq!(out.len(), 1);
+        winnow(&toks(&[1, 2]), 3, 10, &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn keyed_hashes_depend_on_the_key() {
+        let (a, b) = (Keyer::new(b"one"), Keyer::new(b"two"));
+        assert_eq!(a.key(42), Keyer::new(b"one").key(42));
+        assert_ne!(a.key(42), b.key(42));
+    }
+}
