@@ -78,7 +78,7 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let approval_on = on.has(Check::Approval) && policy.severity(Check::Approval) != Severity::Off;
     if to == Destination::External && approval_on {
         let has_refs = !tracking.is_empty() || updates.iter().any(|u| !git::is_zero(&u.old));
-        let push = push::summary(
+        let mut push = push::summary(
             &repo,
             &destination,
             has_refs,
@@ -86,6 +86,7 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
             &out.commits,
             &out.files,
         )?;
+        push.overlaps = plan::overlaps(&mut outcome.findings, &policy);
         outcome.findings.extend(super::sealed(
             crate::plan::approval_findings(&repo, &push, &policy.approval),
             &policy,

@@ -64,7 +64,13 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
             .iter()
             .find(|u| u.target_ref == crate::approval::NOTES_REF)
             .map(|u| u.new.clone());
-        let findings = approval(&repo, &policy, first, &out, !known.is_empty(), pushed_notes)?;
+        let overlaps = plan::overlaps(&mut outcome.findings, &policy);
+        let pushed = Pushed {
+            has_refs: !known.is_empty(),
+            notes: pushed_notes,
+            overlaps,
+        };
+        let findings = approval(&repo, &policy, first, &out, pushed)?;
         outcome.findings.extend(super::sealed(findings, &policy));
         finding::sort(&mut outcome.findings);
     }
@@ -134,14 +140,23 @@ fn bypassed(repo: &Repository, policy: &Policy, updates: &[RefUpdate]) -> Result
     Ok(true)
 }
 
+/// What the push carries beside its commits, for the approval gate.
+struct Pushed {
+    /// The server had refs before the push.
+    has_refs: bool,
+    /// The notes commit the push carries, if any.
+    notes: Option<String>,
+    /// Paths with `ip-overlap` findings.
+    overlaps: Vec<String>,
+}
+
 /// The approval findings of the push (first ref update) to this server.
 fn approval(
     repo: &Repository,
     policy: &Policy,
     first: &RefUpdate,
     out: &Outbound,
-    has_refs: bool,
-    pushed_notes: Option<String>,
+    pushed: Pushed,
 ) -> Result<Vec<finding::Finding>, Error> {
     // The name clients push to, normalised as they normalise it: `outbound.destination`, else
     // this repository's own path (a local remote; no trailing `/`).
@@ -154,12 +169,13 @@ fn approval(
     let mut push = push::summary(
         repo,
         &destination,
-        has_refs,
+        pushed.has_refs,
         first,
         &out.commits,
         &out.files,
     )?;
-    push.notes = pushed_notes;
+    push.notes = pushed.notes;
+    push.overlaps = pushed.overlaps;
     Ok(crate::plan::approval_findings(
         repo,
         &push,

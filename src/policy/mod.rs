@@ -165,6 +165,8 @@ pub struct Policy {
     pub lfs_missing: Option<Severity>,
     /// `[lfs] store`: a server's LFS store.
     pub lfs_store: Option<PathBuf>,
+    /// `ip_overlap.indexes`, resolved: the fingerprint indexes of internal code.
+    pub ip_indexes: Vec<PathBuf>,
     exclude: Vec<GlobMatcher>,
     internal_remotes: Vec<crate::git::RemotePattern>,
 }
@@ -220,6 +222,10 @@ impl Policy {
                 Severity::Off
             }),
             Check::Artifact => r.artifact.as_ref().and_then(|s| s.severity),
+            Check::IpOverlap => Some(match self.ip_indexes.is_empty() {
+                true => Severity::Off,
+                false => (r.ip_overlap.as_ref().and_then(|s| s.severity)).unwrap_or(Severity::Warn),
+            }),
         };
         s.unwrap_or(Severity::Block)
     }
@@ -417,6 +423,17 @@ fn resolve_paths(table: &mut toml::Table, dir: &Path) {
             table.get_mut(*section).and_then(|v| v.as_table_mut())
         };
         if let Some(toml::Value::String(s)) = holder.and_then(|t| t.get_mut(*key)) {
+            if Path::new(s.as_str()).is_relative() {
+                *s = dir.join(&*s).display().to_string();
+            }
+        }
+    }
+    // `ip_overlap.indexes` is a list of paths.
+    let indexes = table
+        .get_mut("ip_overlap")
+        .and_then(|v| v.get_mut("indexes"));
+    for v in indexes.and_then(|v| v.as_array_mut()).into_iter().flatten() {
+        if let toml::Value::String(s) = v {
             if Path::new(s.as_str()).is_relative() {
                 *s = dir.join(&*s).display().to_string();
             }
@@ -717,7 +734,13 @@ fn finish(
         .filter(|k| !k.is_empty())
         .map(String::into_bytes);
     let lfs = raw.lfs.clone().unwrap_or_default();
+    let ip_indexes = (raw.ip_overlap.as_ref().and_then(|i| i.indexes.clone()))
+        .unwrap_or_default()
+        .into_iter()
+        .map(PathBuf::from)
+        .collect();
     Ok(Policy {
+        ip_indexes,
         lfs_missing: lfs.missing,
         lfs_store: lfs.store.map(PathBuf::from),
         raw,
@@ -773,6 +796,7 @@ fn approval_options(raw: &PolicyFile) -> crate::approval::ApprovalOptions {
             .collect(),
         new_publication: a.new_publication.unwrap_or(false),
         corporate_identity: a.corporate_identity.unwrap_or(false),
+        ip_overlap: a.ip_overlap.unwrap_or(false),
         email_domains: raw
             .org
             .as_ref()

@@ -10,6 +10,7 @@ mod dco;
 mod gate;
 mod guard;
 mod hooks;
+mod ip_overlap;
 mod lfs;
 mod managers;
 mod sarif;

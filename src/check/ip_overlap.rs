@@ -1,0 +1,151 @@
+//! The `ip-overlap` check: internal code in an outbound change. The change's text is
+//! fingerprinted the way `fingerprint build` fingerprinted the internal code; fingerprints
+//! on lines the change adds are looked up in the indexes, and neighbouring matches are
+//! joined into line ranges. A range is reported when it covers at least `MIN_LINES` lines
+//! with at least `MIN_MATCHES` matches, so a chance match or a shared idiom is not.
+
+use std::ops::Range;
+
+use crate::check::LineIndex;
+use crate::finding::{Check, Finding, Severity};
+use crate::fingerprint::{self, Indexes, Scratch};
+
+/// Lines a range of matches must cover to be reported.
+pub const MIN_LINES: u32 = 6;
+/// Matched fingerprints a range needs.
+pub const MIN_MATCHES: usize = 3;
+/// Matches at most this many lines apart belong to one range (an edited line between two
+/// copied parts breaks no range).
+const GAP: u32 = 4;
+
+/// One run of matched lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Run {
+    first: u32,
+    last: u32,
+    matches: Vec<u64>,
+    lines: Vec<(u32, u32)>,
+}
+
+/// Findings for the parts of `content` within `changed` (byte ranges of added lines) that
+/// overlap the code of `indexes`.
+pub fn check(
+    path: &str,
+    content: &[u8],
+    changed: &[Range<usize>],
+    indexes: &Indexes,
+    severity: Severity,
+) -> Vec<Finding> {
+    if changed.is_empty() || indexes.list.is_empty() {
+        return Vec::new();
+    }
+    let lines = LineIndex::new(content);
+    let added: Vec<(u32, u32)> = changed
+        .iter()
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            (
+                lines.line_of(r.start) as u32,
+                lines.line_of(r.end - 1) as u32,
+            )
+        })
+        .collect();
+    let is_added = |first: u32, last: u32| added.iter().any(|(a, b)| first <= *b && last >= *a);
+    let mut scratch = Scratch::default();
+    let mut grams = Vec::new();
+    let mut findings = Vec::new();
+    for index in &indexes.list {
+        let (k, w) = (index.header.k as usize, index.header.window as usize);
+        fingerprint::grams(path, content, k, w, &mut scratch, &mut grams);
+        let hits: Vec<(u32, u32, u64)> = grams
+            .iter()
+            .filter(|g| is_added(g.first_line, g.last_line))
+            .map(|g| (g.first_line, g.last_line, indexes.keyer.key(g.hash)))
+            .filter(|(_, _, h)| index.contains(*h))
+            .collect();
+        for r in ranges(&hits) {
+            let covered = covered_lines(&r.lines, &added);
+            if covered < MIN_LINES || r.matches.len() < MIN_MATCHES {
+                continue;
+            }
+            findings.push(finding(index, &r, covered, severity));
+        }
+    }
+    findings
+}
+
+/// Joins hits (in line order) into ranges.
+fn ranges(hits: &[(u32, u32, u64)]) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::new();
+    for &(first, last, h) in hits {
+        match out.last_mut() {
+            Some(r) if first <= r.last + GAP => {
+                r.last = r.last.max(last);
+                r.matches.push(h);
+                r.lines.push((first, last));
+            }
+            _ => out.push(Run {
+                first,
+                last,
+                matches: vec![h],
+                lines: vec![(first, last)],
+            }),
+        }
+    }
+    out
+}
+
+/// Lines that some matched span covers and the change adds.
+fn covered_lines(spans: &[(u32, u32)], added: &[(u32, u32)]) -> u32 {
+    let mut spans = spans.to_vec();
+    spans.sort_unstable();
+    let (mut count, mut upto) = (0u32, 0u32);
+    for (a, b) in spans {
+        let from = a.max(upto + 1);
+        for line in from..=b {
+            if added.iter().any(|(x, y)| *x <= line && line <= *y) {
+                count += 1;
+            }
+        }
+        upto = upto.max(b);
+    }
+    count
+}
+
+fn finding(index: &fingerprint::Index, r: &Run, covered: u32, severity: Severity) -> Finding {
+    let message = format!(
+        "{covered} lines overlap internal code in the fingerprint index {}",
+        index.describe()
+    );
+    let mut f = Finding::new(Check::IpOverlap, "internal-code", severity, message);
+    f.line = Some(r.first as usize);
+    f.end_line = Some(r.last as usize);
+    // The finding's identity: the index and the fingerprints matched, not the line.
+    let mut matches = r.matches.clone();
+    matches.sort_unstable();
+    let hex: Vec<String> = matches.iter().map(|h| format!("{h:016x}")).collect();
+    f.value = Some(format!("{}:{}", index.header.name, hex.join(",")));
+    f.help = "this looks copied from internal code: write it anew, or ask for approval to \
+              contribute it (`git outbound request`); code the destination already has is not \
+              reported"
+        .into();
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_count_each_added_line_once() {
+        assert_eq!(covered_lines(&[(1, 5), (3, 8), (20, 21)], &[(1, 100)]), 10);
+        assert_eq!(covered_lines(&[(1, 5), (3, 8)], &[(4, 6)]), 3);
+    }
+
+    #[test]
+    fn nearby_hits_join_and_distant_ones_do_not() {
+        let r = ranges(&[(1, 3, 1), (5, 7, 2), (30, 32, 3)]);
+        assert_eq!(r.len(), 2);
+        assert_eq!((r[0].first, r[0].last, r[0].matches.len()), (1, 7, 2));
+    }
+}
