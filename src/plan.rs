@@ -357,3 +357,27 @@ pub fn overlaps(findings: &mut [crate::finding::Finding], policy: &Policy) -> Ve
     }
     paths
 }
+
+/// Drops the `ip-overlap` findings of a push whose code the destination already has in the
+/// trees of `destination` (its refs as this repository knows them).
+pub fn drop_public_overlaps(
+    repo: &Repository,
+    policy: &Policy,
+    findings: &mut Vec<crate::finding::Finding>,
+    destination: &[Oid],
+) -> Result<(), Error> {
+    use crate::check::ip_overlap;
+    let wanted: std::collections::HashSet<u64> = findings
+        .iter()
+        .filter(|f| f.check == Check::IpOverlap)
+        .flat_map(ip_overlap::matched)
+        .collect();
+    if wanted.is_empty() || destination.is_empty() {
+        return Ok(());
+    }
+    let indexes =
+        crate::fingerprint::Indexes::load(&policy.ip_indexes, policy.fingerprint_key.as_deref())?;
+    let public = crate::fingerprint::public::present(repo, destination, &wanted, &indexes);
+    ip_overlap::drop_public(findings, &public);
+    Ok(())
+}

@@ -74,6 +74,27 @@ pub fn check(
     findings
 }
 
+/// The keyed fingerprints a finding matched (carried in its value, `name:hex,hex,…`).
+pub fn matched(f: &Finding) -> Vec<u64> {
+    let list = f
+        .value
+        .as_deref()
+        .and_then(|v| v.rsplit_once(':'))
+        .map_or("", |(_, l)| l);
+    list.split(',')
+        .filter_map(|h| u64::from_str_radix(h, 16).ok())
+        .collect()
+}
+
+/// Drops the `ip-overlap` findings that the destination already has: those left with fewer
+/// than `MIN_MATCHES` fingerprints once the fingerprints in `public` are taken away.
+pub fn drop_public(findings: &mut Vec<Finding>, public: &std::collections::HashSet<u64>) {
+    findings.retain(|f| {
+        f.check != Check::IpOverlap
+            || matched(f).iter().filter(|h| !public.contains(h)).count() >= MIN_MATCHES
+    });
+}
+
 /// Joins hits (in line order) into ranges.
 fn ranges(hits: &[(u32, u32, u64)]) -> Vec<Run> {
     let mut out: Vec<Run> = Vec::new();
@@ -140,6 +161,19 @@ mod tests {
     fn spans_count_each_added_line_once() {
         assert_eq!(covered_lines(&[(1, 5), (3, 8), (20, 21)], &[(1, 100)]), 10);
         assert_eq!(covered_lines(&[(1, 5), (3, 8)], &[(4, 6)]), 3);
+    }
+
+    #[test]
+    fn findings_whose_matches_the_destination_has_are_dropped() {
+        let mut f = Finding::new(Check::IpOverlap, "internal-code", Severity::Warn, "m");
+        f.value = Some("idx:000000000000000a,000000000000000b,000000000000000c".into());
+        assert_eq!(matched(&f), [10, 11, 12]);
+        let mut kept = vec![f.clone()];
+        drop_public(&mut kept, &[99].into_iter().collect());
+        assert_eq!(kept.len(), 1);
+        let mut gone = vec![f];
+        drop_public(&mut gone, &[11].into_iter().collect());
+        assert!(gone.is_empty());
     }
 
     #[test]

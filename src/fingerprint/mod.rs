@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod index;
+pub mod public;
 pub mod tokens;
 pub mod winnow;
 

@@ -73,6 +73,11 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     };
     let on = checks(&Check::ALL, &skip);
     let mut outcome = plan::push(&repo, &policy, &out, &updates, on, to)?.run(&policy)?;
+    // What the remote has (its tracking refs, the remote ids known here) is public there.
+    let mut there = tracking.clone();
+    there.extend(updates.iter().filter_map(|u| Oid::from_str(&u.old).ok()));
+    there.retain(|id| !id.is_zero() && repo.find_commit(*id).is_ok());
+    plan::drop_public_overlaps(&repo, &policy, &mut outcome.findings, &there)?;
     outcome.absorb(note_outcome);
     unread(&mut outcome, &policy);
     let approval_on = on.has(Check::Approval) && policy.severity(Check::Approval) != Severity::Off;

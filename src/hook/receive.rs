@@ -55,6 +55,8 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
         Destination::Nowhere,
     )?;
     let mut outcome = plan.run(&policy)?;
+    // What this repository already has is public here.
+    plan::drop_public_overlaps(&repo, &policy, &mut outcome.findings, &known)?;
     outcome.absorb(note_plan.run(&policy)?);
     unread(&mut outcome, &policy);
     if let (Some(first), Severity::Block | Severity::Warn) =

@@ -179,6 +179,21 @@ fn ip_overlap_copied_block_to_external_remote_is_refused_and_passes_with_approva
 }
 
 #[test]
+fn ip_overlap_code_the_destination_already_has_is_no_finding() {
+    let (t, _origin, _key) = gate();
+    // The remote already publishes the code (pushed past the hooks, as history would be).
+    t.write("vendor/ledger.c", INTERNAL);
+    t.git(&["add", "vendor/ledger.c"]);
+    t.git(&["commit", "-q", "--no-verify", "-m", "vendor the ledger"]);
+    let out = t.git_any(&["push", "-q", "--no-verify", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    t.commit_file("src/journal.c", COPIED, "add the journal walker");
+    let out = t.git_any(&["push", "-q", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!stderr(&out).contains("ip-overlap"), "{}", text(&out));
+}
+
+#[test]
 fn ip_overlap_unrelated_code_is_pushed_without_approval() {
     let (t, _origin, _key) = gate();
     t.commit_file("src/header.c", UNRELATED, "add a header parser");
