@@ -309,3 +309,36 @@ fn ip_overlap_index_built_with_another_key_is_an_error() {
         text(&out)
     );
 }
+
+#[test]
+fn ip_overlap_pre_receive_refuses_a_copy_under_block_severity() {
+    let server = TestRepo::bare();
+    assert!(server.outbound(&["install"]).status.success());
+    let src = server.home.path().join("internal-src");
+    std::fs::create_dir_all(&src).expect("make source folder");
+    std::fs::write(src.join("ledger.c"), INTERNAL).expect("write internal code");
+    let index = path_of(&server.home.path().join("internal.ofp"));
+    let built = server.outbound(&["fingerprint", "build", "--output", &index, &path_of(&src)]);
+    assert!(built.status.success(), "{}", text(&built));
+    write_home(
+        &server,
+        "policy.toml",
+        "[ip_overlap]\nindexes = [\"internal.ofp\"]\nseverity = \"block\"\n",
+    );
+    let policy = path_of(&server.home.path().join("policy.toml"));
+    server.git(&["config", "outbound.policy", &policy]);
+    let client = TestRepo::new();
+    client.git(&["remote", "add", "origin", &path_of(server.path())]);
+    client.commit_file("src/header.c", UNRELATED, "add a header parser");
+    let out = client.git_any(&["push", "-q", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    client.commit_file("src/journal.c", COPIED, "add the journal walker");
+    let out = client.git_any(&["push", "-q", "origin", "main"]);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("remote: src/journal.c:5 (commit"), "{err}");
+    assert!(
+        err.contains("error[ip-overlap/internal-code]: 18 lines overlap"),
+        "{err}"
+    );
+}
