@@ -83,6 +83,9 @@ pub struct FingerprintBuildArgs {
     /// k-grams per winnowing window.
     #[arg(long, hide = true, default_value_t = crate::fingerprint::WINDOW)]
     pub window: usize,
+    /// How identifiers enter the hashes: `order` (where the same name recurs) or `kind` (all alike).
+    #[arg(long, hide = true, value_enum, default_value = "order")]
+    pub identifiers: crate::fingerprint::Identifiers,
     /// Fingerprints found in more files than this are dropped as boilerplate.
     #[arg(long, hide = true, default_value_t = crate::fingerprint::COMMON_FILES)]
     pub common_files: u32,

@@ -55,8 +55,7 @@ pub fn check(
     let mut grams = Vec::new();
     let mut findings = Vec::new();
     for index in &indexes.list {
-        let (k, w) = (index.header.k as usize, index.header.window as usize);
-        fingerprint::grams(path, content, k, w, &mut scratch, &mut grams);
+        fingerprint::grams(path, content, index.params(), &mut scratch, &mut grams);
         let hits: Vec<(u32, u32, u64)> = grams
             .iter()
             .filter(|g| is_added(g.first_line, g.last_line))

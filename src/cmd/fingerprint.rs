@@ -35,8 +35,11 @@ fn build_index(args: &FingerprintBuildArgs) -> Result<u8, Error> {
         paths: args.paths.clone(),
         all_versions: args.all_versions,
         key: policy.fingerprint_key.clone(),
-        k: args.k,
-        window: args.window,
+        params: crate::fingerprint::Params {
+            k: args.k,
+            window: args.window,
+            identifiers: args.identifiers,
+        },
         common_files: args.common_files,
     })?;
     let secs = started.elapsed().as_secs_f64();
@@ -77,7 +80,7 @@ fn describe(h: &Header, size: u64) -> String {
     };
     format!(
         "name:         {}\nsources:      {}\nexcluded:     {exclude}\n\
-         parameters:   k = {} tokens, window = {}, boilerplate above {} files\n\
+         parameters:   k = {} tokens, window = {}, identifiers by {}, boilerplate above {} files\n\
          key:          {key}\n\
          source:       {} files, {} bytes\n\
          fingerprints: {} ({} dropped as boilerplate)\n\
@@ -87,6 +90,10 @@ fn describe(h: &Header, size: u64) -> String {
         h.sources.join(", "),
         h.k,
         h.window,
+        match h.identifiers {
+            crate::fingerprint::Identifiers::Kind => "kind",
+            crate::fingerprint::Identifiers::Order => "order",
+        },
         h.common_files,
         h.files,
         h.bytes,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use globset::{GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 
-use super::{Gram, Header, Index, Keyer, Scratch, grams, key_check};
+use super::{Gram, Header, Index, Keyer, Params, Scratch, grams, key_check};
 use crate::error::Error;
 
 /// Files above this size are generated or data, not code someone copies from.
@@ -24,8 +24,7 @@ pub struct BuildOptions {
     pub all_versions: bool,
     /// The org's key, or `None` for the built-in one.
     pub key: Option<Vec<u8>>,
-    pub k: usize,
-    pub window: usize,
+    pub params: Params,
     pub common_files: u32,
 }
 
@@ -70,7 +69,7 @@ pub fn build(opts: &BuildOptions) -> Result<(Header, u64), Error> {
     listed.sort_by(|a, b| a.path.cmp(&b.path));
     let groups: Vec<&[Listed]> = listed.chunk_by(|a, b| a.path == b.path).collect();
     let per_thread = crate::git::PerThread::<Vec<Option<git2::Repository>>>::default();
-    let (k, w) = (opts.k, opts.window);
+    let params = opts.params;
     let results: Vec<(Vec<u64>, u64, u64)> = groups
         .par_iter()
         .with_max_len(64)
@@ -87,7 +86,7 @@ pub fn build(opts: &BuildOptions) -> Result<(Header, u64), Error> {
                     if text.len() as u64 > MAX_FILE || crate::check::looks_binary(&text) {
                         continue;
                     }
-                    grams(&item.path, &text, k, w, scratch, out);
+                    grams(&item.path, &text, params, scratch, out);
                     hashes.extend(out.iter().map(|g| g.hash));
                     (files, bytes) = (files + 1, bytes + text.len() as u64);
                 }
@@ -109,8 +108,9 @@ pub fn build(opts: &BuildOptions) -> Result<(Header, u64), Error> {
         name: opts.name.clone(),
         sources,
         exclude: opts.exclude.clone(),
-        k: k as u32,
-        window: w as u32,
+        k: params.k as u32,
+        window: params.window as u32,
+        identifiers: params.identifiers,
         common_files: opts.common_files,
         key_check: key_check(&keyer),
         keyed: opts.key.is_some(),

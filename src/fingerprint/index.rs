@@ -4,7 +4,7 @@
 //! ```text
 //! magic        8 bytes   "OFPIDX1\n"
 //! header_len   u32       length of the header
-//! header       JSON      name, sources, exclude globs, k, window, key check, counts
+//! header       JSON      name, sources, exclude globs, k, window, identifiers, key check, counts
 //! bucket_bits  u8        B (4..=24), then 3 zero bytes
 //! offsets      u32 × (2^B + 1)   start of each bucket in `rest`; the last is the count
 //! rest         u16 × count       the 16 bits after the bucket, sorted within each bucket
@@ -38,6 +38,8 @@ pub struct Header {
     pub k: u32,
     /// k-grams per winnowing window.
     pub window: u32,
+    /// How identifiers enter the hashes.
+    pub identifiers: super::Identifiers,
     /// Files seen in more than this many files were dropped as boilerplate.
     pub common_files: u32,
     /// 24 bits of a keyed hash of a fixed value: tells a wrong key from a right one.
@@ -189,6 +191,7 @@ mod tests {
             exclude: Vec::new(),
             k: 15,
             window: 30,
+            identifiers: crate::fingerprint::Identifiers::Order,
             common_files: 10,
             key_check: "000000".into(),
             keyed: true,

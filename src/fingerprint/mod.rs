@@ -12,7 +12,7 @@ pub mod tokens;
 pub mod winnow;
 
 pub use index::{Header, Index};
-pub use winnow::{Gram, Keyer};
+pub use winnow::{Gram, Identifiers, Keyer};
 
 /// Tokens per k-gram.
 pub const K: usize = 15;
@@ -43,16 +43,28 @@ pub struct Scratch {
 }
 
 /// The winnowed k-grams of a file's text (unkeyed hashes and line spans).
-pub fn grams(
-    path: &str,
-    text: &[u8],
-    k: usize,
-    w: usize,
-    scratch: &mut Scratch,
-    out: &mut Vec<Gram>,
-) {
+pub fn grams(path: &str, text: &[u8], p: Params, scratch: &mut Scratch, out: &mut Vec<Gram>) {
     tokens::tokens(text, tokens::lang_of(path), &mut scratch.tokens);
-    winnow::winnow(&scratch.tokens, k, w, out);
+    winnow::winnow(&scratch.tokens, p.k, p.window, p.identifiers, out);
+}
+
+/// How an index was fingerprinted; the check fingerprints changes the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params {
+    pub k: usize,
+    pub window: usize,
+    pub identifiers: Identifiers,
+}
+
+impl Index {
+    /// The parameters this index was built with.
+    pub fn params(&self) -> Params {
+        Params {
+            k: self.header.k as usize,
+            window: self.header.window as usize,
+            identifiers: self.header.identifiers,
+        }
+    }
 }
 
 /// The indexes a run checks against, with the key their hashes were made with.

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use git2::{Oid, Repository};
 
-use super::{Indexes, Scratch, grams};
+use super::{Indexes, Params, Scratch, grams};
 
 /// The fingerprints of `wanted` (keyed, as findings carry them) that occur in the files of
 /// the trees of `tips`, fingerprinted with the parameters of every index.
@@ -22,13 +22,12 @@ pub fn present(
     if wanted.is_empty() {
         return found;
     }
-    let mut params: Vec<(usize, usize)> = indexes
-        .list
-        .iter()
-        .map(|i| (i.header.k as usize, i.header.window as usize))
-        .collect();
-    params.sort_unstable();
-    params.dedup();
+    let mut params: Vec<Params> = Vec::new();
+    for p in indexes.list.iter().map(|i| i.params()) {
+        if !params.contains(&p) {
+            params.push(p);
+        }
+    }
     let mut seen = HashSet::new();
     let (mut scratch, mut out) = (Scratch::default(), Vec::new());
     for tip in tips {
@@ -46,8 +45,8 @@ pub fn present(
                 return git2::TreeWalkResult::Ok;
             }
             let path = format!("{dir}{}", entry.name().unwrap_or(""));
-            for (k, w) in &params {
-                grams(&path, blob.content(), *k, *w, &mut scratch, &mut out);
+            for p in &params {
+                grams(&path, blob.content(), *p, &mut scratch, &mut out);
                 found.extend(
                     out.iter()
                         .map(|g| indexes.keyer.key(g.hash))

@@ -43,6 +43,9 @@ pub fn lang_of(path: &str) -> Lang {
 pub struct Token {
     pub value: u64,
     pub line: u32,
+    /// A hash of an identifier's name (0 for any other token): lets winnowing tell
+    /// `a = b + a` from `a = b + c` without knowing the names themselves.
+    pub name: u64,
 }
 
 const IDENT: u64 = 0x4944_454e_5400_0001;
@@ -78,6 +81,7 @@ pub fn tokens(text: &[u8], lang: Lang, out: &mut Vec<Token>) {
                     out.push(Token {
                         value: STRING,
                         line,
+                        name: 0,
                     });
                     line += count_lines(&text[i..end]);
                     i = end;
@@ -86,6 +90,7 @@ pub fn tokens(text: &[u8], lang: Lang, out: &mut Vec<Token>) {
                     out.push(Token {
                         value: PUNCT | u64::from(b),
                         line,
+                        name: 0,
                     });
                     i += 1;
                 }
@@ -95,17 +100,18 @@ pub fn tokens(text: &[u8], lang: Lang, out: &mut Vec<Token>) {
                 out.push(Token {
                     value: NUMBER,
                     line,
+                    name: 0,
                 });
             }
             _ if is_word_start(b) => {
                 let end = word_end(text, i, false);
                 let word = &text[i..end];
-                let value = match lang {
-                    Lang::Text => word_hash(word, true),
-                    _ if is_keyword(word, lang) => word_hash(word, false),
-                    _ => IDENT,
+                let (value, name) = match lang {
+                    Lang::Text => (word_hash(word, true), 0),
+                    _ if is_keyword(word, lang) => (word_hash(word, false), 0),
+                    _ => (IDENT, word_hash(word, false) | 1),
                 };
-                out.push(Token { value, line });
+                out.push(Token { value, line, name });
                 i = end;
             }
             _ if lang == Lang::Text => i += 1,
@@ -113,6 +119,7 @@ pub fn tokens(text: &[u8], lang: Lang, out: &mut Vec<Token>) {
                 out.push(Token {
                     value: PUNCT | u64::from(b),
                     line,
+                    name: 0,
                 });
                 i += 1;
             }

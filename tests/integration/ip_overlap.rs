@@ -338,7 +338,7 @@ fn ip_overlap_pre_receive_refuses_a_copy_under_block_severity() {
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("remote: src/journal.c:5 (commit"), "{err}");
     assert!(
-        err.contains("error[ip-overlap/internal-code]: 18 lines overlap"),
+        err.contains("error[ip-overlap/internal-code]: 15 lines overlap"),
         "{err}"
     );
 }
