@@ -14,9 +14,9 @@ use crate::fingerprint::{self, Indexes, Scratch};
 pub const MIN_LINES: u32 = 6;
 /// Matched fingerprints a range needs.
 pub const MIN_MATCHES: usize = 3;
-/// Matches at most this many lines apart belong to one range (an edited line between two
-/// copied parts breaks no range).
-const GAP: u32 = 4;
+/// Fingerprints the index lacks that a run may step over (an edited line between two copied
+/// parts breaks no run).
+const MAX_MISSES: usize = 1;
 
 /// One run of matched lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,13 +56,20 @@ pub fn check(
     let mut findings = Vec::new();
     for index in &indexes.list {
         fingerprint::grams(path, content, index.params(), &mut scratch, &mut grams);
-        let hits: Vec<(u32, u32, u64)> = grams
+        let seen: Vec<Seen> = grams
             .iter()
             .filter(|g| is_added(g.first_line, g.last_line))
-            .map(|g| (g.first_line, g.last_line, indexes.keyer.key(g.hash)))
-            .filter(|(_, _, h)| index.contains(*h))
+            .map(|g| {
+                let keyed = indexes.keyer.key(g.hash);
+                Seen {
+                    first: g.first_line,
+                    last: g.last_line,
+                    keyed,
+                    hit: index.contains(keyed),
+                }
+            })
             .collect();
-        for r in ranges(&hits) {
+        for r in ranges(&seen) {
             let covered = covered_lines(&r.lines, &added);
             if covered < MIN_LINES || r.matches.len() < MIN_MATCHES {
                 continue;
@@ -94,23 +101,40 @@ pub fn drop_public(findings: &mut Vec<Finding>, public: &std::collections::HashS
     });
 }
 
-/// Joins hits (in line order) into ranges.
-fn ranges(hits: &[(u32, u32, u64)]) -> Vec<Run> {
+/// One fingerprint of the added lines, and whether an index holds it.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    first: u32,
+    last: u32,
+    keyed: u64,
+    hit: bool,
+}
+
+/// Joins hits into runs: a copy matches fingerprint after fingerprint, while a shape that
+/// merely recurs matches here and there. A run ends at `MAX_MISSES + 1` fingerprints in a
+/// row that the index lacks.
+fn ranges(seen: &[Seen]) -> Vec<Run> {
     let mut out: Vec<Run> = Vec::new();
-    for &(first, last, h) in hits {
+    let mut misses = usize::MAX;
+    for s in seen {
+        if !s.hit {
+            misses = misses.saturating_add(1);
+            continue;
+        }
         match out.last_mut() {
-            Some(r) if first <= r.last + GAP => {
-                r.last = r.last.max(last);
-                r.matches.push(h);
-                r.lines.push((first, last));
+            Some(r) if misses <= MAX_MISSES => {
+                r.last = r.last.max(s.last);
+                r.matches.push(s.keyed);
+                r.lines.push((s.first, s.last));
             }
             _ => out.push(Run {
-                first,
-                last,
-                matches: vec![h],
-                lines: vec![(first, last)],
+                first: s.first,
+                last: s.last,
+                matches: vec![s.keyed],
+                lines: vec![(s.first, s.last)],
             }),
         }
+        misses = 0;
     }
     out
 }
@@ -176,9 +200,26 @@ mod tests {
     }
 
     #[test]
-    fn nearby_hits_join_and_distant_ones_do_not() {
-        let r = ranges(&[(1, 3, 1), (5, 7, 2), (30, 32, 3)]);
+    fn hits_join_over_one_miss_and_not_over_two() {
+        let s = |first, keyed, hit| Seen {
+            first,
+            last: first + 2,
+            keyed,
+            hit,
+        };
+        let seen = [
+            s(1, 1, true),
+            s(3, 9, false),
+            s(5, 2, true),
+            s(8, 9, false),
+            s(9, 9, false),
+            s(30, 3, true),
+        ];
+        let r = ranges(&seen);
         assert_eq!(r.len(), 2);
-        assert_eq!((r[0].first, r[0].last, r[0].matches.len()), (1, 7, 2));
+        assert_eq!(
+            (r[0].first, r[0].last, r[0].matches.clone()),
+            (1, 7, vec![1, 2])
+        );
     }
 }

@@ -12,7 +12,7 @@
 //!
 //! A fingerprint is the top B + 16 bits of its keyed hash: the top B choose the bucket, the
 //! next 16 are stored. B grows with the count so that about 8 to 16 entries share a bucket,
-//! which keeps a chance match near one in 4,096 lookups whatever the size; the check asks for
+//! which keeps a chance match near one in 4,000 to 8,000 lookups whatever the size; the check asks for
 //! several matches on neighbouring lines before it reports anything.
 
 use std::path::{Path, PathBuf};
@@ -70,7 +70,7 @@ pub struct Index {
 /// The bucket bits for `count` fingerprints.
 fn bucket_bits(count: usize) -> u32 {
     let log = usize::BITS - count.max(1).leading_zeros();
-    log.saturating_sub(3).clamp(4, 24)
+    log.saturating_sub(4).clamp(4, 24)
 }
 
 impl Index {

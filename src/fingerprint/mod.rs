@@ -15,12 +15,12 @@ pub use index::{Header, Index};
 pub use winnow::{Gram, Identifiers, Keyer};
 
 /// Tokens per k-gram.
-pub const K: usize = 15;
-/// k-grams per window: a shared run of `WINDOW + K - 1` tokens (about 7 lines of C) is
+pub const K: usize = 25;
+/// k-grams per window: a shared run of `WINDOW + K - 1` tokens (about 6 lines of C) is
 /// always found.
-pub const WINDOW: usize = 30;
+pub const WINDOW: usize = 20;
 /// A fingerprint found in more files than this at build time is boilerplate and dropped.
-pub const COMMON_FILES: u32 = 10;
+pub const COMMON_FILES: u32 = 2;
 
 /// The key used when the policy gives none. Such an index works, but anyone with the tool
 /// can test a guess of code against it; `fingerprint info` says so.

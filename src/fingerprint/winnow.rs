@@ -73,11 +73,29 @@ pub fn winnow(tokens: &[Token], k: usize, w: usize, ids: Identifiers, out: &mut 
         if i + 1 >= w || i + 1 == grams {
             let m = deque.front().copied().unwrap_or(i);
             if m != last && (i + 1 >= w || grams < w) {
-                out.push(gram(m));
+                if !repetitive(&tokens[m..m + k]) {
+                    out.push(gram(m));
+                }
                 last = m;
             }
         }
     }
+}
+
+/// Longest period, in tokens, that makes a k-gram repetitive.
+const MAX_PERIOD: usize = 12;
+
+/// Whether a k-gram repeats itself with a short period (at most one token off), by kind:
+/// rows of a table, a run of `x->a = f(y->a);` lines, the same call again and again. Such
+/// text has the same shape in code that shares nothing else, so it is no evidence of a copy.
+fn repetitive(gram: &[Token]) -> bool {
+    (1..=MAX_PERIOD.min(gram.len() / 2)).any(|p| {
+        let off = (0..gram.len() - p)
+            .filter(|&j| gram[j].value != gram[j + p].value)
+            .take(2)
+            .count();
+        off <= 1
+    })
 }
 
 /// The mixed rolling hash of every k-gram. With `Identifiers::Order` an identifier at `j`
@@ -266,6 +284,17 @@ mod tests {
         assert_ne!(h(&a), h(&other));
         let kind = |t: &[Token]| kgram_hashes(t, 6, Identifiers::Kind);
         assert_eq!(kind(&a), kind(&other));
+    }
+
+    #[test]
+    fn repetitive_grams_are_not_kept() {
+        let table: Vec<u64> = (0..40).map(|i| [7, 44][i % 2]).collect();
+        assert!(repetitive(&toks(&table[..25])));
+        let mut out = Vec::new();
+        winnow(&toks(&table), 10, 5, Identifiers::Kind, &mut out);
+        assert!(out.is_empty());
+        let varied: Vec<u64> = (0..25u64).map(|i| i * 7919 % 101).collect();
+        assert!(!repetitive(&toks(&varied)));
     }
 
     #[test]
