@@ -7,8 +7,9 @@ way people edit what they paste: identifiers renamed (about half of them, consis
 re-indented (tabs to four spaces), comments removed or changed, `)\\n{` joined to `) {`,
 spaces after commas, blank lines removed and others inserted.
 unrelated/: M whole files taken from the "other" folders, unchanged.
+crates/: C whole files from --crates (the sources of published Rust crates), unchanged.
 
-usage: ip-overlap-cases.py TREE OUT --internal DIR,DIR --other DIR,DIR [--copies N] [--unrelated M] [--seed S]
+usage: ip-overlap-cases.py TREE OUT --internal DIR,DIR --other DIR,DIR [--copies N] [--unrelated M] [--crates DIR --crate-files C] [--seed S]
 """
 
 import argparse
@@ -87,6 +88,8 @@ def main():
     ap.add_argument("--other", required=True)
     ap.add_argument("--copies", type=int, default=400)
     ap.add_argument("--unrelated", type=int, default=5000)
+    ap.add_argument("--crates")
+    ap.add_argument("--crate-files", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=18)
     a = ap.parse_args()
     rng = random.Random(a.seed)
@@ -108,6 +111,14 @@ def main():
             name = "u%05d_%s" % (i, os.path.basename(path))
             shutil.copyfile(path, os.path.join(a.out, "unrelated", name))
             log.write("%s\t%s\n" % (name, os.path.relpath(path, a.tree)))
+    if a.crates:
+        os.makedirs(os.path.join(a.out, "crates"))
+        files = files_under(a.crates, ["."], (".rs",))
+        with open(os.path.join(a.out, "crates.tsv"), "w") as log:
+            for i, path in enumerate(rng.sample(files, min(a.crate_files, len(files)))):
+                name = "c%05d_%s" % (i, os.path.basename(path))
+                shutil.copyfile(path, os.path.join(a.out, "crates", name))
+                log.write("%s\t%s\n" % (name, os.path.relpath(path, a.crates)))
 
 
 if __name__ == "__main__":

@@ -9,13 +9,15 @@
 #
 # usage: bench/ip-overlap.sh [BIN]      (default target/release/git-outbound)
 #        CORPUS_DIR (default ~/.cache/outbound-corpus), WORK (default /tmp/ip-overlap-bench),
-#        RUNS (pre-commit runs per side, default 30)
+#        RUNS (pre-commit runs per side, default 30), CRATES (a folder of Rust crate sources,
+#        default the local cargo registry's) for a second set of unrelated files
 set -eu
 BIN=$(realpath "${1:-target/release/git-outbound}")
 HERE=$(dirname "$(realpath "$0")")
 TREE=${CORPUS_DIR:-$HOME/.cache/outbound-corpus}/tree
 WORK=${WORK:-/tmp/ip-overlap-bench}
 RUNS=${RUNS:-30}
+CRATES=${CRATES:-$(ls -d "$HOME"/.cargo/registry/src/*/ 2>/dev/null | head -1)}
 INTERNAL="arch kernel lib mm"
 OTHER=include,fs,Documentation,crypto,security,scripts,block,samples,rust,io_uring,ipc,virt,init,usr,certs
 mkdir -p "$WORK"
@@ -33,8 +35,9 @@ for d in $INTERNAL; do set -- "$@" "$TREE/$d"; done
 
 echo "== cases"
 [ -d "$WORK/cases" ] || python3 "$HERE/ip-overlap-cases.py" "$TREE" "$WORK/cases" \
-    --internal "$(echo $INTERNAL | tr ' ' ,)" --other "$OTHER"
-for set in copies unrelated; do
+    --internal "$(echo $INTERNAL | tr ' ' ,)" --other "$OTHER" ${CRATES:+--crates "$CRATES"}
+for set in copies unrelated crates; do
+    [ -d "$WORK/cases/$set" ] || continue
     /usr/bin/time -f "scan $set: %e s wall, %U s user, %S s sys" \
         "$BIN" scan --policy "$WORK/policy.toml" --checks ip-overlap --format json \
         --output "$WORK/$set.json" "$WORK/cases/$set" || true
@@ -48,6 +51,12 @@ def flagged(name):
 copies = [l.split("\t") for l in open(f"{work}/cases/copies.tsv")]
 unrelated = [l.rstrip("\n").split("\t") for l in open(f"{work}/cases/unrelated.tsv")]
 found, fp = flagged("copies"), flagged("unrelated")
+try:
+    crates = [l.rstrip("\n").split("\t") for l in open(f"{work}/cases/crates.tsv")]
+    cfp = flagged("crates")
+    print(f"crate files flagged: {len(cfp)}/{len(crates)} = {100*len(cfp)/len(crates):.2f} %")
+except OSError:
+    pass
 print(f"recall on copies: {len(found)}/{len(copies)} = {len(found)/len(copies):.3f}")
 by_len = collections.defaultdict(lambda: [0, 0])
 for name, src, line, n in copies:
