@@ -45,6 +45,8 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Print the manual page, or write one per command into a folder (`install.sh` does).
     Man(ManArgs),
+    /// Fingerprint indexes of internal code, for the ip-overlap check.
+    Fingerprint(FingerprintArgs),
 }
 
 #[derive(Debug, Args)]
@@ -52,6 +54,56 @@ pub struct ManArgs {
     /// Write `git-outbound.1` and a page per command into DIR instead of printing the first.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FingerprintArgs {
+    #[command(subcommand)]
+    pub command: FingerprintCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FingerprintCommand {
+    /// Build an index of internal code (keyed hashes only, no code) from folders and repositories.
+    Build(FingerprintBuildArgs),
+    /// Show an index's name, sources, parameters, fingerprint count and size.
+    Info {
+        /// The index file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct FingerprintBuildArgs {
+    /// Folders, or git repositories (their HEAD tree).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Where to write the index.
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// What findings call the index (default: the output's file name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Leave out paths matching GLOB (relative to each PATH; without `/`, a name in any folder).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// For a repository, every blob in its history instead of the HEAD tree.
+    #[arg(long)]
+    pub all_versions: bool,
+    /// Tokens per k-gram.
+    #[arg(long, hide = true, default_value_t = crate::fingerprint::K)]
+    pub k: usize,
+    /// k-grams per winnowing window.
+    #[arg(long, hide = true, default_value_t = crate::fingerprint::WINDOW)]
+    pub window: usize,
+    /// How identifiers enter the hashes: `order` (where the same name recurs) or `kind` (all alike).
+    #[arg(long, hide = true, value_enum, default_value = "order")]
+    pub identifiers: crate::fingerprint::Identifiers,
+    /// Fingerprints found in more files than this are dropped as boilerplate.
+    #[arg(long, hide = true, default_value_t = crate::fingerprint::COMMON_FILES)]
+    pub common_files: u32,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -26,16 +26,18 @@ pub enum Check {
     Dco,
     Approval,
     Artifact,
+    IpOverlap,
 }
 
 impl Check {
-    pub const ALL: [Check; 6] = [
+    pub const ALL: [Check; 7] = [
         Check::Secret,
         Check::InternalUrl,
         Check::Spdx,
         Check::Dco,
         Check::Approval,
         Check::Artifact,
+        Check::IpOverlap,
     ];
 
     /// The external name, as used on the command line, in policy and in output.
@@ -47,6 +49,7 @@ impl Check {
             Check::Dco => "dco",
             Check::Approval => "approval",
             Check::Artifact => "artifact",
+            Check::IpOverlap => "ip-overlap",
         }
     }
 

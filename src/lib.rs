@@ -32,6 +32,7 @@ pub mod container;
 pub mod encoding;
 pub mod error;
 pub mod finding;
+pub mod fingerprint;
 pub mod git;
 pub mod glob;
 pub mod hook;

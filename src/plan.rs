@@ -43,7 +43,18 @@ impl Plan {
             project,
             lfs,
         } = self;
-        Engine::new(policy, checks, dco, project, lfs).run(items, git_dir.as_deref())
+        // The indexes are read only when the check runs and there are files to check.
+        let ip = Engine::checks_on(policy, checks).has(Check::IpOverlap) && !items.files.is_empty();
+        let indexes = match ip {
+            true => Some(crate::fingerprint::Indexes::load(
+                &policy.ip_indexes,
+                policy.fingerprint_key.as_deref(),
+            )?),
+            false => None,
+        };
+        Engine::new(policy, checks, dco, project, lfs)
+            .with_indexes(indexes)
+            .run(items, git_dir.as_deref())
     }
 }
 
@@ -332,4 +343,45 @@ pub fn approval_findings(
     opts: &crate::approval::ApprovalOptions,
 ) -> Vec<crate::finding::Finding> {
     crate::check::approval::check(push, opts, crate::approval::evidence(repo, push, opts))
+}
+
+/// The paths of a push's `ip-overlap` findings, for the approval gate. Under
+/// `approval.ip_overlap` the gate decides about them: the findings themselves stay warnings.
+pub fn overlaps(findings: &mut [crate::finding::Finding], policy: &Policy) -> Vec<String> {
+    let mut paths = Vec::new();
+    for f in findings.iter_mut().filter(|f| f.check == Check::IpOverlap) {
+        if policy.approval.ip_overlap {
+            f.severity = f.severity.min(Severity::Warn);
+        }
+        paths.extend(f.path.clone());
+    }
+    paths
+}
+
+/// Drops the `ip-overlap` findings of a push whose code the destination already has in the
+/// trees of `destination` (its refs as this repository knows them).
+pub fn drop_public_overlaps(
+    repo: &Repository,
+    policy: &Policy,
+    findings: &mut Vec<crate::finding::Finding>,
+    destination: &crate::source::reach::Known,
+) -> Result<(), Error> {
+    use crate::check::ip_overlap;
+    let wanted: std::collections::HashSet<u64> = findings
+        .iter()
+        .filter(|f| f.check == Check::IpOverlap)
+        .flat_map(ip_overlap::matched)
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let destination = destination.tips(repo)?;
+    if destination.is_empty() {
+        return Ok(());
+    }
+    let indexes =
+        crate::fingerprint::Indexes::load(&policy.ip_indexes, policy.fingerprint_key.as_deref())?;
+    let public = crate::fingerprint::public::present(repo, &destination, &wanted, &indexes);
+    ip_overlap::drop_public(findings, &public);
+    Ok(())
 }

@@ -49,6 +49,8 @@ pub struct Engine<'p> {
     /// Where LFS pointers' content is found.
     lfs: Lfs,
     urls: InternalUrls,
+    /// The fingerprint indexes of internal code, when `ip-overlap` runs.
+    indexes: Option<crate::fingerprint::Indexes>,
 }
 
 /// What one file produced.
@@ -83,7 +85,14 @@ impl<'p> Engine<'p> {
             project,
             lfs,
             urls: InternalUrls::new(&policy.internal_url),
+            indexes: None,
         }
+    }
+
+    /// The engine with the fingerprint indexes that `ip-overlap` looks up.
+    pub(crate) fn with_indexes(mut self, indexes: Option<crate::fingerprint::Indexes>) -> Self {
+        self.indexes = indexes;
+        self
     }
 
     /// The checks of `requested` that the policy does not turn off: what an engine made with
@@ -260,7 +269,7 @@ impl<'p> Engine<'p> {
                 (Check::Dco, _) => {}
                 // The message was searched above; files and pushes are checked elsewhere.
                 (Check::Secret | Check::InternalUrl, _) => {}
-                (Check::Spdx | Check::Artifact | Check::Approval, _) => {}
+                (Check::Spdx | Check::Artifact | Check::Approval | Check::IpOverlap, _) => {}
             }
         }
         (found, allowed)

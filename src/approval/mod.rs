@@ -45,6 +45,8 @@ pub struct ApprovalOptions {
     pub new_publication: bool,
     /// Commits authored under `email_domains` need approval.
     pub corporate_identity: bool,
+    /// Changes that overlap internal code (the `ip-overlap` check) need approval.
+    pub ip_overlap: bool,
     /// `org.email_domains`.
     pub email_domains: Vec<String>,
     /// Where to ask for approval (a team, an address, a URL).
@@ -64,6 +66,7 @@ impl Default for ApprovalOptions {
             restricted_paths: Vec::new(),
             new_publication: false,
             corporate_identity: false,
+            ip_overlap: false,
             email_domains: Vec::new(),
             contact: None,
             standing: Vec::new(),
@@ -104,6 +107,8 @@ pub struct Push<'a> {
     /// `YYYYMMDDHHMMSS` (UTC): the moment an approver key's `valid-before`/`valid-after` is
     /// checked against, as `ssh-keygen -Y verify` checks it.
     pub now: String,
+    /// Paths whose outbound lines overlap internal code (the `ip-overlap` check's findings).
+    pub overlaps: Vec<String>,
     /// The notes commit to read approvals from when the push itself carries
     /// `refs/notes/outbound-approvals` (pre-receive); else the ref is read.
     pub notes: Option<String>,

@@ -165,6 +165,7 @@ mod tests {
             ],
             today: "2025-06-01".into(),
             now: "20250601120000".into(),
+            overlaps: Vec::new(),
             notes: None,
         }
     }

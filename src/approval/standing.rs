@@ -91,6 +91,7 @@ mod tests {
             commits: Vec::new(),
             today: "2025-06-01".into(),
             now: "20250601120000".into(),
+            overlaps: Vec::new(),
             notes: None,
         }
     }

@@ -62,6 +62,7 @@ impl Fixture {
             commits: vec![commit(&self.commits[0], 300), commit(&self.commits[1], 100)],
             today: "2025-06-01".into(),
             now: "20250601120000".into(),
+            overlaps: Vec::new(),
             notes: None,
         }
     }

@@ -24,6 +24,8 @@ pub enum Trigger {
     NewPublication,
     /// Outbound commits are authored with a corporate email address.
     CorporateIdentity { authors: Vec<Author> },
+    /// Outbound lines overlap internal code (`approval.ip_overlap`).
+    IpOverlap { paths: Vec<String> },
 }
 
 /// A commit whose author email is under `org.email_domains`.
@@ -41,6 +43,7 @@ impl Trigger {
             Trigger::RestrictedPaths { .. } => "restricted-paths",
             Trigger::NewPublication => "new-publication",
             Trigger::CorporateIdentity { .. } => "corporate-identity",
+            Trigger::IpOverlap { .. } => "ip-overlap",
         }
     }
 
@@ -71,6 +74,12 @@ impl Trigger {
                         .iter()
                         .map(|a| format!("{} <{}>", short(&a.commit), a.email))
                 )
+            ),
+            Trigger::IpOverlap { paths } => format!(
+                "{} path{} to {destination} overlap internal code: {}",
+                paths.len(),
+                plural(paths.len()),
+                listed(paths.iter().cloned())
             ),
         }
     }
@@ -123,6 +132,12 @@ pub fn triggers(push: &Push, opts: &ApprovalOptions) -> Result<Vec<Trigger>, Str
         if !authors.is_empty() {
             fired.push(Trigger::CorporateIdentity { authors });
         }
+    }
+    if opts.ip_overlap && !push.overlaps.is_empty() {
+        let mut paths = push.overlaps.clone();
+        paths.sort();
+        paths.dedup();
+        fired.push(Trigger::IpOverlap { paths });
     }
     Ok(fired)
 }
@@ -211,6 +226,7 @@ mod tests {
             commits,
             today: "2025-06-01".into(),
             now: "20250601120000".into(),
+            overlaps: Vec::new(),
             notes: None,
         }
     }
@@ -286,6 +302,22 @@ mod tests {
         let off = ApprovalOptions::default();
         let big = vec![commit('a', "jane@acme-corp.com", 9000, 0, &["internal/x"])];
         assert_eq!(triggers(&push(false, big), &off).unwrap(), []);
+    }
+
+    #[test]
+    fn overlapping_paths_fire_only_when_policy_asks() {
+        let mut p = push(true, vec![]);
+        p.overlaps = vec!["b.c".into(), "a.c".into(), "b.c".into()];
+        let on = ApprovalOptions {
+            ip_overlap: true,
+            ..ApprovalOptions::default()
+        };
+        let fired = triggers(&p, &on).unwrap();
+        assert_eq!(
+            fired.iter().map(|t| t.describe("d")).collect::<Vec<_>>(),
+            ["2 paths to d overlap internal code: a.c, b.c"]
+        );
+        assert_eq!(triggers(&p, &ApprovalOptions::default()).unwrap(), []);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod approval;
 pub mod artifact;
 pub mod dco;
 pub mod internal_url;
+pub mod ip_overlap;
 pub mod secret;
 pub mod spdx;
 

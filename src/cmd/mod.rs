@@ -2,6 +2,7 @@
 //! and writes a report; the exit code follows the outcome.
 
 mod approval;
+mod fingerprint;
 mod fix;
 mod man;
 mod scan;
@@ -25,5 +26,6 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Request(args) => approval::request(&args),
         Command::Approve(args) => approval::approve(&args),
         Command::Man(args) => man::man(&args),
+        Command::Fingerprint(args) => fingerprint::run(&args),
     }
 }

@@ -26,6 +26,7 @@ pub fn pre_commit() -> Result<u8, Error> {
         Check::InternalUrl,
         Check::Spdx,
         Check::Artifact,
+        Check::IpOverlap,
     ];
     let mut outcome = plan::staged(&repo, &policy, checks(&on, &skip))?.run(&policy)?;
     unread(&mut outcome, &policy);

@@ -74,12 +74,18 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     };
     let on = checks(&Check::ALL, &skip);
     let mut outcome = plan::push(&repo, &policy, &out, &updates, on, to)?.run(&policy)?;
+    // What the remote has (its tracking refs, the remote ids known here) is public there.
+    let mut there = tracking.clone();
+    there
+        .ids
+        .extend(updates.iter().filter_map(|u| Oid::from_str(&u.old).ok()));
+    plan::drop_public_overlaps(&repo, &policy, &mut outcome.findings, &there)?;
     outcome.absorb(note_outcome);
     unread(&mut outcome, &policy);
     let approval_on = on.has(Check::Approval) && policy.severity(Check::Approval) != Severity::Off;
     if to == Destination::External && approval_on {
         let has_refs = tracking.has_refs(&repo) || updates.iter().any(|u| !git::is_zero(&u.old));
-        let push = push::summary(
+        let mut push = push::summary(
             &repo,
             &destination,
             has_refs,
@@ -87,6 +93,7 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
             &out.commits,
             &out.files,
         )?;
+        push.overlaps = plan::overlaps(&mut outcome.findings, &policy);
         outcome.findings.extend(super::sealed(
             crate::plan::approval_findings(&repo, &push, &policy.approval),
             &policy,

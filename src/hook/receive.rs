@@ -55,6 +55,8 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
         Destination::Nowhere,
     )?;
     let mut outcome = plan.run(&policy)?;
+    // What this repository already has is public here.
+    plan::drop_public_overlaps(&repo, &policy, &mut outcome.findings, &known)?;
     outcome.absorb(note_plan.run(&policy)?);
     unread(&mut outcome, &policy);
     if let (Some(first), Severity::Block | Severity::Warn) =
@@ -64,14 +66,13 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
             .iter()
             .find(|u| u.target_ref == crate::approval::NOTES_REF)
             .map(|u| u.new.clone());
-        let findings = approval(
-            &repo,
-            &policy,
-            first,
-            &out,
-            known.has_refs(&repo),
-            pushed_notes,
-        )?;
+        let overlaps = plan::overlaps(&mut outcome.findings, &policy);
+        let pushed = Pushed {
+            has_refs: known.has_refs(&repo),
+            notes: pushed_notes,
+            overlaps,
+        };
+        let findings = approval(&repo, &policy, first, &out, pushed)?;
         outcome.findings.extend(super::sealed(findings, &policy));
         finding::sort(&mut outcome.findings);
     }
@@ -141,14 +142,23 @@ fn bypassed(repo: &Repository, policy: &Policy, updates: &[RefUpdate]) -> Result
     Ok(true)
 }
 
+/// What the push carries beside its commits, for the approval gate.
+struct Pushed {
+    /// The server had refs before the push.
+    has_refs: bool,
+    /// The notes commit the push carries, if any.
+    notes: Option<String>,
+    /// Paths with `ip-overlap` findings.
+    overlaps: Vec<String>,
+}
+
 /// The approval findings of the push (first ref update) to this server.
 fn approval(
     repo: &Repository,
     policy: &Policy,
     first: &RefUpdate,
     out: &Outbound,
-    has_refs: bool,
-    pushed_notes: Option<String>,
+    pushed: Pushed,
 ) -> Result<Vec<finding::Finding>, Error> {
     // The name clients push to, normalised as they normalise it: `outbound.destination`, else
     // this repository's own path (a local remote; no trailing `/`).
@@ -161,12 +171,13 @@ fn approval(
     let mut push = push::summary(
         repo,
         &destination,
-        has_refs,
+        pushed.has_refs,
         first,
         &out.commits,
         &out.files,
     )?;
-    push.notes = pushed_notes;
+    push.notes = pushed.notes;
+    push.overlaps = pushed.overlaps;
     Ok(crate::plan::approval_findings(
         repo,
         &push,

@@ -23,9 +23,20 @@ pub struct PolicyFile {
     pub artifact: Option<ArtifactFile>,
     pub hooks: Option<HooksFile>,
     pub lfs: Option<LfsFile>,
+    pub ip_overlap: Option<IpOverlapFile>,
     pub lock: Option<LockFile>,
     /// A baseline file: findings whose fingerprint it lists are not reported.
     pub baseline: Option<String>,
+}
+
+/// `[ip_overlap]`: fingerprint indexes of internal code (`git outbound fingerprint build`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IpOverlapFile {
+    /// Index files, relative to the policy file that names them.
+    pub indexes: Option<Vec<String>>,
+    /// Default "warn" once an index is set.
+    pub severity: Option<Severity>,
 }
 
 /// `[lfs]`: what to do with git LFS objects.
@@ -172,6 +183,7 @@ pub struct ApprovalFile {
     pub restricted_paths: Option<Vec<Glob>>,
     pub new_publication: Option<bool>,
     pub corporate_identity: Option<bool>,
+    pub ip_overlap: Option<bool>,
     pub contact: Option<String>,
     pub allowed_signers: Option<String>,
     pub namespace: Option<String>,

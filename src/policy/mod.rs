@@ -158,6 +158,7 @@ struct Severities {
     dco: Severity,
     approval: Severity,
     artifact: Severity,
+    ip_overlap: Severity,
 }
 
 /// The validated policy in force.
@@ -198,6 +199,8 @@ pub struct Policy {
     pub lfs_missing: Option<Severity>,
     /// `[lfs] store`: a server's LFS store.
     pub lfs_store: Option<PathBuf>,
+    /// `ip_overlap.indexes`, resolved: the fingerprint indexes of internal code.
+    pub ip_indexes: Vec<PathBuf>,
     exclude: Vec<GlobMatcher>,
     internal_remotes: Vec<crate::git::RemotePattern>,
 }
@@ -248,6 +251,7 @@ impl Policy {
             Check::Dco => s.dco,
             Check::Approval => s.approval,
             Check::Artifact => s.artifact,
+            Check::IpOverlap => s.ip_overlap,
         }
     }
 
@@ -428,6 +432,17 @@ fn resolve_paths(table: &mut toml::Table, dir: &Path) {
             table.get_mut(*section).and_then(|v| v.as_table_mut())
         };
         if let Some(toml::Value::String(s)) = holder.and_then(|t| t.get_mut(*key)) {
+            if Path::new(s.as_str()).is_relative() {
+                *s = dir.join(&*s).display().to_string();
+            }
+        }
+    }
+    // `ip_overlap.indexes` is a list of paths.
+    let indexes = table
+        .get_mut("ip_overlap")
+        .and_then(|v| v.get_mut("indexes"));
+    for v in indexes.and_then(|v| v.as_array_mut()).into_iter().flatten() {
+        if let toml::Value::String(s) = v {
             if Path::new(s.as_str()).is_relative() {
                 *s = dir.join(&*s).display().to_string();
             }
@@ -739,7 +754,13 @@ fn finish(
         .filter(|k| !k.is_empty())
         .map(String::into_bytes);
     let lfs = raw.lfs.clone().unwrap_or_default();
+    let ip_indexes = (raw.ip_overlap.as_ref().and_then(|i| i.indexes.clone()))
+        .unwrap_or_default()
+        .into_iter()
+        .map(PathBuf::from)
+        .collect();
     Ok(Policy {
+        ip_indexes,
         lfs_missing: lfs.missing,
         lfs_store: lfs.store.map(PathBuf::from),
         scan: scan_options(&raw),
@@ -791,7 +812,8 @@ fn dco_policy(raw: &PolicyFile) -> DcoPolicy {
 }
 
 /// Each check's severity: block unless its section says otherwise; SPDX is off unless
-/// `spdx.require`, approval is on once the policy has an `[approval]` section.
+/// `spdx.require`, approval is on once the policy has an `[approval]` section, ip-overlap once
+/// `ip_overlap.indexes` names an index.
 fn severities(raw: &PolicyFile) -> Severities {
     let or_block = |s: Option<Severity>| s.unwrap_or(Severity::Block);
     Severities {
@@ -807,6 +829,13 @@ fn severities(raw: &PolicyFile) -> Severities {
             None => Severity::Off,
         },
         artifact: or_block(raw.artifact.as_ref().and_then(|s| s.severity)),
+        // Off until an index is named, then a warning unless set.
+        ip_overlap: match raw.ip_overlap.as_ref().and_then(|i| i.indexes.as_ref()) {
+            Some(indexes) if !indexes.is_empty() => (raw.ip_overlap.as_ref())
+                .and_then(|s| s.severity)
+                .unwrap_or(Severity::Warn),
+            _ => Severity::Off,
+        },
     }
 }
 
@@ -843,6 +872,7 @@ fn approval_options(raw: &PolicyFile) -> crate::approval::ApprovalOptions {
             .collect(),
         new_publication: a.new_publication.unwrap_or(false),
         corporate_identity: a.corporate_identity.unwrap_or(false),
+        ip_overlap: a.ip_overlap.unwrap_or(false),
         email_domains: raw
             .org
             .as_ref()

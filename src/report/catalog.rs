@@ -32,6 +32,11 @@ pub fn why(check: Check) -> &'static str {
              ones, restricted paths, new publications, corporate identities) leave only with a \
              recorded, signed approval."
         }
+        Check::IpOverlap => {
+            "Code copied from the organisation's own repositories leaves only with approval: \
+             once published it cannot be taken back, and it may carry trade secrets or code \
+             the organisation may not license out."
+        }
         Check::Artifact => {
             "Model and data files can run code when they are loaded, can carry no license or \
              provenance, or can hold personal data; once published they cannot be taken back."
@@ -49,6 +54,11 @@ pub fn what(check: Check, rule: &str) -> Option<&'static str> {
 }
 
 const RULES: &[(Check, &str, &str)] = &[
+    (
+        Check::IpOverlap,
+        "internal-code",
+        "Lines that overlap the organisation's internal code",
+    ),
     (
         Check::InternalUrl,
         "internal-host",

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::{Engine, FileResult, changed_regions, load, with_place};
 use crate::check::internal_url::Syntax;
-use crate::check::{LineIndex, artifact, inline_allow, secret, spdx};
+use crate::check::{LineIndex, artifact, inline_allow, ip_overlap, secret, spdx};
 use crate::error::Error;
 use crate::finding::Severity;
 use crate::finding::{Check, Finding};
@@ -194,6 +194,7 @@ impl Engine<'_> {
                 let searchable = |c: &[u8]| self.searchable(c);
                 findings = not_in_previous(repo, &item.previous, parent, searchable, findings);
             }
+            findings.extend(self.ip_overlap(item, content, &regions));
         }
         findings.append(&mut whole_file);
         res.findings = findings
@@ -202,6 +203,22 @@ impl Engine<'_> {
             .collect();
         res.inline_allowed = allowed.into_iter().map(|f| with_place(f, item)).collect();
         res
+    }
+
+    /// `ip-overlap` over the lines the change adds.
+    fn ip_overlap(
+        &self,
+        item: &FileItem,
+        content: &[u8],
+        regions: &[Range<usize>],
+    ) -> Vec<Finding> {
+        match &self.indexes {
+            Some(indexes) if self.checks.has(Check::IpOverlap) => {
+                let severity = self.policy.severity(Check::IpOverlap);
+                ip_overlap::check(&item.path, content, regions, indexes, severity)
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// Whether the text checks search a version with this content (text, within
@@ -221,7 +238,11 @@ impl Engine<'_> {
         oversize: bool,
     ) -> Vec<Finding> {
         let found = match check {
-            Check::Secret | Check::InternalUrl | Check::Dco | Check::Approval => return Vec::new(),
+            Check::Secret
+            | Check::InternalUrl
+            | Check::Dco
+            | Check::Approval
+            | Check::IpOverlap => return Vec::new(),
             Check::Spdx => {
                 // The license header is at the top: a large file still has one to check.
                 let head = match oversize {
@@ -396,7 +417,8 @@ impl Engine<'_> {
                     syntax,
                 )),
                 // Whole files (`file_check`), commits and pushes.
-                Check::Spdx | Check::Artifact | Check::Dco | Check::Approval => {}
+                Check::Spdx | Check::Artifact | Check::Dco | Check::Approval | Check::IpOverlap => {
+                }
             }
         }
         // An approval note names its approver on purpose: that identity is no internal URL.

@@ -454,6 +454,7 @@ pub fn summary<'a>(
         commits: pushed,
         today: approval::today(),
         now: approval::now(),
+        overlaps: Vec::new(),
         notes: None,
     })
 }

@@ -68,6 +68,17 @@ impl Known {
         first.unwrap_or(false)
     }
 
+    /// Every commit it is known to have: the ids, then the refs' tips. Costs a read of every
+    /// ref; for the few callers that need the trees themselves (ip-overlap findings).
+    pub fn tips(&self, repo: &Repository) -> Result<Vec<Oid>, Error> {
+        let mut tips = self.ids.clone();
+        tips.extend(self.listed(repo)?);
+        tips.retain(|id| !id.is_zero() && repo.find_commit(*id).is_ok());
+        tips.sort();
+        tips.dedup();
+        Ok(tips)
+    }
+
     /// The ids of the refs, listed through libgit2 (only when git cannot be run).
     fn listed(&self, repo: &Repository) -> Result<Vec<Oid>, Error> {
         let refs = match &self.refs {

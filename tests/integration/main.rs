@@ -16,6 +16,7 @@ mod guard;
 mod history;
 mod install;
 mod internal_url;
+mod ip_overlap;
 mod lfs;
 mod long_push;
 mod managers;

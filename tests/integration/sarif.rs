@@ -75,6 +75,7 @@ fn approval_sarif(t: &TestRepo) -> Vec<u8> {
         }],
         today: "2026-01-01".into(),
         now: "20260101000000".into(),
+        overlaps: Vec::new(),
         notes: None,
     };
     let opts = ApprovalOptions {
