@@ -113,6 +113,9 @@ pub struct Finding {
     pub help: String,
     /// Set by checks that could prove the value is real offline (checksums).
     pub validated: bool,
+    /// The encodings undone to reach the value, outermost first (`base64`, `hex`...); empty
+    /// when it stands in the file as written.
+    pub decoded: Vec<&'static str>,
 }
 
 impl Finding {
@@ -139,6 +142,7 @@ impl Finding {
             sensitivity: Sensitivity::Public,
             help: String::new(),
             validated: false,
+            decoded: Vec::new(),
         }
     }
 

@@ -20,6 +20,7 @@ pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod container;
+pub mod decode;
 pub mod error;
 pub mod finding;
 pub mod git;

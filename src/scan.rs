@@ -23,6 +23,7 @@ use crate::report::progress::Progress;
 use crate::rules::whole;
 use crate::source::{Bytes, CommitItem, FileItem, Items};
 
+mod decoded;
 mod file;
 mod regions;
 use file::{Search, Text};

@@ -207,6 +207,24 @@ impl Policy {
             .unwrap_or(10_000_000)
     }
 
+    /// `scan.decode_depth`: layers of encoding undone before the text checks (default 3).
+    pub fn decode_depth(&self) -> usize {
+        self.raw
+            .scan
+            .as_ref()
+            .and_then(|s| s.decode_depth)
+            .unwrap_or(3)
+    }
+
+    /// `scan.archive_depth`: archives opened this many deep (default 3).
+    pub fn archive_depth(&self) -> usize {
+        self.raw
+            .scan
+            .as_ref()
+            .and_then(|s| s.archive_depth)
+            .unwrap_or(3)
+    }
+
     /// Whether `path` (relative, `/`-separated) is excluded from scanning.
     pub fn excluded(&self, path: &str) -> bool {
         self.exclude.iter().any(|g| g.is_match(path))

@@ -146,7 +146,13 @@ impl Engine<'_> {
                 .collect();
             return res;
         }
-        let binary = crate::check::looks_binary(content);
+        // Text in UTF-16 (with a byte-order mark) is searched as UTF-8, whole.
+        let utf16 = crate::decode::utf16(content);
+        let (content, reference) = match &utf16 {
+            Some(text) => (text.as_slice(), None),
+            None => (content, reference),
+        };
+        let binary = utf16.is_none() && crate::check::looks_binary(content);
         let (mut findings, mut allowed) = (Vec::new(), Vec::new());
         if !binary {
             // The parent's version, when at hand, for dropping values it already holds.
@@ -165,6 +171,14 @@ impl Engine<'_> {
             };
             let text = self.text(content, search, Syntax::of(&item.path));
             (findings, allowed) = (text.findings, text.allowed);
+            let (found, exempt) = self.decoded(content, &regions, &findings);
+            findings.extend(found);
+            allowed.extend(exempt);
+            if utf16.is_some() {
+                for f in findings.iter_mut().chain(allowed.iter_mut()) {
+                    f.decoded.insert(0, crate::decode::Encoding::Utf16.name());
+                }
+            }
             res.no_whole_keywords = !text.whole_keywords;
             res.searched = true;
             if !findings.is_empty() && !item.previous.is_empty() {

@@ -1,0 +1,491 @@
+//! Encoded text inside a file: spans written in base64 (standard or URL-safe, padded or not,
+//! wrapped over lines), hex, percent-encoding, JSON/JavaScript/Python string escapes or HTML
+//! entities. `decode` finds candidates in one pass over the bytes (by character set and length,
+//! no regular expression), decodes those whose result is text, and decodes the results again
+//! up to a depth, so that the text checks see what an encoding hides. Nothing here does I/O,
+//! and no input makes it panic or spend more than a few times its own size.
+
+use std::ops::Range;
+
+/// An encoding undone by `decode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    Base64,
+    Hex,
+    Percent,
+    Escapes,
+    HtmlEntities,
+    Utf16,
+}
+
+impl Encoding {
+    /// The name used in output (`"decoded": ["base64"]`, `(decoded from base64)`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Base64 => "base64",
+            Encoding::Hex => "hex",
+            Encoding::Percent => "percent-encoding",
+            Encoding::Escapes => "string escapes",
+            Encoding::HtmlEntities => "html entities",
+            Encoding::Utf16 => "utf-16",
+        }
+    }
+}
+
+/// Text found under an encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// The encoded span in the input: for text decoded twice, the outer span.
+    pub span: Range<usize>,
+    /// The decoded text (valid UTF-8).
+    pub text: Vec<u8>,
+    /// The encodings undone, outermost first.
+    pub chain: Vec<Encoding>,
+}
+
+/// Shortest base64 run tried (12 decoded bytes).
+const MIN_BASE64: usize = 16;
+/// Shortest hex run tried (8 decoded bytes).
+const MIN_HEX: usize = 16;
+/// A base64 line this long (a multiple of 4) may continue on the next line, as PEM bodies and
+/// YAML block scalars wrap it.
+const MIN_WRAPPED_LINE: usize = 40;
+/// Decoded bytes produced at most, as a multiple of the input's size (plus a floor).
+const OUTPUT_FACTOR: usize = 2;
+const OUTPUT_FLOOR: usize = 1 << 16;
+
+/// Every text found under an encoding in `regions` of `content`, decoded up to `depth` times
+/// (0 decodes nothing). Spans that start outside `regions` but overlap them count.
+pub fn decode(content: &[u8], regions: &[Range<usize>], depth: usize) -> Vec<Decoded> {
+    let mut out: Vec<Decoded> = Vec::new();
+    if depth == 0 {
+        return out;
+    }
+    let mut budget = content
+        .len()
+        .saturating_mul(OUTPUT_FACTOR)
+        .max(OUTPUT_FLOOR);
+    let mut seen: Vec<Range<usize>> = Vec::new();
+    for region in regions {
+        for (span, enc) in candidates(content, region.clone()) {
+            if seen.contains(&span) && enc != Encoding::Escapes {
+                continue;
+            }
+            let Some(text) = undo(enc, &content[span.clone()]) else {
+                continue;
+            };
+            if text.len() > budget {
+                return out;
+            }
+            budget -= text.len();
+            seen.push(span.clone());
+            out.push(Decoded {
+                span,
+                text,
+                chain: vec![enc],
+            });
+        }
+    }
+    // Each decoded text is searched for further encodings, up to `depth` layers.
+    let mut next = 0;
+    while next < out.len() {
+        let d = &out[next];
+        next += 1;
+        if d.chain.len() >= depth {
+            continue;
+        }
+        let (outer, chain, text) = (d.span.clone(), d.chain.clone(), d.text.clone());
+        for (span, enc) in candidates(&text, 0..text.len()) {
+            let Some(inner) = undo(enc, &text[span]) else {
+                continue;
+            };
+            if inner.len() > budget {
+                return out;
+            }
+            budget -= inner.len();
+            let mut chain = chain.clone();
+            chain.push(enc);
+            out.push(Decoded {
+                span: outer.clone(),
+                text: inner,
+                chain,
+            });
+        }
+    }
+    out
+}
+
+/// Text in UTF-16 with a byte-order mark, as UTF-8; `None` for anything else.
+pub fn utf16(content: &[u8]) -> Option<Vec<u8>> {
+    let little = match content {
+        [0xff, 0xfe, ..] => true,
+        [0xfe, 0xff, ..] => false,
+        _ => return None,
+    };
+    let units = content[2..].chunks_exact(2).map(|c| match little {
+        true => u16::from_le_bytes([c[0], c[1]]),
+        false => u16::from_be_bytes([c[0], c[1]]),
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    Some(text.into_bytes())
+}
+
+/// Character classes of the one pass.
+const OTHER: u8 = 0;
+const B64: u8 = 1;
+const PERCENT: u8 = 2;
+const BACKSLASH: u8 = 3;
+const AMP: u8 = 4;
+const PAD: u8 = 5;
+
+const fn classes() -> [u8; 256] {
+    let mut t = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'-' || c == b'_' {
+            t[b] = B64;
+        }
+        b += 1;
+    }
+    t[b'%' as usize] = PERCENT;
+    t[b'\\' as usize] = BACKSLASH;
+    t[b'&' as usize] = AMP;
+    t[b'=' as usize] = PAD;
+    t
+}
+
+static CLASS: [u8; 256] = classes();
+
+/// Candidate spans in `range` of `s`, in one pass: runs of the base64 alphabet (hex when every
+/// character is a hex digit), and the strings around `%XX`, `\` escapes and `&...;` entities.
+fn candidates(s: &[u8], range: Range<usize>) -> Vec<(Range<usize>, Encoding)> {
+    let mut out = Vec::new();
+    let end = range.end.min(s.len());
+    let mut i = range.start.min(end);
+    // A span that overlaps the region from before it is found from its start.
+    while i > 0 && CLASS[s[i - 1] as usize] == B64 {
+        i -= 1;
+    }
+    while i < end {
+        match CLASS[s[i] as usize] {
+            B64 => {
+                let (stop, chars, hex) = base64_run(s, i);
+                if hex && chars >= MIN_HEX && chars % 2 == 0 {
+                    out.push((i..stop, Encoding::Hex));
+                } else if chars >= MIN_BASE64 {
+                    out.push((i..stop, Encoding::Base64));
+                }
+                i = stop.max(i + 1);
+            }
+            PERCENT if is_percent_escape(s, i) => {
+                let span = word_around(s, i);
+                i = span.end.max(i + 1);
+                out.push((span, Encoding::Percent));
+            }
+            BACKSLASH if is_escape(s, i) => {
+                let span = string_around(s, i);
+                i = span.end.max(i + 2);
+                out.push((span, Encoding::Escapes));
+            }
+            AMP if entity_at(s, i).is_some() => {
+                let span = word_around(s, i);
+                i = span.end.max(i + 1);
+                out.push((span, Encoding::HtmlEntities));
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// The base64 run starting at `start`: where it stops, how many alphabet characters it holds,
+/// and whether they are all hex digits. A run continues over a line break (and the next
+/// line's indentation) when its line is long and a multiple of four characters.
+fn base64_run(s: &[u8], start: usize) -> (usize, usize, bool) {
+    let (mut i, mut chars, mut hex, mut line) = (start, 0, true, 0);
+    loop {
+        while i < s.len() && CLASS[s[i] as usize] == B64 {
+            hex &= s[i].is_ascii_hexdigit();
+            (i, chars, line) = (i + 1, chars + 1, line + 1);
+        }
+        let mut pad = 0;
+        while i < s.len() && s[i] == b'=' && pad < 2 {
+            (i, pad) = (i + 1, pad + 1);
+        }
+        if pad > 0 || line < MIN_WRAPPED_LINE || line % 4 != 0 {
+            return (i, chars, hex && pad == 0);
+        }
+        // A wrapped line: newline, indentation, and more of the alphabet.
+        let mut j = i;
+        if s.get(j) == Some(&b'\r') {
+            j += 1;
+        }
+        if s.get(j) != Some(&b'\n') {
+            return (i, chars, hex);
+        }
+        j += 1;
+        while j < s.len() && matches!(s[j], b' ' | b'\t') {
+            j += 1;
+        }
+        let more = s[j..]
+            .iter()
+            .take_while(|&&b| CLASS[b as usize] == B64)
+            .count();
+        // The next line must continue the body, not start a `key:` or a PEM footer.
+        if more < 4 || s.get(j + more).is_some_and(|&b| b == b':') {
+            return (i, chars, hex);
+        }
+        (i, line) = (j, 0);
+    }
+}
+
+fn is_percent_escape(s: &[u8], i: usize) -> bool {
+    matches!(s.get(i + 1..i + 3), Some([a, b]) if a.is_ascii_hexdigit() && b.is_ascii_hexdigit())
+}
+
+fn is_escape(s: &[u8], i: usize) -> bool {
+    matches!(
+        s.get(i + 1),
+        Some(b'n' | b'r' | b't' | b'"' | b'\'' | b'\\' | b'/' | b'u' | b'x' | b'0' | b'b' | b'f')
+    )
+}
+
+/// The run of non-blank characters around `i`, short of quotes and angle brackets.
+fn word_around(s: &[u8], i: usize) -> Range<usize> {
+    let stop = |b: u8| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`');
+    let mut a = i;
+    while a > 0 && !stop(s[a - 1]) {
+        a -= 1;
+    }
+    let mut e = i;
+    while e < s.len() && !stop(s[e]) {
+        e += 1;
+    }
+    a..e
+}
+
+/// The quoted string around the escape at `i` (its contents), or the run of non-blank
+/// characters around it when no quote opens it on its line.
+fn string_around(s: &[u8], i: usize) -> Range<usize> {
+    let line_start = memchr::memrchr(b'\n', &s[..i]).map_or(0, |p| p + 1);
+    let line_end = memchr::memchr(b'\n', &s[i..]).map_or(s.len(), |p| i + p);
+    // The quote that opens the string: the last unescaped quote before `i` on the line
+    // that leaves an odd number of quotes of its kind before `i`.
+    let open = (line_start..i).rev().find(|&p| {
+        matches!(s[p], b'"' | b'\'')
+            && (p == 0 || s[p - 1] != b'\\')
+            && s[line_start..p].iter().filter(|&&b| b == s[p]).count() % 2 == 0
+    });
+    let Some(open) = open else {
+        let w = word_around(s, i);
+        return w.start.min(i)..w.end.max((i + 2).min(s.len()));
+    };
+    let quote = s[open];
+    let mut e = i;
+    while e < line_end {
+        match s[e] {
+            b'\\' => e += 2,
+            b if b == quote => break,
+            _ => e += 1,
+        }
+    }
+    open + 1..e.min(line_end)
+}
+
+/// The character of the HTML entity at `i` and the entity's length.
+fn entity_at(s: &[u8], i: usize) -> Option<(char, usize)> {
+    let rest = s.get(i + 1..(i + 12).min(s.len()))?;
+    let semi = memchr::memchr(b';', rest)?;
+    let name = &rest[..semi];
+    let c = match name {
+        b"amp" => '&',
+        b"lt" => '<',
+        b"gt" => '>',
+        b"quot" => '"',
+        b"apos" => '\'',
+        b"nbsp" => ' ',
+        [b'#', b'x' | b'X', hex @ ..] if !hex.is_empty() => {
+            char::from_u32(u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?)?
+        }
+        [b'#', dec @ ..] if !dec.is_empty() => {
+            char::from_u32(std::str::from_utf8(dec).ok()?.parse().ok()?)?
+        }
+        _ => return None,
+    };
+    Some((c, semi + 2))
+}
+
+/// `bytes` decoded from `enc`, when that gives text different from the input.
+fn undo(enc: Encoding, bytes: &[u8]) -> Option<Vec<u8>> {
+    let out = match enc {
+        Encoding::Base64 => base64(bytes)?,
+        Encoding::Hex => hex(bytes)?,
+        Encoding::Percent => percent(bytes),
+        Encoding::Escapes => escapes(bytes),
+        Encoding::HtmlEntities => entities(bytes),
+        Encoding::Utf16 => utf16(bytes)?,
+    };
+    (out != bytes && is_text(&out)).then_some(out)
+}
+
+/// Mostly text: valid UTF-8 of at least four bytes, with few control characters.
+fn is_text(b: &[u8]) -> bool {
+    if b.len() < 4 || std::str::from_utf8(b).is_err() {
+        return false;
+    }
+    let control = b
+        .iter()
+        .filter(|&&c| (c < 0x20 && !matches!(c, b'\n' | b'\r' | b'\t')) || c == 0x7f)
+        .count();
+    control * 20 <= b.len()
+}
+
+fn base64_value(c: u8) -> Option<u8> {
+    Some(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' | b'-' => 62,
+        b'/' | b'_' => 63,
+        _ => return None,
+    })
+}
+
+/// Standard or URL-safe base64, padded or not, blanks ignored. Gives up at the first group
+/// that decodes to a control byte: most runs of the alphabet are names, not base64.
+fn base64(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3 + 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in bytes {
+        if c.is_ascii_whitespace() || c == b'=' {
+            continue;
+        }
+        acc = (acc << 6) | u32::from(base64_value(c)?);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            let byte = (acc >> bits) as u8;
+            if (byte < 0x20 && !matches!(byte, b'\n' | b'\r' | b'\t')) || byte == 0x7f {
+                return None;
+            }
+            out.push(byte);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+fn hex(bytes: &[u8]) -> Option<Vec<u8>> {
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    bytes
+        .chunks_exact(2)
+        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
+        .collect()
+}
+
+fn percent(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && is_percent_escape(bytes, i) {
+            let h = hex(&bytes[i + 1..i + 3]).unwrap_or_default();
+            out.extend(h);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The contents of a JSON string with its escapes undone.
+pub fn unescape(bytes: &[u8]) -> Vec<u8> {
+    escapes(bytes)
+}
+
+/// JSON, JavaScript and Python string escapes; an unknown escape is kept as written.
+fn escapes(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    let hex_at = |at: usize, n: usize| -> Option<u32> {
+        let h = std::str::from_utf8(bytes.get(at..at + n)?).ok()?;
+        u32::from_str_radix(h, 16).ok()
+    };
+    while i < bytes.len() {
+        if bytes[i] != b'\\' || i + 1 == bytes.len() {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        let simple = match bytes[i + 1] {
+            b'n' => Some(b'\n'),
+            b'r' => Some(b'\r'),
+            b't' => Some(b'\t'),
+            b'b' => Some(8),
+            b'f' => Some(12),
+            b'0' => Some(0),
+            c @ (b'"' | b'\'' | b'\\' | b'/') => Some(c),
+            _ => None,
+        };
+        if let Some(c) = simple {
+            out.push(c);
+            i += 2;
+            continue;
+        }
+        let (code, len) = match bytes[i + 1] {
+            b'u' => match hex_at(i + 2, 4) {
+                // A surrogate pair, as JSON writes characters outside the first plane.
+                Some(hi @ 0xd800..=0xdbff) if bytes.get(i + 6..i + 8) == Some(b"\\u") => {
+                    match hex_at(i + 8, 4) {
+                        Some(lo @ 0xdc00..=0xdfff) => {
+                            (Some(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)), 12)
+                        }
+                        _ => (None, 2),
+                    }
+                }
+                Some(c) => (Some(c), 6),
+                None => (None, 2),
+            },
+            b'x' => (hex_at(i + 2, 2), 4),
+            _ => (None, 2),
+        };
+        match code.and_then(char::from_u32) {
+            Some(c) => {
+                let mut buf = [0; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                i += len;
+            }
+            None => {
+                out.extend_from_slice(&bytes[i..i + 2]);
+                i += 2;
+            }
+        }
+    }
+    out
+}
+
+fn entities(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], entity_at(bytes, i)) {
+            (b'&', Some((c, len))) => {
+                let mut buf = [0; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                i += len;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

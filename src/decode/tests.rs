@@ -1,0 +1,154 @@
+//! The decoders and the candidate finder, on small inputs.
+
+// One region, the whole input, is what most calls search.
+#![allow(clippy::single_range_in_vec_init)]
+
+use super::*;
+
+fn b64(s: &str) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in s.as_bytes().chunks(3) {
+        let n = c.iter().fold(0u32, |a, &b| a << 8 | u32::from(b)) << (8 * (3 - c.len()));
+        for k in 0..=c.len() {
+            out.push(T[(n >> (18 - 6 * k) & 63) as usize] as char);
+        }
+        out.extend(std::iter::repeat_n('=', 3 - c.len()));
+    }
+    out
+}
+
+fn all(content: &[u8]) -> Vec<Decoded> {
+    decode(content, &[0..content.len()], 3)
+}
+
+fn texts(content: &[u8]) -> Vec<String> {
+    all(content)
+        .into_iter()
+        .map(|d| String::from_utf8(d.text).unwrap())
+        .collect()
+}
+
+#[test]
+fn base64_value_in_yaml_is_decoded_and_points_at_the_encoded_span() {
+    let enc = b64("password: hunter2-but-longer");
+    let doc = format!("data:\n  password: {enc}\n");
+    let found = all(doc.as_bytes());
+    assert_eq!(found.len(), 1);
+    assert_eq!(&doc[found[0].span.clone()], enc);
+    assert_eq!(found[0].text, b"password: hunter2-but-longer");
+    assert_eq!(found[0].chain, vec![Encoding::Base64]);
+}
+
+#[test]
+fn unpadded_and_url_safe_base64_are_decoded() {
+    let enc = b64("token=abc?>?>?>def??")
+        .replace('+', "-")
+        .replace('/', "_");
+    let enc = enc.trim_end_matches('=');
+    assert_eq!(texts(enc.as_bytes()), vec!["token=abc?>?>?>def??"]);
+}
+
+#[test]
+fn base64_wrapped_over_indented_lines_is_one_span() {
+    let text = "x".repeat(30) + " the second half of the text follows here";
+    let enc = b64(&text);
+    let (a, b) = enc.split_at(48);
+    let doc = format!("key: |\n  {a}\n  {b}\nnext: 1\n");
+    assert_eq!(texts(doc.as_bytes()), vec![text]);
+}
+
+#[test]
+fn identifiers_and_paths_are_not_decoded() {
+    let doc = b"CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS /usr/local/include/linux/kernel_stat.h";
+    assert!(all(doc).is_empty());
+}
+
+#[test]
+fn hex_text_is_decoded() {
+    let doc = b"secret = 6170695f6b65793d7365637265742d76616c7565";
+    assert_eq!(texts(doc), vec!["api_key=secret-value"]);
+}
+
+#[test]
+fn percent_encoding_is_decoded() {
+    let doc = b"url: https://user:p%40ss%3Aword@example.com/x";
+    assert_eq!(texts(doc), vec!["https://user:p@ss:word@example.com/x"]);
+}
+
+#[test]
+fn json_string_escapes_give_the_lines_of_a_key() {
+    let doc = br#"{"key": "-----BEGIN KEY-----\nabc\n-----END KEY-----\n", "n": 1}"#;
+    assert_eq!(
+        texts(doc),
+        vec!["-----BEGIN KEY-----\nabc\n-----END KEY-----\n"]
+    );
+}
+
+#[test]
+fn unicode_escapes_and_surrogate_pairs_are_decoded() {
+    let doc = br#"x = "\u0067hp_\ud83d\ude00 ok""#;
+    assert_eq!(texts(doc), vec!["ghp_\u{1f600} ok"]);
+}
+
+#[test]
+fn html_entities_are_decoded() {
+    let doc = b"<input value=&quot;ghp&#95;abc&#x5f;def&quot;>";
+    assert_eq!(texts(doc), vec!["value=\"ghp_abc_def\""]);
+}
+
+#[test]
+fn nested_encodings_are_undone_up_to_the_depth() {
+    let inner = b64("aws_secret=wJalrXUtnFEMI/K7MDENG/bPxRfiCY");
+    let outer = b64(&inner);
+    let found = all(outer.as_bytes());
+    assert!(
+        found
+            .iter()
+            .any(|d| d.chain == vec![Encoding::Base64, Encoding::Base64]
+                && d.text.starts_with(b"aws_secret="))
+    );
+    assert!(
+        decode(outer.as_bytes(), &[0..outer.len()], 1)
+            .iter()
+            .all(|d| d.chain.len() == 1)
+    );
+    assert!(decode(outer.as_bytes(), &[0..outer.len()], 0).is_empty());
+}
+
+#[test]
+fn only_spans_touching_the_regions_are_decoded() {
+    let enc = b64("password: hunter2-but-longer");
+    let doc = format!("a: {enc}\nb: {enc}\n");
+    let second = doc.rfind(&enc).unwrap();
+    let found = decode(doc.as_bytes(), &[second + 3..doc.len()], 3);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].span.start, second);
+}
+
+#[test]
+fn utf16_with_a_bom_is_text() {
+    let mut le = vec![0xff, 0xfe];
+    le.extend("key=1\n".encode_utf16().flat_map(u16::to_le_bytes));
+    assert_eq!(utf16(&le).unwrap(), b"key=1\n");
+    let mut be = vec![0xfe, 0xff];
+    be.extend("key=1\n".encode_utf16().flat_map(u16::to_be_bytes));
+    assert_eq!(utf16(&be).unwrap(), b"key=1\n");
+    assert!(utf16(b"key=1").is_none());
+}
+
+#[test]
+fn any_bytes_decode_without_panicking_and_within_the_budget() {
+    let mut seed = 7u64;
+    for len in [0usize, 1, 2, 5, 17, 100, 4000] {
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                b"A=%\\&#;x0u\n \"'"[(seed >> 33) as usize % 14]
+            })
+            .collect();
+        let out = decode(&bytes, &[0..bytes.len()], 5);
+        let total: usize = out.iter().map(|d| d.text.len()).sum();
+        assert!(total <= (bytes.len() * OUTPUT_FACTOR).max(OUTPUT_FLOOR));
+    }
+}
