@@ -25,6 +25,7 @@ use crate::source::{Bytes, CommitItem, FileItem, Items};
 
 mod decoded;
 mod file;
+mod notebook;
 mod regions;
 use file::{Search, Text};
 pub use regions::changed_regions;

@@ -174,6 +174,11 @@ impl Engine<'_> {
             let (found, exempt) = self.decoded(content, &regions, &findings);
             findings.extend(found);
             allowed.extend(exempt);
+            if super::notebook::is_notebook(&item.path) {
+                let (found, exempt) = self.notebook(content, &regions, &findings);
+                findings.extend(found);
+                allowed.extend(exempt);
+            }
             if utf16.is_some() {
                 for f in findings.iter_mut().chain(allowed.iter_mut()) {
                     f.decoded.insert(0, crate::decode::Encoding::Utf16.name());
