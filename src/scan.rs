@@ -23,6 +23,7 @@ use crate::report::progress::Progress;
 use crate::rules::whole;
 use crate::source::{Bytes, CommitItem, FileItem, Items};
 
+mod archive;
 mod decoded;
 mod file;
 mod notebook;
@@ -57,6 +58,8 @@ struct FileResult {
     findings: Vec<(usize, Finding)>,
     inline_allowed: Vec<Finding>,
     skipped: Option<Skipped>,
+    /// Archive members not scanned, and archives not opened.
+    unscanned: Vec<Skipped>,
     error: Option<String>,
     bytes: u64,
 }
@@ -118,6 +121,7 @@ impl<'p> Engine<'p> {
                 !(f.findings.is_empty()
                     && f.inline_allowed.is_empty()
                     && f.skipped.is_none()
+                    && f.unscanned.is_empty()
                     && f.error.is_none())
             });
             r
@@ -159,6 +163,7 @@ impl<'p> Engine<'p> {
         let mut found: Vec<(usize, Finding)> = Vec::new();
         for r in results {
             out.skipped.extend(r.skipped);
+            out.skipped.extend(r.unscanned);
             out.errors.extend(r.error);
             found.extend(r.findings);
             out.allowed.extend(r.inline_allowed.into_iter().map(inline));

@@ -190,6 +190,16 @@ impl Engine<'_> {
                 findings = not_in_previous(repo, &item.previous, parent, findings);
             }
         }
+        // An archive is opened whatever its bytes look like: a broken one may hold no NUL.
+        if self.policy.archive_depth() > 0
+            && (self.checks.has(Check::Secret) || self.checks.has(Check::InternalUrl))
+            && let Some(kind) = super::archive::archive_kind(&item.path, content)
+        {
+            let members = self.archive(&item.path, content, kind);
+            findings.extend(members.findings);
+            allowed.extend(members.allowed);
+            res.unscanned = members.unscanned;
+        }
         findings.append(&mut whole_file);
         res.findings = findings
             .into_iter()
