@@ -5,6 +5,7 @@
 
 mod checks;
 mod common;
+mod encoded;
 mod hooks;
 mod sarif;
 mod scan;
