@@ -188,7 +188,9 @@ fn candidates(s: &[u8], range: Range<usize>) -> Vec<(Range<usize>, Encoding)> {
             BACKSLASH if is_escape(s, i) => {
                 let span = string_around(s, i);
                 i = span.end.max(i + 2);
-                out.push((span, Encoding::Escapes));
+                if hides_text(&s[span.clone()]) {
+                    out.push((span, Encoding::Escapes));
+                }
             }
             AMP if entity_at(s, i).is_some() => {
                 let span = word_around(s, i);
@@ -242,8 +244,20 @@ fn base64_run(s: &[u8], start: usize) -> (usize, usize, bool) {
     }
 }
 
+/// `%XX` encoding a character that URL-encoding exists to hide (a separator, a blank, a quote,
+/// or a byte of a multi-byte character): `%02x` and `%2d` are format strings, not encodings.
 fn is_percent_escape(s: &[u8], i: usize) -> bool {
-    matches!(s.get(i + 1..i + 3), Some([a, b]) if a.is_ascii_hexdigit() && b.is_ascii_hexdigit())
+    let Some([a, b]) = s.get(i + 1..i + 3) else {
+        return false;
+    };
+    let digit = |c: u8| (c as char).to_digit(16);
+    match (digit(*a), digit(*b)) {
+        (Some(h), Some(l)) => {
+            let c = (h << 4 | l) as u8;
+            c >= 0x80 || b" \"#%&'+,/:;<=>?@[]{}|\\".contains(&c)
+        }
+        _ => false,
+    }
 }
 
 fn is_escape(s: &[u8], i: usize) -> bool {
@@ -251,6 +265,21 @@ fn is_escape(s: &[u8], i: usize) -> bool {
         s.get(i + 1),
         Some(b'n' | b'r' | b't' | b'"' | b'\'' | b'\\' | b'/' | b'u' | b'x' | b'0' | b'b' | b'f')
     )
+}
+
+/// Whether the escapes of a string can hide what the text checks look for: a character
+/// written as a code (`\u0067`, `\x41`, `\/`), or lines joined into one (two or more `\n`,
+/// as a key written on one line has). A message ending in one `\n` hides nothing.
+fn hides_text(s: &[u8]) -> bool {
+    let mut newlines = 0;
+    for at in memchr::memchr_iter(b'\\', s) {
+        match s.get(at + 1) {
+            Some(b'u' | b'x' | b'/') => return true,
+            Some(b'n' | b'r') => newlines += 1,
+            _ => {}
+        }
+    }
+    newlines >= 2
 }
 
 /// The run of non-blank characters around `i`, short of quotes and angle brackets.
@@ -357,6 +386,10 @@ fn base64_value(c: u8) -> Option<u8> {
 /// Standard or URL-safe base64, padded or not, blanks ignored. Gives up at the first group
 /// that decodes to a control byte: most runs of the alphabet are names, not base64.
 fn base64(bytes: &[u8]) -> Option<Vec<u8>> {
+    // The first group is tried before anything is allocated.
+    if !first_group_is_text(bytes) {
+        return None;
+    }
     let mut out = Vec::with_capacity(bytes.len() / 4 * 3 + 3);
     let (mut acc, mut bits) = (0u32, 0u32);
     for &c in bytes {
@@ -376,6 +409,24 @@ fn base64(bytes: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// Whether the first four base64 characters decode to three bytes with no control byte.
+fn first_group_is_text(bytes: &[u8]) -> bool {
+    let mut acc = 0u32;
+    for (n, &c) in bytes.iter().take(4).enumerate() {
+        let Some(v) = base64_value(c) else {
+            return n > 0;
+        };
+        acc = acc << 6 | u32::from(v);
+    }
+    if bytes.len() < 4 {
+        return true;
+    }
+    [acc >> 16, acc >> 8, acc].iter().all(|&b| {
+        let b = (b & 0xff) as u8;
+        !((b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t')) || b == 0x7f)
+    })
 }
 
 fn hex(bytes: &[u8]) -> Option<Vec<u8>> {

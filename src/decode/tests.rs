@@ -152,3 +152,9 @@ fn any_bytes_decode_without_panicking_and_within_the_budget() {
         assert!(total <= (bytes.len() * OUTPUT_FACTOR).max(OUTPUT_FLOOR));
     }
 }
+
+#[test]
+fn format_strings_and_one_line_messages_are_not_decoded() {
+    assert!(all(b"printf(\"%02x:%02x %2d%%\\n\", a, b, c);").is_empty());
+    assert!(all(b"pr_info(\"device %s ready\\n\", name);").is_empty());
+}
