@@ -134,18 +134,23 @@ pub fn utf16(content: &[u8]) -> Option<Vec<u8>> {
 
 /// Character classes of the one pass.
 const OTHER: u8 = 0;
+/// The only class with bit 0 set, so that `& B64` tests it.
 const B64: u8 = 1;
 const PERCENT: u8 = 2;
-const BACKSLASH: u8 = 3;
-const AMP: u8 = 4;
-const PAD: u8 = 5;
+const BACKSLASH: u8 = 4;
+const AMP: u8 = 6;
+const PAD: u8 = 16;
+/// Added to `B64` for the hex digits.
+const HEX_DIGIT: u8 = 8;
 
 const fn classes() -> [u8; 256] {
     let mut t = [OTHER; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        if c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'-' || c == b'_' {
+        if c.is_ascii_hexdigit() {
+            t[b] = B64 | HEX_DIGIT;
+        } else if c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'-' || c == b'_' {
             t[b] = B64;
         }
         b += 1;
@@ -166,11 +171,11 @@ fn candidates(s: &[u8], range: Range<usize>) -> Vec<(Range<usize>, Encoding)> {
     let end = range.end.min(s.len());
     let mut i = range.start.min(end);
     // A span that overlaps the region from before it is found from its start.
-    while i > 0 && CLASS[s[i - 1] as usize] == B64 {
+    while i > 0 && CLASS[s[i - 1] as usize] & B64 != 0 {
         i -= 1;
     }
     while i < end {
-        match CLASS[s[i] as usize] {
+        match CLASS[s[i] as usize] & !HEX_DIGIT {
             B64 => {
                 let (stop, chars, hex) = base64_run(s, i);
                 if hex && chars >= MIN_HEX && chars % 2 == 0 {
@@ -209,10 +214,17 @@ fn candidates(s: &[u8], range: Range<usize>) -> Vec<(Range<usize>, Encoding)> {
 fn base64_run(s: &[u8], start: usize) -> (usize, usize, bool) {
     let (mut i, mut chars, mut hex, mut line) = (start, 0, true, 0);
     loop {
-        while i < s.len() && CLASS[s[i] as usize] == B64 {
-            hex &= s[i].is_ascii_hexdigit();
-            (i, chars, line) = (i + 1, chars + 1, line + 1);
+        let (from, mut all) = (i, HEX_DIGIT);
+        while let Some(&b) = s.get(i) {
+            let class = CLASS[b as usize];
+            if class & B64 == 0 {
+                break;
+            }
+            all &= class;
+            i += 1;
         }
+        hex &= all != 0;
+        (chars, line) = (chars + i - from, line + i - from);
         let mut pad = 0;
         while i < s.len() && s[i] == b'=' && pad < 2 {
             (i, pad) = (i + 1, pad + 1);
@@ -234,7 +246,7 @@ fn base64_run(s: &[u8], start: usize) -> (usize, usize, bool) {
         }
         let more = s[j..]
             .iter()
-            .take_while(|&&b| CLASS[b as usize] == B64)
+            .take_while(|&&b| CLASS[b as usize] & B64 != 0)
             .count();
         // The next line must continue the body, not start a `key:` or a PEM footer.
         if more < 4 || s.get(j + more).is_some_and(|&b| b == b':') {
