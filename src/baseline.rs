@@ -21,7 +21,7 @@ pub fn read(path: &Path) -> Result<HashSet<String>, Error> {
 /// Writes the fingerprints of `outcome`'s findings: never a secret in clear.
 pub fn write(path: &Path, outcome: &Outcome) -> Result<(), Error> {
     let mut text = String::from(
-        "# git-outbound baseline: fingerprints of accepted findings (rule, value, path; one-way hashes)\n",
+        "# git-outbound baseline: fingerprints of accepted findings (keyed or value-free hashes, see SECURITY.md)\n",
     );
     let mut lines: Vec<String> = outcome
         .findings

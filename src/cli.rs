@@ -85,6 +85,10 @@ pub struct ScanArgs {
     /// Every commit reachable from any ref.
     #[arg(long)]
     pub history: bool,
+    /// Patches to be mailed (format-patch files or an mbox; `-` for stdin), checked as
+    /// the sendemail-validate hook checks them.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["paths", "staged", "range", "history"])]
+    pub patch: Vec<String>,
     #[command(flatten)]
     pub policy: PolicyArgs,
     #[command(flatten)]
@@ -115,9 +119,13 @@ pub struct FixArgs {
     /// What to fix.
     pub what: FixTarget,
     pub paths: Vec<PathBuf>,
-    /// For binary files, write a `.license` sidecar.
+    /// For files that cannot hold a header (binaries, data, unknown types), write a
+    /// `.license` sidecar.
     #[arg(long)]
     pub sidecar: bool,
+    /// Only rewrite deprecated SPDX ids (`GPL-2.0` → `GPL-2.0-only`) in headers and sidecars.
+    #[arg(long, conflicts_with = "sidecar")]
+    pub update_deprecated: bool,
     #[command(flatten)]
     pub policy: PolicyArgs,
 }
@@ -183,6 +191,8 @@ pub enum HookName {
     CommitMsg,
     PrePush,
     PreReceive,
+    /// `git send-email` runs it on each patch: PATCH [HEADERS].
+    SendemailValidate,
 }
 
 impl HookName {
@@ -193,6 +203,7 @@ impl HookName {
             HookName::CommitMsg => "commit-msg",
             HookName::PrePush => "pre-push",
             HookName::PreReceive => "pre-receive",
+            HookName::SendemailValidate => "sendemail-validate",
         }
     }
 
@@ -201,6 +212,7 @@ impl HookName {
         match self {
             HookName::PrePush | HookName::PreReceive => "push",
             HookName::PreCommit | HookName::CommitMsg => "commit",
+            HookName::SendemailValidate => "patch",
         }
     }
 }

@@ -2,9 +2,18 @@
 //! that prints it. A finding carries the matched value only so that it can be fingerprinted and,
 //! when the user opts in with `--show-secrets`, printed; every output redacts it by default.
 
+use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::fmt;
+
+/// At most this many characters of a secret value are ever shown.
+pub const SHOWN_MAX: usize = 4;
+
+/// A piece of another value at the edge of a cut excerpt shorter than this is left as it is:
+/// it shows no more than `redact` would.
+const EDGE_MIN: usize = SHOWN_MAX;
 
 /// The checks git-outbound runs. A closed set: adding one makes the compiler list every place
 /// that has to learn about it.
@@ -116,6 +125,10 @@ pub struct Finding {
     /// The encodings undone to reach the value, outermost first (`base64`, `hex`...); empty
     /// when it stands in the file as written.
     pub decoded: Vec<&'static str>,
+    /// Other secret values found on the same line: every excerpt of the line hides them too.
+    pub hide: Vec<String>,
+    /// The fingerprint under the run's key, set by `seal`.
+    pub sealed: Option<String>,
 }
 
 impl Finding {
@@ -143,6 +156,8 @@ impl Finding {
             help: String::new(),
             validated: false,
             decoded: Vec::new(),
+            hide: Vec::new(),
+            sealed: None,
         }
     }
 
@@ -151,30 +166,126 @@ impl Finding {
         format!("{}/{}", self.check, self.rule)
     }
 
-    /// A one-way, line-independent identity: rule, matched value and path. Survives edits
-    /// around the finding; reveals nothing about the value.
+    /// A one-way, line-independent identity of the finding (see `SECURITY.md`): the one
+    /// `seal` set, else the one computed without a key.
     pub fn fingerprint(&self) -> String {
-        let mut h = Sha256::new();
-        h.update(self.code().as_bytes());
-        h.update([0]);
-        h.update(self.value.as_deref().unwrap_or(&self.message).as_bytes());
-        h.update([0]);
-        h.update(self.path.as_deref().unwrap_or("").as_bytes());
-        let digest = h.finalize();
+        self.sealed
+            .clone()
+            .unwrap_or_else(|| self.fingerprint_with(None))
+    }
+
+    /// Fixes the fingerprint under `key` (`secrets.fingerprint_key` or
+    /// `$OUTBOUND_FINGERPRINT_KEY`), once every secret on the finding's line is known.
+    pub fn seal(&mut self, key: Option<&[u8]>) {
+        self.sealed = Some(self.fingerprint_with(key));
+    }
+
+    /// With a key: HMAC-SHA-256 of rule, value and path; nobody without the key can test a
+    /// guess of the value against it. Without a key, a secret's fingerprint leaves the value
+    /// out: rule, path and the line with every secret on it masked. A value that is not
+    /// secret (an internal host name, a license) is hashed with its rule and path as before.
+    pub fn fingerprint_with(&self, key: Option<&[u8]>) -> String {
+        let value = self.value.as_deref().unwrap_or(&self.message);
+        let path = self.path.as_deref().unwrap_or("");
+        let code = self.code();
+        let (label, middle): (&[u8], String) = match (key, self.sensitivity) {
+            (Some(_), _) => (b"git-outbound keyed v2\0", value.to_string()),
+            (None, Sensitivity::Secret) => (b"git-outbound masked v2\0", self.masked_line()),
+            (None, Sensitivity::Public) => (b"", value.to_string()),
+        };
+        // The keyless form of a value that is not secret is the one of the first baselines.
+        let (second, third) = match (key, self.sensitivity) {
+            (None, Sensitivity::Secret) => (path, middle.as_str()),
+            _ => (middle.as_str(), path),
+        };
+        let message = [
+            label,
+            code.as_bytes(),
+            &[0],
+            second.as_bytes(),
+            &[0],
+            third.as_bytes(),
+        ];
+        let digest: Vec<u8> = match key {
+            Some(k) => {
+                let mut mac =
+                    Hmac::<Sha256>::new_from_slice(k).expect("HMAC takes a key of any length");
+                message.iter().for_each(|m| mac.update(m));
+                mac.finalize().into_bytes().to_vec()
+            }
+            None => {
+                let mut h = Sha256::new();
+                message.iter().for_each(|m| h.update(m));
+                h.finalize().to_vec()
+            }
+        };
         digest[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// The excerpt as printed: the line with the value redacted unless `show` is set.
+    /// The line with the finding's own value and every other secret on it replaced by a
+    /// placeholder: what a keyless fingerprint of a secret is made of.
+    fn masked_line(&self) -> String {
+        let Some(text) = &self.line_text else {
+            return String::new();
+        };
+        let mut out = String::new();
+        let mut at = 0;
+        for (s, e) in self.hidden_ranges(text, true) {
+            out.push_str(&text[at..s]);
+            out.push('\u{0}');
+            at = e;
+        }
+        out.push_str(&text[at..]);
+        out.trim().to_string()
+    }
+
+    /// Byte ranges of `text` to hide, sorted and merged: the finding's own value (when it is a
+    /// secret, or `own` is set) and every other secret on the line, including what is left of
+    /// one at either end of a cut excerpt.
+    fn hidden_ranges(&self, text: &str, own: bool) -> Vec<(usize, usize)> {
+        let mut ranges = Vec::new();
+        if let Some((s, e)) = self.span {
+            let secret = own || self.sensitivity == Sensitivity::Secret;
+            if secret
+                && s < e
+                && e <= text.len()
+                && text.is_char_boundary(s)
+                && text.is_char_boundary(e)
+            {
+                ranges.push((s, e));
+            }
+        }
+        for value in &self.hide {
+            ranges.extend(occurrences(text, value));
+        }
+        ranges.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+        for (s, e) in ranges {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        merged
+    }
+
+    /// The excerpt as printed: the line with every secret on it redacted unless `show` is set.
     pub fn excerpt(&self, show: bool) -> String {
         let Some(text) = &self.line_text else {
             return String::new();
         };
-        match (self.span, self.sensitivity, show) {
-            (Some((s, e)), Sensitivity::Secret, false) if e <= text.len() && s <= e => {
-                format!("{}{}{}", &text[..s], redact(&text[s..e]), &text[e..])
-            }
-            _ => text.clone(),
+        if show {
+            return text.clone();
         }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (s, e) in self.hidden_ranges(text, false) {
+            out.push_str(&text[at..s]);
+            out.push_str(&redact(&text[s..e]));
+            at = e;
+        }
+        out.push_str(&text[at..]);
+        out
     }
 
     /// The matched value as printed.
@@ -190,9 +301,70 @@ impl Finding {
 /// Keeps a short prefix (enough to recognise the kind of token) and hides the rest.
 pub fn redact(value: &str) -> String {
     let chars: Vec<char> = value.chars().collect();
-    let keep = (chars.len() / 5).min(4);
+    let keep = (chars.len() / 5).min(SHOWN_MAX);
     let prefix: String = chars[..keep].iter().collect();
     format!("{prefix}****…")
+}
+
+/// Where `value` (each of its lines of at least `EDGE_MIN` bytes) shows in `text`: whole, or
+/// cut at the start or end of an excerpt (`…` marks a cut).
+fn occurrences(text: &str, value: &str) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let body_start = if text.starts_with('…') {
+        '…'.len_utf8()
+    } else {
+        0
+    };
+    let body_end = text
+        .strip_suffix('…')
+        .map_or(text.len(), str::len)
+        .max(body_start);
+    for piece in value.lines().map(str::trim).filter(|p| p.len() >= EDGE_MIN) {
+        found.extend(text.match_indices(piece).map(|(i, m)| (i, i + m.len())));
+        let body = &text[body_start..body_end];
+        // The end of the value at the start of the excerpt, its start at the end.
+        if let Some(k) = (EDGE_MIN..piece.len().min(body.len() + 1))
+            .rev()
+            .find(|&k| {
+                piece.is_char_boundary(piece.len() - k)
+                    && body.starts_with(&piece[piece.len() - k..])
+            })
+        {
+            found.push((body_start, body_start + k));
+        }
+        if let Some(k) = (EDGE_MIN..piece.len().min(body.len() + 1))
+            .rev()
+            .find(|&k| piece.is_char_boundary(k) && body.ends_with(&piece[..k]))
+        {
+            found.push((body_end - k, body_end));
+        }
+    }
+    found
+}
+
+/// Tells each finding the other secret values found on its line (same path, commit and line),
+/// so that no excerpt of the line prints one of them.
+pub fn share_hidden(findings: &mut [&mut Finding]) {
+    type Line = (Option<String>, Option<String>, Option<usize>);
+    let key = |f: &Finding| -> Line { (f.path.clone(), f.commit.clone(), f.line) };
+    let mut secrets: HashMap<Line, Vec<String>> = HashMap::new();
+    for f in findings.iter() {
+        if let (Sensitivity::Secret, Some(v), Some(_)) = (f.sensitivity, &f.value, f.line) {
+            let values = secrets.entry(key(f)).or_default();
+            if !values.contains(v) {
+                values.push(v.clone());
+            }
+        }
+    }
+    for f in findings.iter_mut() {
+        if let Some(values) = secrets.get(&key(f)) {
+            f.hide = values
+                .iter()
+                .filter(|v| Some(*v) != f.value.as_ref())
+                .cloned()
+                .collect();
+        }
+    }
 }
 
 /// Orders findings for stable output: path, line, column, rule.

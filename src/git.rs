@@ -87,10 +87,117 @@ pub fn is_zero(id: &str) -> bool {
 
 /// Reads a blob's bytes.
 pub fn blob(repo: &Repository, id: Oid) -> Result<Vec<u8>, Error> {
-    let b = repo
-        .find_blob(id)
-        .map_err(|e| Error::git(format!("reading blob {id}"), e))?;
-    Ok(b.content().to_vec())
+    Ok(find_blob(repo, id)?.content().to_vec())
+}
+
+/// Looks a blob up. A loose object is inflated here first: the bundled libgit2 loops forever
+/// on a truncated one. A blob missing from a partial clone gets an error that says so and
+/// how to fetch it.
+pub fn find_blob(repo: &Repository, id: Oid) -> Result<git2::Blob<'_>, Error> {
+    check_loose(repo, id)?;
+    repo.find_blob(id).map_err(|e| blob_error(repo, id, e))
+}
+
+fn blob_error(repo: &Repository, id: Oid, e: git2::Error) -> Error {
+    match (e.code(), promisor(repo)) {
+        (git2::ErrorCode::NotFound, Some(remote)) => Error::GitCommand {
+            action: format!("reading blob {id}"),
+            stderr: format!(
+                "the blob is missing locally: this is a partial clone of '{remote}' (--filter) \
+                 and the blob was never fetched. Fetch it with \
+                 'git cat-file blob {id} >/dev/null' (git fetches a missing blob from '{remote}' \
+                 when it reads it), then run again"
+            ),
+        },
+        _ => Error::git(format!("reading blob {id}"), e),
+    }
+}
+
+/// The remote a partial clone fetches missing objects from: `extensions.partialClone`, else
+/// the first `remote.<name>.promisor = true`.
+fn promisor(repo: &Repository) -> Option<String> {
+    let config = repo.config().ok()?;
+    if let Ok(remote) = config.get_string("extensions.partialclone") {
+        return Some(remote);
+    }
+    let entries = config.entries(Some(r"remote\..*\.promisor")).ok()?;
+    let mut found = None;
+    entries
+        .for_each(|e| {
+            if found.is_none() && e.value().is_ok_and(|v| v.eq_ignore_ascii_case("true")) {
+                found = e
+                    .name()
+                    .ok()
+                    .and_then(|n| n.strip_prefix("remote."))
+                    .and_then(|n| n.strip_suffix(".promisor"))
+                    .map(str::to_string);
+            }
+        })
+        .ok()?;
+    found
+}
+
+/// The folders a loose object may be in: the quarantine of pre-receive, then the repository's.
+fn loose_dirs(repo: &Repository) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("GIT_OBJECT_DIRECTORY")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    dirs.push(repo.path().join("objects"));
+    dirs
+}
+
+/// When `id` is a loose object, inflates it and checks that it is whole: the zlib stream ends
+/// and holds as many bytes as its header says. A truncated or corrupt loose object is an
+/// error naming its file.
+pub fn check_loose(repo: &Repository, id: Oid) -> Result<(), Error> {
+    let hex = id.to_string();
+    let Some(path) = loose_dirs(repo)
+        .into_iter()
+        .map(|d| d.join(&hex[..2]).join(&hex[2..]))
+        .find(|p| p.is_file())
+    else {
+        return Ok(());
+    };
+    let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let broken = |why: &str| Error::GitCommand {
+        action: format!("reading object {id}"),
+        stderr: format!(
+            "the loose object '{}' is {why}; restore it from another clone (or remove it and \
+             fetch again), and check the disk",
+            path.display()
+        ),
+    };
+    let mut z = flate2::Decompress::new(true);
+    let mut out: Vec<u8> = Vec::with_capacity(data.len() * 4 + 64);
+    loop {
+        if out.len() == out.capacity() {
+            out.reserve(out.capacity().max(4096));
+        }
+        let (before_in, before_out) = (z.total_in(), z.total_out());
+        let at = usize::try_from(before_in)
+            .unwrap_or(usize::MAX)
+            .min(data.len());
+        let status = z
+            .decompress_vec(&data[at..], &mut out, flate2::FlushDecompress::None)
+            .map_err(|_| broken("corrupt"))?;
+        if status == flate2::Status::StreamEnd {
+            break;
+        }
+        if z.total_in() == before_in && z.total_out() == before_out && out.len() < out.capacity() {
+            return Err(broken("truncated"));
+        }
+    }
+    let header_end = memchr::memchr(0, &out).ok_or_else(|| broken("corrupt (no header)"))?;
+    let size: Option<usize> = std::str::from_utf8(&out[..header_end])
+        .ok()
+        .and_then(|h| h.split_once(' '))
+        .and_then(|(_, n)| n.parse().ok());
+    match size {
+        Some(n) if n == out.len() - header_end - 1 => Ok(()),
+        _ => Err(broken("truncated (shorter than its header says)")),
+    }
 }
 
 /// The working directory, or the git dir of a bare repository.
@@ -131,11 +238,23 @@ impl RemotePattern {
 }
 
 /// Normalises a remote URL to `host/path` (lower-case host, no user, port or `.git`); local
-/// paths and `file://` URLs stay paths.
+/// paths and `file://` URLs stay paths, and never look like `host/path`: git ignores the host
+/// of a `file://` URL and writes to the local path (`file://git.acme-corp.com/tmp/x` is
+/// `/tmp/x`), and a relative path is made to start with `./`, so that neither matches a
+/// pattern naming a host.
 pub fn normalise_remote(url: &str) -> String {
     let url = url.trim();
-    if let Some(p) = url.strip_prefix("file://") {
-        return p.trim_end_matches('/').trim_end_matches(".git").to_string();
+    if let Some(rest) = url.strip_prefix("file://") {
+        let path = match rest.find('/') {
+            Some(i) => &rest[i..],
+            None => "/",
+        };
+        let path = path.trim_end_matches('/').trim_end_matches(".git");
+        return if path.is_empty() {
+            "/".into()
+        } else {
+            path.into()
+        };
     }
     let (host, path) = if let Some((_, rest)) = url.split_once("://") {
         let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
@@ -156,7 +275,11 @@ pub fn normalise_remote(url: &str) -> String {
         let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
         (host.to_string(), path.to_string())
     } else {
-        return url.trim_end_matches('/').to_string();
+        let path = url.trim_end_matches('/');
+        return match path.starts_with('/') || path.starts_with("./") || path.starts_with("../") {
+            true => path.to_string(),
+            false => format!("./{path}"),
+        };
     };
     let path = path
         .trim_matches('/')
@@ -206,7 +329,12 @@ mod tests {
             ),
             ("/srv/git/project.git", "/srv/git/project.git"),
             ("file:///srv/git/project.git", "/srv/git/project"),
+            ("file://git.acme-corp.com/srv/git/x.git", "/srv/git/x"),
             ("../other", "../other"),
+            (
+                "git.acme-corp.com/team/x.git",
+                "./git.acme-corp.com/team/x.git",
+            ),
         ];
         for (url, want) in cases {
             assert_eq!(normalise_remote(url), want, "{url}");

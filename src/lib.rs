@@ -1,18 +1,27 @@
 //! git-outbound guards every contribution on its way out of an organisation.
 //!
-//! Data flows one way:
+//! Data flows one way; each mode builds one plan, and the engine takes it:
 //!
 //! ```text
-//!  source ──────────────► items ──────────► checks ─────────► findings ──► report
-//!  worktree, staged,      FileItem,         secret,           Finding      human,
-//!  range, history,        CommitItem        internal-url,                  json,
-//!  pre-push, pre-receive                    spdx, dco,                     sarif
-//!                                           approval, artifact
+//!   cmd/ (scan, fix, install…)   hook/ (pre-commit, commit-msg, pre-push, pre-receive)
+//!          │                          │
+//!          └──────────► plan ◄────────┘   one function per mode: items, checks, DCO rule
+//!                        │                 for the destination, licensing context
+//!   source ────────► items ──────► scan (engine) ──► check ───► findings ──► outcome ──► report
+//!   worktree,        FileItem,     all cores,         secret,    Finding     Outcome     human,
+//!   staged, range,   CommitItem,   changed regions,   internal-  (finding)   exit code   json,
+//!   history, push,   NameItem      exceptions,        url, spdx,                         sarif
+//!   reuse (context)                baseline           dco,
+//!                                                     artifact,
+//!                                                     approval ◄── approval/ (evidence:
+//!                                                                  notes, signatures, signers)
 //! ```
 //!
-//! `policy` says which checks run and how strictly; `scan` is the engine that feeds items to
-//! checks on every core; `cmd` holds the subcommands; `main.rs` only parses the command line
-//! and maps the outcome to an exit code.
+//! Beside the flow: `policy` (layers, locks, validation into typed options), `rules` (rule
+//! packs), `container` (archives and compressed streams, one member at a time), `reuse`
+//! (REUSE.toml, sidecars, license texts), `glob`, `git`, `message` (trailers and cleanup),
+//! `encoding` (commit encodings), `baseline`, `install` (hook installation and chaining),
+//! `error`. `main.rs` only parses the command line and maps the outcome to an exit code.
 
 pub mod approval;
 pub mod baseline;
@@ -21,6 +30,7 @@ pub mod cli;
 pub mod cmd;
 pub mod container;
 pub mod decode;
+pub mod encoding;
 pub mod error;
 pub mod finding;
 pub mod git;
@@ -32,6 +42,7 @@ pub mod outcome;
 pub mod plan;
 pub mod policy;
 pub mod report;
+pub mod reuse;
 pub mod rules;
 pub mod scan;
 pub mod source;

@@ -23,7 +23,8 @@ fn main() -> ExitCode {
         Err(e) => {
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("git-outbound: error: {e}");
+                let text = git_outbound::report::terminal::escape_lines(&e.to_string());
+                eprintln!("git-outbound: error: {text}");
             }
             ExitCode::from(git_outbound::exit::ERROR)
         }

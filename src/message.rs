@@ -85,7 +85,10 @@ pub fn clean(raw: &str, comment_prefix: &str) -> String {
 /// Byte offset of the scissors line, or the length of `text` when there is none
 /// (`wt_status_locate_end`).
 fn scissors_cut(text: &str, comment_prefix: &str) -> usize {
-    if comment_prefix.is_empty() {
+    // Most messages have no scissors line: one search for its fixed part answers that.
+    if comment_prefix.is_empty()
+        || memchr::memmem::find(text.as_bytes(), CUT_LINE.as_bytes()).is_none()
+    {
         return text.len();
     }
     let pattern = format!("\n{comment_prefix} {CUT_LINE}");
@@ -180,10 +183,17 @@ fn find_separator(line: &str) -> Option<usize> {
 /// Index of the first line of the trailer block, if the last paragraph is one
 /// (`find_trailer_block_start`).
 fn block_start(lines: &[&str], comment_prefix: &str) -> Option<usize> {
-    let end_of_title = lines
+    // git reads a commit's trailers from its subject on, after the blank lines before it
+    // (`skip_blank_lines` in pretty.c); a line of spaces or a lone `\r` is blank too, so such
+    // a first line does not end an empty title.
+    let subject = lines
+        .iter()
+        .position(|l| !is_blank(l))
+        .unwrap_or(lines.len());
+    let end_of_title = lines[subject..]
         .iter()
         .position(|l| !is_comment(l, comment_prefix) && is_blank(l))
-        .unwrap_or(lines.len());
+        .map_or(lines.len(), |i| subject + i);
     let (mut only_spaces, mut recognized) = (true, false);
     let (mut trailer_lines, mut non_trailer, mut continuations) = (0usize, 0usize, 0usize);
     for idx in (end_of_title..lines.len()).rev() {
@@ -323,6 +333,9 @@ mod tests {
             ("two words token", "Fix\n\nSigned off: x\n", &[]),
             ("cherry pick counts", "Fix\n\n(cherry picked from commit abc)\nprose\nA: b\n", &[("A", "b", 5)]),
             ("trailing blank lines", "Fix\n\nA: b\n\n\n", &[("A", "b", 3)]),
+            ("blank lines before the subject", "\n \n\t\nFix\n\nA: b\n", &[("A", "b", 6)]),
+            ("space line before a lone sign-off", " \nSigned-off-by: Jane Doe <jane@example.com>\n", &[]),
+            ("cr line before a lone sign-off", "\r\nSigned-off-by: Jane Doe <jane@example.com>\n", &[]),
         ];
         for (name, message, want) in cases {
             assert_eq!(parsed(message), kv(want), "case {name}: {message:?}");

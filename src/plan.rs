@@ -15,6 +15,7 @@ use crate::finding::{Check, Severity};
 use crate::outcome::Outcome;
 use crate::policy::{DcoRequire, Policy, Sources};
 use crate::scan::Engine;
+use crate::source::lfs::{self, Lfs};
 use crate::source::{self, Items};
 
 /// Everything the engine needs for one run.
@@ -27,6 +28,8 @@ pub struct Plan {
     pub dco: Option<DcoOptions>,
     /// REUSE.toml files and `.license` sidecars of the tree being checked.
     pub project: Project,
+    /// Where the content of LFS pointers is found, and what a missing object costs.
+    pub lfs: Lfs,
 }
 
 impl Plan {
@@ -38,8 +41,9 @@ impl Plan {
             checks,
             dco,
             project,
+            lfs,
         } = self;
-        Engine::new(policy, checks, dco, project).run(items, git_dir.as_deref())
+        Engine::new(policy, checks, dco, project, lfs).run(items, git_dir.as_deref())
     }
 }
 
@@ -68,14 +72,69 @@ pub fn dco_for(policy: &Policy, to: Destination) -> Option<DcoOptions> {
     required.then(|| policy.dco_options())
 }
 
-/// The `outbound.policy` git config value of `repo` (or the user's), if any.
-pub fn git_config_policy(repo: Option<&Repository>) -> Option<String> {
+/// Variables through which git takes configuration that libgit2 does not read: `git -c`
+/// (`GIT_CONFIG_PARAMETERS`), `GIT_CONFIG_COUNT`/`KEY_n`/`VALUE_n`, and other global or
+/// system files.
+const GIT_CONFIG_VARS: &[&str] = &[
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_NOSYSTEM",
+];
+
+/// The `outbound.policy` git config value of `repo` (or the user's), if any, read as git
+/// reads it: when one of `GIT_CONFIG_VARS` is set, `git config` itself is asked (it is the
+/// only reader that knows them all); otherwise libgit2 reads the files. A `git config` that
+/// cannot answer is an error, never the built-in defaults in silence.
+pub fn git_config_policy(repo: Option<&Repository>) -> Result<Option<String>, Error> {
+    if GIT_CONFIG_VARS
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
+    {
+        return ask_git_config(repo);
+    }
     let config = match repo {
-        Some(r) => r.config().ok()?,
-        None => git2::Config::open_default().ok()?,
+        Some(r) => r.config(),
+        None => git2::Config::open_default(),
     };
-    let value = config.get_path("outbound.policy").ok()?;
-    Some(value.display().to_string())
+    let Ok(config) = config else {
+        return Ok(None);
+    };
+    Ok(config
+        .get_path("outbound.policy")
+        .ok()
+        .map(|p| p.display().to_string()))
+}
+
+/// `git config --type=path --get outbound.policy`, in `repo` when there is one.
+fn ask_git_config(repo: Option<&Repository>) -> Result<Option<String>, Error> {
+    let mut git = std::process::Command::new("git");
+    if let Some(r) = repo {
+        git.arg("--git-dir").arg(r.path());
+    }
+    let out = git
+        .args(["config", "--type=path", "--get", "outbound.policy"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| Error::Usage(format!(
+            "cannot run 'git config' to read outbound.policy (git configuration is given through {}): {e}",
+            GIT_CONFIG_VARS.join(", ")
+        )))?;
+    match out.status.code() {
+        Some(0) => {
+            let value = String::from_utf8_lossy(&out.stdout)
+                .trim_end_matches(['\n', '\r'])
+                .to_string();
+            Ok(Some(value).filter(|v| !v.is_empty()))
+        }
+        // Not set.
+        Some(1) => Ok(None),
+        _ => Err(Error::Usage(format!(
+            "'git config --get outbound.policy' failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))),
+    }
 }
 
 /// Loads the policy for a client-side run in `repo_dir` (never used at pre-receive).
@@ -87,24 +146,34 @@ pub fn client_policy(
 ) -> Result<Policy, Error> {
     Policy::load(&Sources {
         explicit: explicit.map(Path::to_path_buf),
-        git_config: git_config_policy(repo),
+        git_config: git_config_policy(repo)?,
         repo_dir: repo_dir.map(Path::to_path_buf),
         baseline,
     })
 }
 
-/// The licensing context, read only when a check that uses it is on: the SPDX check reads
+/// The LFS stores of `repo` (and the policy's `[lfs] store`), and the severity of an object
+/// that none holds: `[lfs] missing`, else `default` (block where content is about to leave,
+/// warn in scans).
+pub fn lfs_for(policy: &Policy, repo: Option<&Repository>, default: Severity) -> Lfs {
+    Lfs {
+        stores: lfs::stores(repo, policy.lfs_store.as_deref()),
+        missing: policy.lfs_missing.unwrap_or(default),
+    }
+}
+
+/// The licensing context, read only when a check that uses it runs: the SPDX check reads
 /// it, and the artifact check asks it whether a model is licensed.
 pub fn project_for(
     policy: &Policy,
+    checks: CheckSet,
     read: impl FnOnce() -> Result<Project, Error>,
 ) -> Result<Project, Error> {
-    if policy.severity(Check::Spdx) == Severity::Off
-        && policy.severity(Check::Artifact) == Severity::Off
-    {
-        Ok(Project::default())
-    } else {
+    let on = Engine::checks_on(policy, checks);
+    if on.has(Check::Spdx) || on.has(Check::Artifact) {
         read()
+    } else {
+        Ok(Project::default())
     }
 }
 
@@ -120,13 +189,14 @@ pub fn tip_project(repo: &Repository, id: Oid) -> Result<Project, Error> {
 /// The staged change (the index against HEAD), as `scan --staged` and pre-commit see it.
 pub fn staged(repo: &Repository, policy: &Policy, checks: CheckSet) -> Result<Plan, Error> {
     let index = source::staged::index(repo)?;
-    let project = project_for(policy, || source::reuse::from_index(repo, &index))?;
+    let project = project_for(policy, checks, || source::reuse::from_index(repo, &index))?;
     Ok(Plan {
         items: source::staged::items(repo, &index)?,
         git_dir: Some(repo.path().to_path_buf()),
         checks,
         dco: None,
         project,
+        lfs: lfs_for(policy, Some(repo), Severity::Block),
     })
 }
 
@@ -138,8 +208,19 @@ pub fn commits(
     checks: CheckSet,
     to: Destination,
 ) -> Result<Plan, Error> {
+    // Checks of commits alone (DCO): list the commits and read no tree.
+    if !Engine::checks_on(policy, checks).reads_files() {
+        return Ok(Plan {
+            items: source::range::commit_items(repo, ids)?,
+            git_dir: Some(repo.path().to_path_buf()),
+            checks,
+            dco: dco_for(policy, to),
+            project: Project::default(),
+            lfs: Lfs::default(),
+        });
+    }
     let project = match ids.last() {
-        Some(tip) => project_for(policy, || tip_project(repo, *tip))?,
+        Some(tip) => project_for(policy, checks, || tip_project(repo, *tip))?,
         None => Project::default(),
     };
     Ok(Plan {
@@ -148,40 +229,79 @@ pub fn commits(
         checks,
         dco: dco_for(policy, to),
         project,
+        // A range is checked after the fact; a push (`push` below) blocks instead.
+        lfs: lfs_for(policy, Some(repo), Severity::Warn),
     })
+}
+
+/// What a push sends (pre-push, or pre-receive with `to = Backstop`): its commits, the
+/// annotated tags, the files of trees and blobs a ref names directly, and the ref names. The
+/// content is on its way out, so an LFS object that cannot be read blocks unless `[lfs]
+/// missing` says otherwise.
+pub fn push(
+    repo: &Repository,
+    policy: &Policy,
+    out: &source::push::Outbound,
+    updates: &[source::push::RefUpdate],
+    checks: CheckSet,
+    to: Destination,
+) -> Result<Plan, Error> {
+    let mut plan = commits(repo, policy, &out.commits, checks, to)?;
+    plan.items.commits.extend(out.tags.iter().cloned());
+    plan.items.files.extend(out.files.iter().cloned());
+    plan.items.names = source::NameItem::of_updates(updates);
+    plan.lfs.missing = policy.lfs_missing.unwrap_or(Severity::Block);
+    Ok(plan)
 }
 
 /// Every commit reachable from any ref, each blob once.
 pub fn history(repo: &Repository, policy: &Policy, checks: CheckSet) -> Result<Plan, Error> {
+    if !Engine::checks_on(policy, checks).reads_files() {
+        let ids = source::range::all_commits(repo)?;
+        return commits(repo, policy, &ids, checks, Destination::Nowhere);
+    }
     let head = repo.head().ok().and_then(|h| h.target());
     let project = match head {
-        Some(id) => project_for(policy, || tip_project(repo, id))?,
+        Some(id) => project_for(policy, checks, || tip_project(repo, id))?,
         None => Project::default(),
     };
+    let mut items = source::range::history(repo)?;
+    // Paths `<ref>:<path>` are unique, so each of these files is a group of its own.
+    items.files.extend(source::push::ref_named_files(repo)?);
     Ok(Plan {
-        items: source::range::history(repo)?,
+        items,
         git_dir: Some(repo.path().to_path_buf()),
         checks,
         dco: None,
         project,
+        lfs: lfs_for(policy, Some(repo), Severity::Warn),
     })
 }
 
-/// Files under `paths` on disk, with the licensing context read from `root`.
+/// Files under `paths` on disk. The licensing context comes from the project root whatever
+/// is scanned; `whole_root` says that `root` itself was given, so the walk is the scan's own.
 pub fn directory(
     root: &Path,
     paths: &[PathBuf],
     policy: &Policy,
     checks: CheckSet,
+    whole_root: bool,
 ) -> Result<Plan, Error> {
     let items = source::worktree::items(root, paths, policy)?;
-    let project = project_for(policy, || source::reuse::from_disk(&items.files, root))?;
+    let project = project_for(policy, checks, || {
+        source::reuse::for_scan(&items.files, root, whole_root)
+    })?;
     Ok(Plan {
         items,
         git_dir: None,
         checks,
         dco: None,
         project,
+        lfs: lfs_for(
+            policy,
+            Repository::discover(root).ok().as_ref(),
+            Severity::Warn,
+        ),
     })
 }
 
@@ -201,6 +321,7 @@ pub fn message(
         checks,
         dco: dco_for(policy, Destination::Commit),
         project: Project::default(),
+        lfs: Lfs::default(),
     }
 }
 

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::check::CheckSet;
 use crate::check::dco::{self, CommitInfo, DcoOptions};
 use crate::check::internal_url::{InternalUrls, Syntax};
-use crate::check::spdx::Project;
+use crate::check::spdx::{self, Project};
 use crate::error::Error;
 use crate::finding::{self, Check, Finding, Severity};
 use crate::git;
@@ -21,6 +21,7 @@ use crate::outcome::{Allowed, Outcome, Skipped};
 use crate::policy::Policy;
 use crate::report::progress::Progress;
 use crate::rules::whole;
+use crate::source::lfs::Lfs;
 use crate::source::{Bytes, CommitItem, FileItem, Items};
 
 mod archive;
@@ -37,6 +38,9 @@ const SMALL_RUN: usize = 8;
 /// Groups (the versions of one path) in one piece of parallel work.
 const MAX_PIECE: usize = 4;
 
+/// Commit messages from which checking them on every core pays for starting the workers.
+const PARALLEL_COMMITS: usize = 64;
+
 /// The checks of one run, compiled once.
 pub struct Engine<'p> {
     policy: &'p Policy,
@@ -45,6 +49,8 @@ pub struct Engine<'p> {
     dco: Option<DcoOptions>,
     /// REUSE.toml files and `.license` sidecars of the tree being checked.
     project: Project,
+    /// Where LFS pointers' content is found.
+    lfs: Lfs,
     urls: InternalUrls,
 }
 
@@ -72,18 +78,26 @@ impl<'p> Engine<'p> {
         checks: CheckSet,
         dco: Option<DcoOptions>,
         project: Project,
+        lfs: Lfs,
     ) -> Engine<'p> {
-        let on = Check::ALL
-            .into_iter()
-            .filter(|c| policy.severity(*c) == Severity::Off)
-            .fold(checks, CheckSet::without);
+        let on = Engine::checks_on(policy, checks);
         Engine {
             policy,
             checks: on,
             dco,
             project,
+            lfs,
             urls: InternalUrls::new(&policy.internal_url),
         }
+    }
+
+    /// The checks of `requested` that the policy does not turn off: what an engine made with
+    /// them will run. Sources ask it before listing, to read no file when none is checked.
+    pub fn checks_on(policy: &Policy, requested: CheckSet) -> CheckSet {
+        Check::ALL
+            .into_iter()
+            .filter(|c| policy.severity(*c) == Severity::Off)
+            .fold(requested, CheckSet::without)
     }
 
     /// Runs every check on every item. `git_dir` is where blob items are read from.
@@ -168,9 +182,22 @@ impl<'p> Engine<'p> {
             found.extend(r.findings);
             out.allowed.extend(r.inline_allowed.into_iter().map(inline));
         }
-        for c in &items.commits {
-            let (findings, allowed) = self.commit(c);
+        // A long range's messages (DCO over a whole history) are checked on every core; a
+        // hook's one message on this thread.
+        let checked: Vec<_> = if items.commits.len() < PARALLEL_COMMITS {
+            items.commits.iter().map(|c| self.commit(c)).collect()
+        } else {
+            items.commits.par_iter().map(|c| self.commit(c)).collect()
+        };
+        for (c, (findings, allowed)) in items.commits.iter().zip(checked) {
             found.extend(findings.into_iter().map(|f| (c.order, f)));
+            out.allowed.extend(allowed.into_iter().map(inline));
+        }
+        // A bad REUSE.toml annotation is one finding, not one per file it covers.
+        let mut found = spdx::merge_annotation_findings(found);
+        for n in &items.names {
+            let (findings, allowed) = self.ref_name(n);
+            found.extend(findings.into_iter().map(|f| (0, f)));
             out.allowed.extend(allowed.into_iter().map(inline));
         }
         if items.first_only {
@@ -184,7 +211,13 @@ impl<'p> Engine<'p> {
                 ))
             });
         }
-        self.apply_exceptions(found.into_iter().map(|(_, f)| f).collect(), &mut out);
+        let mut found: Vec<Finding> = found.into_iter().map(|(_, f)| f).collect();
+        seal(
+            &mut found,
+            &mut out.allowed,
+            self.policy.fingerprint_key.as_deref(),
+        );
+        self.apply_exceptions(found, &mut out);
         finding::sort(&mut out.findings);
         Ok(out)
     }
@@ -204,6 +237,18 @@ impl<'p> Engine<'p> {
         } = self.text(message, search, Syntax::Text);
         for f in found.iter_mut().chain(allowed.iter_mut()) {
             f.commit = (!c.id.is_empty()).then(|| c.id.clone());
+        }
+        if !c.is_tag {
+            let commit = (!c.id.is_empty()).then_some(c.id.as_str());
+            let same = c.committer == c.author;
+            for (role, who) in [("author", &c.author), ("committer", &c.committer)] {
+                if role == "committer" && same || who.email.is_empty() && who.name.is_empty() {
+                    continue;
+                }
+                let (f, a) = self.identity(role, who, commit);
+                found.extend(f);
+                allowed.extend(a);
+            }
         }
         for check in Check::ALL.into_iter().filter(|k| self.checks.has(*k)) {
             match (check, &self.dco) {
@@ -226,6 +271,106 @@ impl<'p> Engine<'p> {
             }
         }
         (found, allowed)
+    }
+
+    /// An author's or committer's name and e-mail address: internal hosts (the host part is
+    /// read in host position, so `jane@build07.corp` counts) and confidential terms. The org's
+    /// own e-mail domains are identities, not hosts; the approval gate decides about them.
+    fn identity(
+        &self,
+        role: &str,
+        who: &crate::source::Identity,
+        commit: Option<&str>,
+    ) -> (Vec<Finding>, Vec<Finding>) {
+        let (local, host) = who.email.rsplit_once('@').unwrap_or((&who.email, ""));
+        let host = host.trim().to_ascii_lowercase();
+        let corporate = (self.policy.internal_url.domains.iter())
+            .chain(&self.policy.approval.email_domains)
+            .any(|d| d.eq_ignore_ascii_case(&host));
+        let mut lines = vec![who.name.clone(), local.to_string()];
+        if !host.is_empty() && !corporate {
+            lines.push(format!("host={host}"));
+        }
+        let shown = format!("{} <{}>", who.name, who.email);
+        self.names_check(
+            &lines,
+            &shown,
+            &format!("in the {role}'s name or e-mail address"),
+            commit,
+        )
+    }
+
+    /// A ref name a push publishes (`fix/jenkins.acme-corp.com-outage`). Each part of the name,
+    /// and each part cut before a `-`, is read in host position, since a ref name joins words
+    /// with `-` and `/`.
+    fn ref_name(&self, n: &crate::source::NameItem) -> (Vec<Finding>, Vec<Finding>) {
+        let mut lines = vec![n.name.clone()];
+        for part in n.name.split('/') {
+            lines.push(format!("host={part}"));
+            for (i, _) in part.match_indices('-') {
+                lines.push(format!("host={}", &part[..i]));
+            }
+        }
+        let context = format!("in the ref name '{}'", n.name);
+        self.names_check(&lines, &n.name, &context, n.commit.as_deref())
+    }
+
+    /// The text checks over `lines` (readings of a short name), each finding reported once and
+    /// placed on `shown`, the name as written, with no line of its own.
+    fn names_check(
+        &self,
+        lines: &[String],
+        shown: &str,
+        context: &str,
+        commit: Option<&str>,
+    ) -> (Vec<Finding>, Vec<Finding>) {
+        let text = lines.join("\n");
+        let all = whole(text.len());
+        let search = Search {
+            regions: &all,
+            outside: true,
+        };
+        let Text {
+            findings, allowed, ..
+        } = self.text(text.as_bytes(), search, Syntax::Text);
+        let lower = shown.to_lowercase();
+        let mut seen = HashSet::new();
+        let mut place = |list: Vec<Finding>| -> Vec<Finding> {
+            let mut kept: Vec<Finding> = list
+                .into_iter()
+                .filter(|f| seen.insert((f.code(), f.value.clone())))
+                .collect();
+            let secrets: Vec<String> = kept
+                .iter()
+                .filter(|f| f.sensitivity == finding::Sensitivity::Secret)
+                .filter_map(|f| f.value.clone())
+                .collect();
+            for f in &mut kept {
+                let span = f.value.as_deref().and_then(|v| {
+                    let s = (lower.len() == shown.len())
+                        .then(|| lower.find(&v.to_lowercase()))
+                        .flatten()?;
+                    Some((s, s + v.len()))
+                        .filter(|(s, e)| shown.is_char_boundary(*s) && shown.is_char_boundary(*e))
+                });
+                let secret = f.sensitivity == finding::Sensitivity::Secret;
+                // A secret that cannot be placed in the name is not shown at all.
+                f.line_text = (span.is_some() || !secret).then(|| shown.to_string());
+                f.span = span;
+                f.hide = secrets
+                    .iter()
+                    .filter(|v| Some(*v) != f.value.as_ref())
+                    .cloned()
+                    .collect();
+                (f.line, f.column, f.end_line) = (None, None, None);
+                f.commit = commit.map(str::to_string);
+                f.message = format!("{} ({context})", f.message);
+            }
+            kept
+        };
+        let findings = place(findings);
+        let allowed = place(allowed);
+        (findings, allowed)
     }
 
     /// A check's findings no stricter than the policy's severity for that check.
@@ -277,6 +422,17 @@ impl<'p> Engine<'p> {
         }
         out.warnings.extend(self.policy.warnings.iter().cloned());
     }
+}
+
+/// Tells every finding the other secrets on its line, then fixes the fingerprints: both
+/// depend on every secret found on the line.
+fn seal(found: &mut [Finding], allowed: &mut [Allowed], key: Option<&[u8]>) {
+    let mut all: Vec<&mut Finding> = found
+        .iter_mut()
+        .chain(allowed.iter_mut().map(|a| &mut a.finding))
+        .collect();
+    finding::share_hidden(&mut all);
+    all.iter_mut().for_each(|f| f.seal(key));
 }
 
 /// Sets the item's path (unless the check named another file) and commit.

@@ -31,7 +31,6 @@ impl Visitor for Walk<'_> {
             let _ = container::open(kind, name, data, self.budget, &mut inner);
             self.unpacked += inner.unpacked;
         }
-        let _ = git_outbound::decode::utf16(data);
     }
 
     fn unreadable(&mut self, _name: &str, _why: String) {}

@@ -25,6 +25,7 @@ pub mod triggers;
 pub use notes::NOTES_REF;
 pub use request::{request_json, request_markdown};
 pub use signed::{Approver, Verdict, approve, statement_for, verify};
+pub use statement::HEADER;
 pub use statement::Statement;
 pub use triggers::{Author, Trigger, total_lines, triggers};
 
@@ -100,6 +101,12 @@ pub struct Push<'a> {
     pub commits: Vec<PushedCommit>,
     /// `YYYY-MM-DD`, passed in so that results are reproducible.
     pub today: String,
+    /// `YYYYMMDDHHMMSS` (UTC): the moment an approver key's `valid-before`/`valid-after` is
+    /// checked against, as `ssh-keygen -Y verify` checks it.
+    pub now: String,
+    /// The notes commit to read approvals from when the push itself carries
+    /// `refs/notes/outbound-approvals` (pre-receive); else the ref is read.
+    pub notes: Option<String>,
 }
 
 /// One outbound commit, as the approval check needs it.
@@ -149,10 +156,31 @@ pub fn evidence<'o>(
 
 /// Today's date (UTC) as `YYYY-MM-DD`.
 pub fn today() -> String {
-    let secs = std::time::SystemTime::now()
+    date(epoch_seconds())
+}
+
+/// This moment (UTC) as `YYYYMMDDHHMMSS`, the form of allowed-signers times.
+pub fn now() -> String {
+    let secs = epoch_seconds();
+    let of_day = secs % 86_400;
+    format!(
+        "{}{:02}{:02}{:02}",
+        date(secs).replace('-', ""),
+        of_day / 3_600,
+        of_day % 3_600 / 60,
+        of_day % 60
+    )
+}
+
+fn epoch_seconds() -> u64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+/// The date (UTC) of `secs` since the epoch, as `YYYY-MM-DD`.
+fn date(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     // Civil-from-days (Howard Hinnant's algorithm).
     let z = days + 719_468;

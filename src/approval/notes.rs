@@ -33,6 +33,49 @@ pub fn read(repo: &git2::Repository, tip: &str) -> Result<Option<String>, String
     }
 }
 
+/// The note on `tip` in the notes commit `notes` (a notes ref's commit that a push carries and
+/// that no ref names yet), else under `refs/notes/outbound-approvals`.
+pub fn read_in(
+    repo: &git2::Repository,
+    notes: Option<&str>,
+    tip: &str,
+) -> Result<Option<String>, String> {
+    let Some(notes) = notes else {
+        return read(repo, tip);
+    };
+    let tree = git2::Oid::from_str(notes)
+        .and_then(|id| repo.find_commit(id))
+        .and_then(|c| c.tree())
+        .map_err(|e| {
+            format!(
+                "cannot read the pushed {NOTES_REF} {notes}: {}",
+                e.message()
+            )
+        })?;
+    // Git fans notes out into folders of two hex digits as the notes tree grows.
+    let paths = (0..tip.len() / 2).map(|depth| {
+        let mut p = String::new();
+        for i in 0..depth {
+            p.push_str(&tip[2 * i..2 * i + 2]);
+            p.push('/');
+        }
+        p.push_str(&tip[2 * depth..]);
+        p
+    });
+    for path in paths {
+        if let Ok(entry) = tree.get_path(std::path::Path::new(&path)) {
+            let blob = repo
+                .find_blob(entry.id())
+                .map_err(|e| format!("cannot read the approval note on {tip}: {}", e.message()))?;
+            return match std::str::from_utf8(blob.content()) {
+                Ok(text) => Ok(Some(text.to_string())),
+                Err(_) => Err(format!("the approval note on {tip} is not UTF-8")),
+            };
+        }
+    }
+    Ok(None)
+}
+
 /// Adds `block` to the note on `tip`, replacing any block for the same destination.
 pub fn add(repo: &git2::Repository, tip: &str, block: &Block) -> Result<(), String> {
     let oid = git2::Oid::from_str(tip).map_err(|e| format!("bad commit id '{tip}': {e}"))?;

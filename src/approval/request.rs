@@ -164,6 +164,8 @@ mod tests {
                 ),
             ],
             today: "2025-06-01".into(),
+            now: "20250601120000".into(),
+            notes: None,
         }
     }
 

@@ -90,7 +90,7 @@ pub fn verify(
     push: &Push,
     opts: &ApprovalOptions,
 ) -> (Verdict, Vec<Finding>) {
-    let note = match notes::read(repo, &push.tip) {
+    let note = match notes::read_in(repo, push.notes.as_deref(), &push.tip) {
         Ok(Some(note)) => note,
         Ok(None) => return (Verdict::Missing, Vec::new()),
         Err(e) => return (Verdict::Refused(vec![("approval-invalid", e)]), Vec::new()),
@@ -175,7 +175,7 @@ fn check_block(
         .verify(namespace, block.statement.as_bytes())
         .map_err(invalid)?;
     allowed
-        .authorize(signature.key(), &statement.approver, namespace, &push.today)
+        .authorize(signature.key(), &statement.approver, namespace, &push.now)
         .map_err(|e| invalid(format!("{e} (key {})", signature.fingerprint())))?;
     if statement.expires < push.today {
         let reason = format!(

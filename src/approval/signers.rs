@@ -42,17 +42,16 @@ pub fn parse(text: &str) -> AllowedSigners {
 }
 
 impl AllowedSigners {
-    /// Whether `key` may sign for `principal` in `namespace` on `today` (`YYYY-MM-DD`, taken
-    /// as the start of that day). Ok holds the line of the entry that allows it; Err the
-    /// reason of the closest refusal.
+    /// Whether `key` may sign for `principal` in `namespace` at `now` (`YYYYMMDDHHMMSS`, UTC):
+    /// to the second, as `ssh-keygen -Y verify` compares. Ok holds the line of the entry that
+    /// allows it; Err the reason of the closest refusal.
     pub fn authorize(
         &self,
         key: &KeyData,
         principal: &str,
         namespace: &str,
-        today: &str,
+        now: &str,
     ) -> Result<usize, String> {
-        let now = format!("{}000000", today.replace('-', ""));
         let mut refusal =
             "the signing key is not in the allowed signers file (foreign key)".to_string();
         for entry in self.entries.iter().filter(|e| &e.key == key) {
@@ -69,10 +68,14 @@ impl AllowedSigners {
                 refusal = format!(
                     "allowed signers line {line} does not allow this key for namespace '{namespace}'"
                 );
-            } else if entry.valid_after.as_ref().is_some_and(|t| now < *t) {
+            } else if entry.valid_after.as_ref().is_some_and(|t| now < t.as_str()) {
                 refusal =
                     format!("the approver's key is not valid yet (allowed signers line {line})");
-            } else if entry.valid_before.as_ref().is_some_and(|t| now > *t) {
+            } else if entry
+                .valid_before
+                .as_ref()
+                .is_some_and(|t| now > t.as_str())
+            {
                 refusal = format!("the approver's key has expired (allowed signers line {line})");
             } else {
                 return Ok(line);
@@ -182,7 +185,8 @@ fn apply_option(entry: &mut Entry, option: &str) -> Result<(), String> {
 }
 
 /// `YYYYMMDD`, `YYYYMMDDHHMM` or `YYYYMMDDHHMMSS`, optionally ending in `Z`, normalised to
-/// fourteen digits. The time zone is ignored: approvals are compared by day.
+/// fourteen digits. Times are taken as UTC (the server's clock; `ssh-keygen` reads a time
+/// without `Z` in the local zone, which is UTC on most servers).
 fn parse_time(value: &str) -> Result<String, String> {
     let digits = value.strip_suffix(['Z', 'z']).unwrap_or(value);
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -265,16 +269,27 @@ mod tests {
         let signers = parse(&text);
         assert!(signers.problems.is_empty(), "{:?}", signers.problems);
         let cases = [
-            ("ospo@acme.com", "ns", "2025-06-01", Ok(3)),
+            ("ospo@acme.com", "ns", "20250601000000", Ok(3)),
             (
                 "eve@acme.com",
                 "ns",
-                "2025-06-01",
+                "20250601000000",
                 Err("for 'eve@acme.com'"),
             ),
-            ("ospo@acme.com", "git", "2025-06-01", Err("namespace 'git'")),
-            ("ospo@acme.com", "ns", "2023-12-31", Err("not valid yet")),
-            ("ospo@acme.com", "ns", "2026-01-01", Err("has expired")),
+            (
+                "ospo@acme.com",
+                "git",
+                "20250601000000",
+                Err("namespace 'git'"),
+            ),
+            (
+                "ospo@acme.com",
+                "ns",
+                "20231231235959",
+                Err("not valid yet"),
+            ),
+            ("ospo@acme.com", "ns", "20251231000001", Err("has expired")),
+            ("ospo@acme.com", "ns", "20251231000000", Ok(3)),
         ];
         for (who, ns, day, expected) in cases {
             match (signers.authorize(&data, who, ns, day), expected) {
@@ -286,7 +301,7 @@ mod tests {
         let other = testutil::keygen(dir.path(), "ed25519", "other");
         let other = ssh_key::PublicKey::from_openssh(&testutil::public_line(&other)).unwrap();
         let err = signers
-            .authorize(other.key_data(), "ospo@acme.com", "ns", "2025-06-01")
+            .authorize(other.key_data(), "ospo@acme.com", "ns", "20250601000000")
             .unwrap_err();
         assert!(err.contains("foreign key"), "{err}");
     }

@@ -90,6 +90,8 @@ mod tests {
             tip: "a".repeat(40),
             commits: Vec::new(),
             today: "2025-06-01".into(),
+            now: "20250601120000".into(),
+            notes: None,
         }
     }
 

@@ -109,6 +109,23 @@ impl Statement {
         Ok(statement)
     }
 
+    /// Whether line `line` (1-based) of `text` is the `approver` line of a statement that
+    /// parses: the identity an approval names on purpose, so that the approval can travel.
+    pub fn names_approver(text: &str, line: usize) -> bool {
+        let lines: Vec<&str> = text.lines().collect();
+        let Some(at) = line.checked_sub(1).filter(|&i| i < lines.len()) else {
+            return false;
+        };
+        if !lines[at].starts_with("approver ") {
+            return false;
+        }
+        let Some(start) = lines[..at].iter().rposition(|l| *l == HEADER) else {
+            return false;
+        };
+        let block = format!("{}\n", lines[start..=at].join("\n"));
+        Statement::parse(&block).is_ok()
+    }
+
     fn validate(&self) -> Result<(), String> {
         for (key, value) in [
             ("destination", &self.destination),

@@ -61,6 +61,8 @@ impl Fixture {
             tip: self.commits[1].clone(),
             commits: vec![commit(&self.commits[0], 300), commit(&self.commits[1], 100)],
             today: "2025-06-01".into(),
+            now: "20250601120000".into(),
+            notes: None,
         }
     }
 

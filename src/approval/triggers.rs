@@ -210,6 +210,8 @@ mod tests {
             tip: "b".repeat(40),
             commits,
             today: "2025-06-01".into(),
+            now: "20250601120000".into(),
+            notes: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! `trailer-strict` profile of `conformance/dco.md` §1.9). Forms that git accepts but the DCO
 //! app or checkpatch reject pass with a warning, so the contributor learns before upstream does.
 
+use crate::encoding::has_raw_bytes;
 use crate::finding::{Check, Finding, Severity};
 use crate::message::{self, Trailer};
 use crate::source::Identity;
@@ -46,19 +47,20 @@ pub fn check(commit: &CommitInfo, opts: &DcoOptions) -> Vec<Finding> {
     if commit.parents > 1 && !opts.check_merges {
         return Vec::new();
     }
-    let author_email = commit.author.email.to_lowercase();
-    if opts
-        .bots
-        .iter()
-        .any(|p| glob_match(&p.to_lowercase(), &author_email))
-    {
+    let is_bot = || {
+        let author_email = commit.author.email.to_lowercase();
+        opts.bots
+            .iter()
+            .any(|p| glob_match(&p.to_lowercase(), &author_email))
+    };
+    if !opts.bots.is_empty() && is_bot() {
         return Vec::new();
     }
     let ctx = Ctx { commit, opts };
     if let Some(finding) = ctx.invalid_author_email() {
         return vec![finding];
     }
-    let (signoffs, outside) = collect_signoffs(commit.message);
+    let signoffs = collect_signoffs(commit.message);
     let author = signoffs.iter().find(|s| s.matches(commit.author).is_some());
     let committer = signoffs
         .iter()
@@ -70,7 +72,11 @@ pub fn check(commit: &CommitInfo, opts: &DcoOptions) -> Vec<Finding> {
     };
     match accepted {
         Some(_) => ctx.warnings(&signoffs, committer.filter(|_| author.is_none())),
-        None => ctx.failures(&signoffs, &outside, committer.is_some()),
+        None => {
+            // Only a failing commit needs the sign-off lines outside the trailers.
+            let outside = signoffs_outside(commit.message, &signoffs);
+            ctx.failures(&signoffs, &outside, committer.is_some())
+        }
     }
 }
 
@@ -120,10 +126,23 @@ impl SignOff {
     /// `Some(true)` for an exact match, `Some(false)` when only case or spacing differs.
     fn matches(&self, id: &Identity) -> Option<bool> {
         let (name, email) = self.parsed.as_ref().ok()?;
-        let same = email.to_lowercase() == id.email.trim().to_lowercase()
-            && collapse(name) == collapse(&id.name);
+        let same = same_text(email, id.email.trim(), str::to_lowercase)
+            && same_text(name, &id.name, collapse);
         same.then(|| *name == id.name && *email == id.email)
     }
+}
+
+/// Whether a sign-off's name or email is the identity's: the same after `loosen` (case,
+/// spacing), or, when either holds bytes that did not decode in the commit's encoding, the
+/// same bytes exactly.
+fn same_text(signed: &str, identity: &str, loosen: fn(&str) -> String) -> bool {
+    if signed == identity {
+        return true; // the common case, without building loosened copies
+    }
+    if has_raw_bytes(signed) || has_raw_bytes(identity) {
+        return signed == identity;
+    }
+    loosen(signed) == loosen(identity)
 }
 
 fn collapse_spaces(name: &str) -> String {
@@ -165,15 +184,13 @@ fn parse_value(value: &str, raw: &str) -> Result<(String, String), &'static str>
     Ok((name.to_string(), email.to_string()))
 }
 
-/// The sign-off trailers of a message plus the lines that look like sign-offs but are not in
-/// the trailer block (title paragraph, prose after them, indented).
-fn collect_signoffs(message: &str) -> (Vec<SignOff>, Vec<(usize, String)>) {
-    let raw: Vec<&str> = message
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
-    let raw_at = |line: usize| raw.get(line.wrapping_sub(1)).copied().unwrap_or("");
-    let signoffs: Vec<SignOff> = message::trailers(message)
+/// The sign-off trailers of a message.
+fn collect_signoffs(message: &str) -> Vec<SignOff> {
+    let raw_at = |line: usize| {
+        let raw = message.split('\n').nth(line.wrapping_sub(1)).unwrap_or("");
+        raw.strip_suffix('\r').unwrap_or(raw)
+    };
+    message::trailers(message)
         .into_iter()
         .filter(|t| t.key.eq_ignore_ascii_case(KEY))
         .map(|t| {
@@ -182,16 +199,19 @@ fn collect_signoffs(message: &str) -> (Vec<SignOff>, Vec<(usize, String)>) {
             let line = raw_at(t.line);
             SignOff::new(t, line, folded)
         })
-        .collect();
+        .collect()
+}
+
+/// The lines that look like sign-offs but are not in the trailer block (title paragraph,
+/// prose after them, indented).
+fn signoffs_outside(message: &str, signoffs: &[SignOff]) -> Vec<(usize, String)> {
     let body = &message[..message::body_end(message, message::DEFAULT_COMMENT)];
-    let outside = body
-        .split('\n')
+    body.split('\n')
         .enumerate()
         .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
         .filter(|(n, l)| looks_like_signoff(l) && !signoffs.iter().any(|s| s.line == *n))
         .map(|(n, l)| (n, l.to_string()))
-        .collect();
-    (signoffs, outside)
+        .collect()
 }
 
 fn looks_like_signoff(line: &str) -> bool {
@@ -557,6 +577,10 @@ mod tests {
     /// Expected `(rule, severity)` pairs, in order.
     type Rules<'a> = &'a [(&'a str, Severity)];
 
+    /// A case of names in an encoding: its name, the author's and the signed name as bytes,
+    /// the commit's encoding and the rules expected.
+    type EncodedCase<'a> = (&'a str, &'a [u8], &'a [u8], Option<&'a str>, Rules<'a>);
+
     const ID: &str = "0123456789abcdef0123456789abcdef01234567";
     const SOB: &str = "Signed-off-by: Jane Doe <jane@example.com>";
 
@@ -626,6 +650,9 @@ mod tests {
             ("D09", "Fix\n\nSigned-off-by: A B <a@x.org>\nSigned-off-by: C D <c@y.org>\n".into(), &d, &[("signoff-mismatch", Block)]),
             ("D10", format!("Fix\n\n{SOB}\n\nMore explanation after the sign-off.\n"), &d, &[("signoff-not-in-trailers", Block)]),
             ("D11", format!("{SOB}\n"), &d, &[("signoff-not-in-trailers", Block)]),
+            ("D11 space line first", format!(" \n{SOB}\n"), &d, &[("signoff-not-in-trailers", Block)]),
+            ("D11 cr line first", format!("\r\n{SOB}\n"), &d, &[("signoff-not-in-trailers", Block)]),
+            ("D11 blank lines first", format!("\t\n  \r\n{SOB}\n"), &d, &[("signoff-not-in-trailers", Block)]),
             ("D49", format!("Fix bug\n{SOB}\n"), &d, &[("signoff-not-in-trailers", Block)]),
             ("D12", "Fix\n\nSigned-off-by:   Jane Doe  <jane@example.com>\n".into(), &d, &[("signoff-style", Warn)]),
             ("D13", "Fix\n\nSigned-off-by: Jane Doe < jane@example.com >\n".into(), &d, &[("malformed-signoff", Block)]),
@@ -706,6 +733,44 @@ mod tests {
             let got = run_as(message, a, c, *parents, opts);
             assert_eq!(rules(&got), want(expected), "{case}");
         }
+    }
+
+    /// Names are read in the commit's own encoding and compared as text; bytes that do not
+    /// decode match only the same bytes.
+    #[test]
+    fn names_compare_as_decoded_text_and_undecodable_names_by_bytes() {
+        use crate::encoding::decode;
+        let d = DcoOptions::default();
+        let ter = id("Commit Ter", "ct@example.org");
+        #[rustfmt::skip]
+        let cases: &[EncodedCase] = &[
+            ("latin1 same name", b"Ren\xe9", b"Ren\xe9", Some("ISO-8859-1"), &[]),
+            ("latin1 other letter", b"Ren\xe9", b"Ren\xe8", Some("ISO-8859-1"), &[("signoff-mismatch", Block)]),
+            ("latin1 case", b"Ren\xe9", b"REN\xc9", Some("ISO-8859-1"), &[("signoff-style", Warn)]),
+            ("undecodable same bytes", b"Ren\xe9", b"Ren\xe9", None, &[]),
+            ("undecodable other bytes", b"Ren\xe9", b"Ren\xe8", None, &[("signoff-mismatch", Block)]),
+            ("undecodable no loose match", b"Ren\xe9", b"REN\xe9", None, &[("signoff-mismatch", Block)]),
+            ("undecodable never the text", b"Ren\xe9", "René".as_bytes(), None, &[("signoff-mismatch", Block)]),
+        ];
+        for (case, author, signed, label, expected) in cases {
+            let mut message = b"Fix\n\nSigned-off-by: ".to_vec();
+            message.extend_from_slice(signed);
+            message.extend_from_slice(b" <rene@example.com>\n");
+            let message = decode(&message, *label);
+            let author = Identity {
+                name: decode(author, *label),
+                email: "rene@example.com".into(),
+            };
+            let got = run_as(&message, &author, &ter, 1, &d);
+            assert_eq!(rules(&got), want(expected), "{case}");
+        }
+        let author = id(&decode(b"Ren\xe9", None), "rene@example.com");
+        let f = run_as("Fix\n", &author, &author, 1, &d);
+        assert!(
+            f[0].message.contains("\"Ren\\xE9 <rene@example.com>\""),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]

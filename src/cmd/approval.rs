@@ -21,11 +21,7 @@ fn planned(
     remote: &str,
     tip: &str,
 ) -> Result<(String, RefUpdate, Vec<Oid>, bool), Error> {
-    let url = repo
-        .find_remote(remote)
-        .ok()
-        .and_then(|r| r.url().ok().map(str::to_string))
-        .unwrap_or_else(|| remote.to_string());
+    let url = push::push_url(repo, remote);
     let tip_id = repo
         .revparse_single(tip)
         .and_then(|o| o.peel_to_commit())
@@ -36,7 +32,7 @@ fn planned(
         .ok()
         .and_then(|h| h.shorthand().ok().map(str::to_string))
         .unwrap_or_else(|| "main".into());
-    let tracking = tracking_refs(repo, remote);
+    let tracking = tracking_refs(repo, remote, &url);
     let base = repo
         .refname_to_id(&format!("refs/remotes/{remote}/{branch}"))
         .ok();
@@ -46,7 +42,8 @@ fn planned(
         new: tip_id.to_string(),
         old: base.map_or_else(|| "0".repeat(40), |b| b.to_string()),
     };
-    let commits = outbound(repo, &[tip_id], &tracking)?.commits;
+    let target = format!("refs/heads/{branch}");
+    let commits = outbound(repo, &[(target.as_str(), tip_id)], &tracking)?.commits;
     Ok((
         git::normalise_remote(&url),
         line,
@@ -63,7 +60,7 @@ pub fn request(args: &RequestArgs) -> Result<u8, Error> {
     let repo = git::open(&std::env::current_dir().map_err(|e| Error::io(".", e))?)?;
     let policy = load(&repo, args.policy.policy.as_deref())?;
     let (destination, line, commits, has_refs) = planned(&repo, &args.remote, &args.tip)?;
-    let push = push::summary(&repo, &destination, has_refs, &line, &commits)?;
+    let push = push::summary(&repo, &destination, has_refs, &line, &commits, &[])?;
     let fired = approval::triggers(&push, &policy.approval).map_err(Error::Usage)?;
     let licenses = outbound_licenses(&repo, &push)?;
     let text = if args.json {
@@ -101,7 +98,7 @@ pub fn approve(args: &ApproveArgs) -> Result<u8, Error> {
     let repo = git::open(&std::env::current_dir().map_err(|e| Error::io(".", e))?)?;
     let policy = load(&repo, args.policy.policy.as_deref())?;
     let (destination, line, commits, has_refs) = planned(&repo, &args.remote, &args.tip)?;
-    let push = push::summary(&repo, &destination, has_refs, &line, &commits)?;
+    let push = push::summary(&repo, &destination, has_refs, &line, &commits, &[])?;
     let namespace = policy.approval.namespace.clone();
     let approver = Approver {
         key: &args.key,

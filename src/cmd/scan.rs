@@ -24,6 +24,23 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
         Some(list) => CheckSet::parse(list).map_err(Error::Usage)?,
         None => CheckSet::all(),
     };
+    if !args.patch.is_empty() {
+        let repo = git::open(&cwd).ok();
+        let workdir = repo
+            .as_ref()
+            .and_then(|r| r.workdir().map(Path::to_path_buf));
+        let policy = plan::client_policy(
+            args.policy.policy.as_deref(),
+            repo.as_ref(),
+            workdir.as_deref(),
+            baseline,
+        )?;
+        let mut text = String::new();
+        for file in &args.patch {
+            text.push_str(&crate::hook::sendemail::read(file)?);
+        }
+        return crate::hook::sendemail::check(&text, None, &policy);
+    }
     if git_mode {
         let repo = git::open(&cwd)?;
         let policy = plan::client_policy(
@@ -53,7 +70,8 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
     } else {
         args.paths.clone()
     };
-    let root = if paths.len() == 1 && paths[0].is_dir() {
+    let whole_root = paths.len() == 1 && paths[0].is_dir();
+    let root = if whole_root {
         paths[0].clone()
     } else {
         cwd.clone()
@@ -71,7 +89,7 @@ pub fn outcome(args: &ScanArgs) -> Result<Outcome, Error> {
         repo_dir.as_deref(),
         baseline,
     )?;
-    plan::directory(&root, &paths, &policy, checks)?.run(&policy)
+    plan::directory(&root, &paths, &policy, checks, whole_root)?.run(&policy)
 }
 
 fn absolute(cwd: &Path, p: &Path) -> PathBuf {

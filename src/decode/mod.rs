@@ -15,7 +15,6 @@ pub enum Encoding {
     Percent,
     Escapes,
     HtmlEntities,
-    Utf16,
 }
 
 impl Encoding {
@@ -27,7 +26,6 @@ impl Encoding {
             Encoding::Percent => "percent-encoding",
             Encoding::Escapes => "string escapes",
             Encoding::HtmlEntities => "html entities",
-            Encoding::Utf16 => "utf-16",
         }
     }
 }
@@ -113,23 +111,6 @@ pub fn decode(content: &[u8], regions: &[Range<usize>], depth: usize) -> Vec<Dec
         }
     }
     out
-}
-
-/// Text in UTF-16 with a byte-order mark, as UTF-8; `None` for anything else.
-pub fn utf16(content: &[u8]) -> Option<Vec<u8>> {
-    let little = match content {
-        [0xff, 0xfe, ..] => true,
-        [0xfe, 0xff, ..] => false,
-        _ => return None,
-    };
-    let units = content[2..].chunks_exact(2).map(|c| match little {
-        true => u16::from_le_bytes([c[0], c[1]]),
-        false => u16::from_be_bytes([c[0], c[1]]),
-    });
-    let text: String = char::decode_utf16(units)
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect();
-    Some(text.into_bytes())
 }
 
 /// Character classes of the one pass.
@@ -367,7 +348,6 @@ fn undo(enc: Encoding, bytes: &[u8]) -> Option<Vec<u8>> {
         Encoding::Percent => percent(bytes),
         Encoding::Escapes => escapes(bytes),
         Encoding::HtmlEntities => entities(bytes),
-        Encoding::Utf16 => utf16(bytes)?,
     };
     (out != bytes && is_text(&out)).then_some(out)
 }

@@ -127,17 +127,6 @@ fn only_spans_touching_the_regions_are_decoded() {
 }
 
 #[test]
-fn utf16_with_a_bom_is_text() {
-    let mut le = vec![0xff, 0xfe];
-    le.extend("key=1\n".encode_utf16().flat_map(u16::to_le_bytes));
-    assert_eq!(utf16(&le).unwrap(), b"key=1\n");
-    let mut be = vec![0xfe, 0xff];
-    be.extend("key=1\n".encode_utf16().flat_map(u16::to_be_bytes));
-    assert_eq!(utf16(&be).unwrap(), b"key=1\n");
-    assert!(utf16(b"key=1").is_none());
-}
-
-#[test]
 fn any_bytes_decode_without_panicking_and_within_the_budget() {
     let mut seed = 7u64;
     for len in [0usize, 1, 2, 5, 17, 100, 4000] {

@@ -3,12 +3,12 @@
 //! of *that* remote (`refs/remotes/<remote>/*`). Deletions check nothing; annotated tags carry
 //! their message out; DCO and the approval gate apply per policy and remote.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 
 use git2::{Oid, Repository};
 
 use super::audit::Skip;
-use super::{checks, finish};
+use super::{checks, finish, unread};
 use crate::cli::HookName;
 use crate::error::Error;
 use crate::finding::{self, Check, Severity};
@@ -32,49 +32,63 @@ pub fn pre_push(remote: &str, url: &str) -> Result<u8, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
     let policy = plan::client_policy(None, Some(&repo), repo.workdir(), None)?;
+    super::budget(&policy);
     let skip = Skip::from_env(&policy)?;
-    let mut stdin = String::new();
-    std::io::stdin()
-        .read_to_string(&mut stdin)
-        .map_err(|e| Error::io("<stdin>", e))?;
+    let url = if url.is_empty() {
+        push::push_url(&repo, remote)
+    } else {
+        url.to_string()
+    };
+    let mut stdin = push::read_stdin()?;
     if stdin.trim().is_empty() {
-        stdin = pre_commit_framework_line().unwrap_or_default();
+        // A hook manager hid git's lines: check every local branch the remote lacks.
+        let (lines, note) = super::unseen::lines(&repo, remote, &url, pre_commit_framework_line())?;
+        if let Some(note) = note {
+            crate::report::say(&note);
+        }
+        stdin = lines;
     }
     // Notes (approvals travel as refs/notes/outbound-approvals) are text, not contributions:
-    // they get the text checks only, never DCO or the approval gate.
-    let (notes, updates): (Vec<RefUpdate>, Vec<RefUpdate>) = RefUpdate::parse_pre_push(&stdin)?
+    // they get the text checks only, never DCO or the approval gate. What a push is decides
+    // where it lands (the remote ref) and what it carries: a notes ref whose commits hold
+    // anything but notes is a contribution like any other.
+    let all: Vec<RefUpdate> = RefUpdate::parse_pre_push(&stdin)?
         .into_iter()
         .filter(|u| !u.is_deletion())
-        .partition(|u| u.source_ref.starts_with("refs/notes/"));
-    let tracking = tracking_refs(&repo, remote);
+        .collect();
+    let tracking = tracking_refs(&repo, remote, &url);
+    let (notes, updates) = push::split_notes(&repo, all, &tracking)?;
     let note_outcome = check_notes(&repo, &policy, &skip, &notes, &tracking)?;
     if updates.is_empty() {
-        return finish(
-            HookName::PrePush,
-            &note_outcome,
-            std::io::stderr().is_terminal(),
-        );
+        let mut outcome = note_outcome;
+        unread(&mut outcome, &policy);
+        return finish(HookName::PrePush, &outcome, std::io::stderr().is_terminal());
     }
     let out = updates_outbound(&repo, &updates, &tracking)?;
-    let destination = git::normalise_remote(if url.is_empty() { remote } else { url });
+    let destination = git::normalise_remote(&url);
     let to = if policy.remote_is_internal(&destination) {
         Destination::Internal
     } else {
         Destination::External
     };
     let on = checks(&Check::ALL, &skip);
-    let mut plan = plan::commits(&repo, &policy, &out.commits, on, to)?;
-    plan.items.commits.extend(out.tags);
-    let mut outcome = plan.run(&policy)?;
+    let mut outcome = plan::push(&repo, &policy, &out, &updates, on, to)?.run(&policy)?;
     outcome.absorb(note_outcome);
+    unread(&mut outcome, &policy);
     let approval_on = on.has(Check::Approval) && policy.severity(Check::Approval) != Severity::Off;
     if to == Destination::External && approval_on {
         let has_refs = !tracking.is_empty() || updates.iter().any(|u| !git::is_zero(&u.old));
-        let push = push::summary(&repo, &destination, has_refs, &updates[0], &out.commits)?;
-        outcome.findings.extend(crate::plan::approval_findings(
+        let push = push::summary(
             &repo,
-            &push,
-            &policy.approval,
+            &destination,
+            has_refs,
+            &updates[0],
+            &out.commits,
+            &out.files,
+        )?;
+        outcome.findings.extend(super::sealed(
+            crate::plan::approval_findings(&repo, &push, &policy.approval),
+            &policy,
         ));
         finding::sort(&mut outcome.findings);
     }

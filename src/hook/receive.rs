@@ -3,25 +3,21 @@
 //! through the quarantine object directory git sets up for the hook. Policy comes from the
 //! server (`--policy FILE` given to the hook, `$OUTBOUND_POLICY`, `git config outbound.policy`
 //! of the repository, `/etc/git-outbound/policy.toml`), never from the pushed content.
-//! A time budget bounds the hook; past it the push is refused (fail closed). The break-glass
+//! The time budget (`hooks.time_budget`, in `hook/mod.rs`) bounds the whole hook; past it the push is refused (fail closed). The break-glass
 //! push option `outbound.bypass=<reason>` lets a push through when policy allows it, and is
 //! recorded in the audit log.
 
-use std::io::Read;
 use std::path::PathBuf;
-use std::sync::mpsc;
-use std::time::Duration;
 
-use git2::{Oid, Repository};
+use git2::Repository;
 
-use super::{audit, finish};
+use super::{audit, finish, unread};
 use crate::check::CheckSet;
 use crate::cli::HookName;
 use crate::error::Error;
 use crate::finding::{self, Check, Severity};
 use crate::git;
-use crate::outcome::Outcome;
-use crate::plan::{self, Destination, Plan};
+use crate::plan::{self, Destination};
 use crate::policy::{Policy, Sources};
 use crate::report::say;
 use crate::source::push::{self, Outbound, RefUpdate};
@@ -30,40 +26,46 @@ pub fn pre_receive(args: &[String]) -> Result<u8, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let repo = git::open(&cwd)?;
     let policy = server_policy(&repo, args)?;
-    let mut stdin = String::new();
-    std::io::stdin()
-        .read_to_string(&mut stdin)
-        .map_err(|e| Error::io("<stdin>", e))?;
+    super::budget(&policy);
+    let stdin = push::read_stdin()?;
     let updates = RefUpdate::parse_pre_receive(&stdin)?;
     if bypassed(&repo, &policy, &updates)? {
         return Ok(crate::exit::OK);
     }
-    let include: Vec<Oid> = updates
-        .iter()
-        .filter(|u| !u.is_deletion())
-        .filter_map(|u| Oid::from_str(&u.new).ok())
-        .collect();
-    if include.is_empty() {
+    let live: Vec<RefUpdate> = updates.into_iter().filter(|u| !u.is_deletion()).collect();
+    if live.is_empty() {
         return Ok(crate::exit::OK);
     }
     // Everything the repository already has is not added by this push.
     let known = push::every_ref(&repo)?;
-    let out = push::outbound(&repo, &include, &known)?;
+    // Notes (approvals travel as refs/notes/outbound-approvals) are text, not contributions:
+    // a push to refs/notes/* that carries notes only gets the text checks, never DCO or the
+    // approval gate; anything else pushed there is a contribution like any other.
+    let (notes, updates) = push::split_notes(&repo, live, &known)?;
+    let out = push::updates_outbound(&repo, &updates, &known)?;
+    let noted = push::updates_outbound(&repo, &notes, &known)?;
     let on = CheckSet::all().without(Check::Approval);
-    let mut plan = plan::commits(&repo, &policy, &out.commits, on, Destination::Backstop)?;
-    plan.items.commits.extend(out.tags.iter().cloned());
-    let budget = Duration::from_secs(policy.hooks.time_budget);
-    let Some((mut outcome, policy)) = run_within(plan, policy, budget)? else {
-        say(&format!(
-            "git-outbound: the check did not finish within the time budget ({}s, hooks.time_budget); \
-             the push is refused. Push fewer commits at a time, or ask the server's administrators.",
-            budget.as_secs()
-        ));
-        return Ok(crate::exit::BLOCKED);
-    };
-    if policy.severity(Check::Approval) != Severity::Off {
-        let findings = approval(&repo, &policy, &updates[0], &out, !known.is_empty())?;
-        outcome.findings.extend(findings);
+    let plan = plan::push(&repo, &policy, &out, &updates, on, Destination::Backstop)?;
+    let text_only = CheckSet::of(&[Check::Secret, Check::InternalUrl]);
+    let note_plan = plan::commits(
+        &repo,
+        &policy,
+        &noted.commits,
+        text_only,
+        Destination::Nowhere,
+    )?;
+    let mut outcome = plan.run(&policy)?;
+    outcome.absorb(note_plan.run(&policy)?);
+    unread(&mut outcome, &policy);
+    if let (Some(first), Severity::Block | Severity::Warn) =
+        (updates.first(), policy.severity(Check::Approval))
+    {
+        let pushed_notes = notes
+            .iter()
+            .find(|u| u.target_ref == crate::approval::NOTES_REF)
+            .map(|u| u.new.clone());
+        let findings = approval(&repo, &policy, first, &out, !known.is_empty(), pushed_notes)?;
+        outcome.findings.extend(super::sealed(findings, &policy));
         finding::sort(&mut outcome.findings);
     }
     finish(HookName::PreReceive, &outcome, false)
@@ -82,7 +84,7 @@ fn server_policy(repo: &Repository, args: &[String]) -> Result<Policy, Error> {
     };
     Policy::load(&Sources {
         explicit,
-        git_config: plan::git_config_policy(Some(repo)),
+        git_config: plan::git_config_policy(Some(repo))?,
         repo_dir: None,
         baseline: None,
     })
@@ -132,26 +134,6 @@ fn bypassed(repo: &Repository, policy: &Policy, updates: &[RefUpdate]) -> Result
     Ok(true)
 }
 
-/// Runs the plan on a worker thread; `None` when it did not finish within `budget`.
-fn run_within(
-    plan: Plan,
-    policy: Policy,
-    budget: Duration,
-) -> Result<Option<(Outcome, Policy)>, Error> {
-    let (tx, rx) = mpsc::channel();
-    let worker = std::thread::spawn(move || {
-        let result = plan.run(&policy);
-        let _ = tx.send(result.map(|o| (o, policy)));
-    });
-    match rx.recv_timeout(budget) {
-        Ok(r) => {
-            let _ = worker.join();
-            r.map(Some)
-        }
-        Err(_) => Ok(None),
-    }
-}
-
 /// The approval findings of the push (first ref update) to this server.
 fn approval(
     repo: &Repository,
@@ -159,13 +141,25 @@ fn approval(
     first: &RefUpdate,
     out: &Outbound,
     has_refs: bool,
+    pushed_notes: Option<String>,
 ) -> Result<Vec<finding::Finding>, Error> {
+    // The name clients push to, normalised as they normalise it: `outbound.destination`, else
+    // this repository's own path (a local remote; no trailing `/`).
     let destination = repo
         .config()
         .ok()
         .and_then(|c| c.get_string("outbound.destination").ok())
         .unwrap_or_else(|| git::root(repo).display().to_string());
-    let push = push::summary(repo, &destination, has_refs, first, &out.commits)?;
+    let destination = git::normalise_remote(&destination);
+    let mut push = push::summary(
+        repo,
+        &destination,
+        has_refs,
+        first,
+        &out.commits,
+        &out.files,
+    )?;
+    push.notes = pushed_notes;
     Ok(crate::plan::approval_findings(
         repo,
         &push,

@@ -22,9 +22,20 @@ pub struct PolicyFile {
     pub approval: Option<ApprovalFile>,
     pub artifact: Option<ArtifactFile>,
     pub hooks: Option<HooksFile>,
+    pub lfs: Option<LfsFile>,
     pub lock: Option<LockFile>,
     /// A baseline file: findings whose fingerprint it lists are not reported.
     pub baseline: Option<String>,
+}
+
+/// `[lfs]`: what to do with git LFS objects.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LfsFile {
+    /// Severity of an LFS object that is not available to check (`"block"` or `"warn"`).
+    pub missing: Option<Severity>,
+    /// A server's LFS store, for pre-receive (relative to the policy file).
+    pub store: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -57,6 +68,16 @@ pub struct ScanFile {
     pub decode_depth: Option<usize>,
     /// How many archives deep members are opened; 0 opens none.
     pub archive_depth: Option<usize>,
+    /// What a hook does with a file it did not read (above `max_file_size`).
+    pub oversize: Option<Oversize>,
+}
+
+/// `scan.oversize`: a hook names every file it did not read, and warns or refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Oversize {
+    Warn,
+    Block,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -68,6 +89,8 @@ pub struct SecretsFile {
     pub rules: Option<Vec<RuleFile>>,
     /// Built-in rule ids switched off.
     pub disable: Option<Vec<String>>,
+    /// The key of fingerprints (HMAC-SHA-256); org policy only.
+    pub fingerprint_key: Option<String>,
 }
 
 /// An exception, with the reason a reviewer will read.
@@ -107,6 +130,16 @@ pub struct SpdxFile {
     pub require_binary: Option<bool>,
     pub default_license: Option<String>,
     pub copyright: Option<String>,
+    /// What a deprecated id (`GPL-2.0`) does: warn (the default) or block.
+    pub deprecated: Option<DeprecatedMode>,
+}
+
+/// `spdx.deprecated`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeprecatedMode {
+    Warn,
+    Block,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -185,6 +218,9 @@ pub struct HooksFile {
 #[serde(deny_unknown_fields)]
 pub struct LockFile {
     pub keys: Option<Vec<String>>,
+    /// Whether a repository's `.outbound.toml` may add exceptions (`[[secrets.allow]]`, a
+    /// baseline). Unset: yes, unless a check's severity is locked.
+    pub allow_repository_exceptions: Option<bool>,
 }
 
 /// A glob, checked when read.

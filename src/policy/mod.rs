@@ -25,6 +25,7 @@ const PATH_KEYS: &[(&str, &str)] = &[
     ("org", "confidential_terms_file"),
     ("approval", "allowed_signers"),
     ("", "baseline"),
+    ("lfs", "store"),
 ];
 
 /// Where to look for policy layers.
@@ -40,9 +41,43 @@ pub struct Sources {
     pub baseline: Option<PathBuf>,
 }
 
+/// Who wrote a layer: the org's layers may lock keys and decide what the repository's may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LayerKind {
+    /// The built-in defaults, the org policy, or a policy given with `--policy`.
+    Org,
+    /// The repository's own `.outbound.toml`, written by whoever pushes.
+    Repository,
+}
+
+/// Keys only the org's layers set: which remotes are internal and the standing approvals
+/// decide whether the approval gate applies at all, so a repository cannot grant them to
+/// itself. `lock.allow_repository_exceptions` is the org's to give.
+const ORG_ONLY: &[&str] = &[
+    "remotes",
+    "approval.standing",
+    "lock.allow_repository_exceptions",
+];
+
+/// Locking a check's severity locks what would switch the check off by other means: its
+/// rules and options, and which files are read at all. A lock protects the effect, not the
+/// key's name.
+const WEAKENS: &[(&str, &[&str])] = &[
+    ("secrets.severity", &["secrets.disable", "scan"]),
+    ("internal_url.severity", &["internal_url", "org", "scan"]),
+    ("spdx.severity", &["spdx", "scan"]),
+    ("artifact.severity", &["artifact", "scan"]),
+    ("dco.severity", &["dco"]),
+];
+
+/// Keys that exempt findings (`[[secrets.allow]]` entries, a baseline of fingerprints): a
+/// repository layer may set them only when the org allows repository exceptions.
+const EXCEPTIONS: &[&str] = &["secrets.allow", "baseline"];
+
 /// A parsed layer: its name (for origins), its table and its own compiled rules.
 struct Layer {
     name: String,
+    kind: LayerKind,
     table: toml::Table,
     /// `[[secrets.rules]]` of this layer, compiled where the layer's text gives their lines.
     rules: Vec<Rule>,
@@ -100,9 +135,8 @@ pub struct SpdxFixOptions {
 /// The validated policy in force.
 #[derive(Debug)]
 pub struct Policy {
-    /// The merged files as written; read only by the steps that validate it and by the
-    /// internal-url check's constructor.
-    pub(crate) raw: PolicyFile,
+    /// The merged files as written; read only here, where they become the typed options.
+    raw: PolicyFile,
     pub rules: RuleSet,
     pub allow: Vec<Allow>,
     pub terms: Terms,
@@ -125,6 +159,12 @@ pub struct Policy {
     pub hooks: HooksOptions,
     /// `[spdx]` keys that only `fix spdx` reads.
     pub spdx_fix: SpdxFixOptions,
+    /// The key of fingerprints: `$OUTBOUND_FINGERPRINT_KEY`, else `secrets.fingerprint_key`.
+    pub fingerprint_key: Option<Vec<u8>>,
+    /// `[lfs] missing`: the severity of an LFS object not available to check, when set.
+    pub lfs_missing: Option<Severity>,
+    /// `[lfs] store`: a server's LFS store.
+    pub lfs_store: Option<PathBuf>,
     exclude: Vec<GlobMatcher>,
     internal_remotes: Vec<crate::git::RemotePattern>,
 }
@@ -139,7 +179,10 @@ impl Policy {
         if let Some(dir) = &sources.repo_dir {
             let path = dir.join(".outbound.toml");
             if path.is_file() {
-                layers.push(read_layer(&path)?);
+                let mut layer = read_layer(&path)?;
+                layer.kind = LayerKind::Repository;
+                refuse_repository_key(&layer)?;
+                layers.push(layer);
             }
         }
         let mut policy = build(layers)?;
@@ -225,6 +268,14 @@ impl Policy {
             .unwrap_or(3)
     }
 
+    /// How a hook treats a file it did not read (`scan.oversize`, block unless "warn").
+    pub fn oversize(&self) -> Severity {
+        match self.raw.scan.as_ref().and_then(|s| s.oversize) {
+            Some(file::Oversize::Warn) => Severity::Warn,
+            Some(file::Oversize::Block) | None => Severity::Block,
+        }
+    }
+
     /// Whether `path` (relative, `/`-separated) is excluded from scanning.
     pub fn excluded(&self, path: &str) -> bool {
         self.exclude.iter().any(|g| g.is_match(path))
@@ -233,6 +284,27 @@ impl Policy {
     /// Whether a normalised remote (`host/path`) is internal per `remotes.internal`.
     pub fn remote_is_internal(&self, normalised: &str) -> bool {
         self.internal_remotes.iter().any(|p| p.matches(normalised))
+    }
+}
+
+/// A fingerprint key in the repository's own file is public, so it protects nothing.
+fn refuse_repository_key(layer: &Layer) -> Result<(), Error> {
+    let set = layer
+        .table
+        .get("secrets")
+        .and_then(|s| s.get("fingerprint_key"))
+        .is_some();
+    match set {
+        false => Ok(()),
+        true => Err(Error::Config {
+            file: layer.name.clone(),
+            line: None,
+            key: "secrets.fingerprint_key".into(),
+            message:
+                "the fingerprint key is read from the org policy or $OUTBOUND_FINGERPRINT_KEY \
+                      only: a key committed with the repository is public and protects nothing"
+                    .into(),
+        }),
     }
 }
 
@@ -281,6 +353,7 @@ fn parse_layer(name: &str, text: &str, dir: Option<&Path>) -> Result<Layer, Erro
     }
     Ok(Layer {
         name: name.to_string(),
+        kind: LayerKind::Org,
         table,
         rules,
     })
@@ -377,7 +450,23 @@ fn build(layers: Vec<Layer>) -> Result<Policy, Error> {
     let mut warnings = Vec::new();
     let mut names = Vec::new();
     let mut layer_rules = Vec::new();
-    for layer in layers {
+    let mut repository_exceptions: Option<bool> = None;
+    for mut layer in layers {
+        if layer.kind == LayerKind::Repository {
+            let exceptions = repository_exceptions.unwrap_or_else(|| !any_severity_locked(&locked));
+            let mut refused: Vec<&str> = ORG_ONLY.to_vec();
+            if !exceptions {
+                refused.extend(EXCEPTIONS);
+            }
+            for key in refused {
+                if remove_key(&mut layer.table, key) {
+                    warnings.push(format!(
+                        "{}: '{key}' is not read from a repository's policy (only the org policy sets it); this setting has no effect",
+                        layer.name
+                    ));
+                }
+            }
+        }
         // merge() warns about a locked key.
         if !is_locked("secrets.rules", &locked) {
             layer_rules.extend(layer.rules);
@@ -391,13 +480,22 @@ fn build(layers: Vec<Layer>) -> Result<Policy, Error> {
             &mut origins,
             &mut warnings,
         );
-        if let Some(keys) = layer
-            .table
-            .get("lock")
-            .and_then(|l| l.get("keys"))
-            .and_then(|k| k.as_array())
-        {
-            locked.extend(keys.iter().filter_map(|k| k.as_str().map(str::to_string)));
+        let lock = layer.table.get("lock");
+        if let Some(keys) = lock.and_then(|l| l.get("keys")).and_then(|k| k.as_array()) {
+            locked.extend(keys.iter().filter_map(|k| k.as_str().map(lock_key)));
+        }
+        if layer.kind == LayerKind::Org {
+            if let Some(v) = lock
+                .and_then(|l| l.get("allow_repository_exceptions"))
+                .and_then(toml::Value::as_bool)
+            {
+                repository_exceptions = Some(v);
+            }
+        }
+        for (key, weakening) in WEAKENS {
+            if is_locked(key, &locked) {
+                locked.extend(weakening.iter().map(|k| k.to_string()));
+            }
         }
         names.push(layer.name);
     }
@@ -483,6 +581,27 @@ fn with_origin(e: Error, origins: &BTreeMap<String, String>) -> Error {
             }
         }
         other => other,
+    }
+}
+
+/// A `lock.keys` entry as a key: `approval.*` locks the table `approval`.
+fn lock_key(key: &str) -> String {
+    key.strip_suffix(".*").unwrap_or(key).to_string()
+}
+
+/// Whether any check's severity is locked: then exceptions could weaken a locked check.
+fn any_severity_locked(locked: &BTreeSet<String>) -> bool {
+    WEAKENS.iter().any(|(key, _)| is_locked(key, locked))
+}
+
+/// Removes the dotted `key` from a layer's table; whether it was there.
+fn remove_key(table: &mut toml::Table, key: &str) -> bool {
+    match key.split_once('.') {
+        None => table.remove(key).is_some(),
+        Some((head, rest)) => match table.get_mut(head) {
+            Some(toml::Value::Table(t)) => remove_key(t, rest),
+            _ => false,
+        },
     }
 }
 
@@ -610,7 +729,15 @@ fn finish(
         default_license: s.default_license,
         copyright: s.copyright,
     };
+    let fingerprint_key = std::env::var("OUTBOUND_FINGERPRINT_KEY")
+        .ok()
+        .or(secrets.fingerprint_key)
+        .filter(|k| !k.is_empty())
+        .map(String::into_bytes);
+    let lfs = raw.lfs.clone().unwrap_or_default();
     Ok(Policy {
+        lfs_missing: lfs.missing,
+        lfs_store: lfs.store.map(PathBuf::from),
         raw,
         rules,
         allow,
@@ -625,6 +752,7 @@ fn finish(
         internal_url,
         hooks,
         spdx_fix,
+        fingerprint_key,
         exclude,
         internal_remotes,
     })
@@ -732,6 +860,10 @@ fn spdx_options(raw: &PolicyFile) -> Result<crate::check::spdx::SpdxOptions, Err
         classes,
         s.require_binary.unwrap_or(false),
     )
+    .map(|mut opts| {
+        opts.deprecated_blocks = s.deprecated == Some(file::DeprecatedMode::Block);
+        opts
+    })
     .map_err(|message| Error::Config {
         file: "policy".into(),
         line: None,

@@ -184,3 +184,61 @@ fn a_bad_network_names_the_file_line_and_mistake() {
         );
     }
 }
+
+/// The org layer `org`, then `repo` as a repository's `.outbound.toml`.
+fn org_and_repository(org: &str, repo: &str) -> Result<Policy, Error> {
+    let mut repository = parse_layer(".outbound.toml", repo, None)?;
+    repository.kind = LayerKind::Repository;
+    build(vec![
+        parse_layer("built-in defaults", DEFAULTS, None)?,
+        parse_layer("org.toml", org, None)?,
+        repository,
+    ])
+}
+
+#[test]
+fn remotes_and_standing_approvals_come_from_the_org_layer_only() {
+    let repo = "[remotes]\ninternal = [\"**\"]\n\n[approval]\nsignificant_lines = 5\n\n\
+                [[approval.standing]]\nremote = \"**\"\nexpires = \"2099-01-01\"\nreason = \"self\"\n";
+    let p = org_and_repository("", repo).unwrap();
+    assert!(!p.remote_is_internal("github.com/acme/x"));
+    assert!(p.approval.standing.is_empty());
+    assert_eq!(p.approval.significant_lines, Some(5));
+    assert!(
+        p.warnings.iter().any(|w| w.contains("'remotes'"))
+            && p.warnings.iter().any(|w| w.contains("'approval.standing'")),
+        "{:?}",
+        p.warnings
+    );
+    // The same keys in the org layer are in force.
+    let p = org_and_repository(repo, "").unwrap();
+    assert!(p.remote_is_internal("github.com/acme/x"));
+    assert_eq!(p.approval.standing.len(), 1);
+}
+
+#[test]
+fn a_locked_severity_locks_what_would_weaken_the_check() {
+    let org = "[lock]\nkeys = [\"secrets.severity\"]\n";
+    let repo = "[secrets]\ndisable = [\"github-pat\"]\n\n[[secrets.allow]]\npath = \"**\"\n\
+                reason = \"all\"\n\n[scan]\nmax_file_size = 1\nexclude = [\"**\"]\n";
+    let p = org_and_repository(org, repo).unwrap();
+    assert!(p.allow.is_empty());
+    assert_eq!(p.max_file_size(), 10_000_000);
+    assert!(!p.excluded("src/main.rs"));
+    assert!(p.rules.rules.iter().any(|r| r.id == "github-pat"));
+    // The org may let repositories keep their exceptions.
+    let org = "[lock]\nkeys = [\"secrets.severity\"]\nallow_repository_exceptions = true\n";
+    assert_eq!(org_and_repository(org, repo).unwrap().allow.len(), 1);
+    // And may refuse them with nothing locked; a repository cannot grant them to itself.
+    let org = "[lock]\nallow_repository_exceptions = false\n";
+    let repo = "[lock]\nallow_repository_exceptions = true\n\n[[secrets.allow]]\npath = \"**\"\n\
+                reason = \"all\"\n";
+    assert!(org_and_repository(org, repo).unwrap().allow.is_empty());
+}
+
+#[test]
+fn a_lock_on_table_star_locks_the_table() {
+    let org = "[approval]\nsignificant_lines = 5\n\n[lock]\nkeys = [\"approval.*\"]\n";
+    let p = org_and_repository(org, "[approval]\nsignificant_lines = 5000\n").unwrap();
+    assert_eq!(p.approval.significant_lines, Some(5));
+}

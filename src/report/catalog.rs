@@ -216,6 +216,11 @@ const RULES: &[(Check, &str, &str)] = &[
     ),
     (
         Check::Artifact,
+        "lfs-object-unchecked",
+        "git LFS object not available to check",
+    ),
+    (
+        Check::Artifact,
         "malformed-pickle",
         "Pickle that does not parse",
     ),

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use super::Style;
+use super::terminal::{escape, escape_lines};
 use crate::finding::{Finding, Severity};
 use crate::outcome::Outcome;
 
@@ -69,17 +70,17 @@ pub fn write(out: &mut dyn Write, o: &Outcome, style: Style) -> std::io::Result<
         writeln!(
             out,
             "{}: {tag}[{}]: {}{}",
-            p.bold(&location(f)),
-            f.code(),
-            f.message,
+            p.bold(&escape(&location(f))),
+            escape(&f.code()),
+            escape(&f.message),
             decoded(f)
         )?;
         let excerpt = f.excerpt(style.show_secrets);
         if !excerpt.is_empty() {
-            writeln!(out, "    {}", p.dim(excerpt.trim()))?;
+            writeln!(out, "    {}", p.dim(&escape(excerpt.trim())))?;
         }
         if !f.help.is_empty() && !style.quiet {
-            writeln!(out, "    = fix: {}", f.help)?;
+            writeln!(out, "    = fix: {}", escape(&f.help))?;
         }
     }
     if !style.quiet {
@@ -87,20 +88,25 @@ pub fn write(out: &mut dyn Write, o: &Outcome, style: Style) -> std::io::Result<
             writeln!(
                 out,
                 "{}: allowed[{}]: {}",
-                location(&a.finding),
-                a.finding.code(),
-                a.reason
+                escape(&location(&a.finding)),
+                escape(&a.finding.code()),
+                escape(&a.reason)
             )?;
         }
         for s in &o.skipped {
-            writeln!(out, "{}: not scanned: {}", s.path, s.reason)?;
+            writeln!(
+                out,
+                "{}: not scanned: {}",
+                escape(&s.path),
+                escape(&s.reason)
+            )?;
         }
         for w in &o.warnings {
-            writeln!(out, "{}: {w}", p.yellow("warning"))?;
+            writeln!(out, "{}: {}", p.yellow("warning"), escape_lines(w))?;
         }
     }
     for e in &o.errors {
-        writeln!(out, "{}: {e}", p.red("error"))?;
+        writeln!(out, "{}: {}", p.red("error"), escape_lines(e))?;
     }
     let blocking = o.blocking();
     if !style.quiet || blocking > 0 {

@@ -6,6 +6,7 @@ mod human;
 mod json;
 pub mod progress;
 mod sarif;
+pub mod terminal;
 
 use std::io::{IsTerminal, Write};
 
@@ -76,12 +77,18 @@ pub fn write_hook(
 
 /// A line for the user on stderr (behind `remote:` on a server).
 pub fn say(text: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{text}");
+    let _ = writeln!(std::io::stderr().lock(), "{}", terminal::escape_lines(text));
 }
 
 /// Writes `text` to stdout as it is (the output of `policy`, `rules`, `request`…).
 pub fn print(text: &str) -> Result<(), crate::error::Error> {
-    std::io::stdout()
+    let stdout = std::io::stdout();
+    // On a terminal, control characters from paths or content are shown as escapes.
+    let text = match stdout.is_terminal() {
+        true => std::borrow::Cow::Owned(terminal::escape_lines(text)),
+        false => std::borrow::Cow::Borrowed(text),
+    };
+    stdout
         .lock()
         .write_all(text.as_bytes())
         .map_err(|e| crate::error::Error::io("<stdout>", e))

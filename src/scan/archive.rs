@@ -8,7 +8,6 @@ use super::Engine;
 use super::file::Search;
 use crate::check::internal_url::Syntax;
 use crate::container::{self, Budget, Kind, Visitor};
-use crate::decode;
 use crate::finding::Finding;
 use crate::outcome::Skipped;
 use crate::rules::whole;
@@ -85,9 +84,10 @@ impl Engine<'_> {
             });
             return;
         }
-        let utf16 = decode::utf16(data);
+        // Text with a UTF-16 byte order mark is searched as the text it is, as a file is.
+        let utf16 = super::file::utf16_text(data);
         let text = match &utf16 {
-            Some(t) => t.as_slice(),
+            Some(t) => t.as_bytes(),
             None if crate::check::looks_binary(data) => return,
             None => data,
         };
@@ -105,9 +105,6 @@ impl Engine<'_> {
         }
         let placed = |mut f: Finding| {
             f.path = Some(place.to_string());
-            if utf16.is_some() {
-                f.decoded.insert(0, decode::Encoding::Utf16.name());
-            }
             f
         };
         out.findings

@@ -9,8 +9,10 @@ use super::{Engine, FileResult, changed_regions, load, with_place};
 use crate::check::internal_url::Syntax;
 use crate::check::{LineIndex, artifact, inline_allow, secret, spdx};
 use crate::error::Error;
+use crate::finding::Severity;
 use crate::finding::{Check, Finding};
 use crate::rules::whole;
+use crate::source::lfs::{self, Pointer};
 use crate::source::{Bytes, FileItem};
 
 /// An earlier version of a file, against which only the changes are searched.
@@ -55,24 +57,26 @@ impl Engine<'_> {
                 out.push(self.file(repo, item));
                 continue;
             };
-            let blob = match r.find_blob(*id) {
+            let blob = match crate::git::find_blob(r, *id) {
                 Ok(b) => b,
                 Err(e) => {
                     out.push(FileResult {
-                        error: Some(format!(
-                            "{}: {}",
-                            item.path,
-                            Error::git(format!("reading blob {id}"), e)
-                        )),
+                        error: Some(format!("{}: {e}", item.path)),
                         ..FileResult::default()
                     });
                     continue;
                 }
             };
             let held = before.take();
+            // An LFS pointer: the content it names is what leaves.
+            if let Some(p) = lfs::parse(blob.content()) {
+                out.push(self.lfs_object(repo, item, &p));
+                (before_clean, before_searched) = (false, false);
+                continue;
+            }
             let (parent, clean) = match (item.previous.first(), held) {
                 (Some(p), Some(b)) if b.id() == *p => (Some(b), before_clean),
-                (Some(p), _) => (r.find_blob(*p).ok(), false),
+                (Some(p), _) => (crate::git::find_blob(r, *p).ok(), false),
                 // In a history the version before stands for everything reported so far, so it
                 // serves only if it was searched itself (not binary, not too large).
                 (None, held) if first_only && before_searched => (held, before_clean),
@@ -97,7 +101,10 @@ impl Engine<'_> {
         };
         let Bytes::Disk(p) = &item.bytes else {
             return match load(repo, &item.bytes) {
-                Ok(c) => self.content(repo, item, &c, None),
+                Ok(c) => match lfs::parse(&c) {
+                    Some(pointer) => self.lfs_object(repo, item, &pointer),
+                    None => self.content(repo, item, &c, None),
+                },
                 Err(e) => failed(e),
             };
         };
@@ -112,7 +119,10 @@ impl Engine<'_> {
             Ok(Ok(c))
         });
         match read {
-            Ok(Ok(c)) => self.content(repo, item, &c, None),
+            Ok(Ok(c)) => match lfs::parse(&c) {
+                Some(pointer) => self.lfs_object(repo, item, &pointer),
+                None => self.content(repo, item, &c, None),
+            },
             Ok(Err(len)) => self.large_file(p, item, len),
             Err(e) => failed(Error::io(p, e)),
         }
@@ -127,6 +137,20 @@ impl Engine<'_> {
         content: &[u8],
         reference: Option<Reference<'_>>,
     ) -> FileResult {
+        // Text with a UTF-16 byte order mark (what PowerShell 5.1's `>` writes) is checked as
+        // the text it is, not as binary; so is the version it is compared with.
+        let (decoded, decoded_reference) = (
+            utf16_text(content),
+            reference.as_ref().and_then(|r| utf16_text(r.content)),
+        );
+        let content = decoded.as_ref().map_or(content, |d| d.as_bytes());
+        let reference = match (reference, &decoded_reference) {
+            (Some(_), Some(d)) => Some(Reference {
+                content: d.as_bytes(),
+                no_whole_keywords: false,
+            }),
+            (r, _) => r,
+        };
         let mut res = FileResult {
             bytes: content.len() as u64,
             ..FileResult::default()
@@ -146,21 +170,14 @@ impl Engine<'_> {
                 .collect();
             return res;
         }
-        // Text in UTF-16 (with a byte-order mark) is searched as UTF-8, whole.
-        let utf16 = crate::decode::utf16(content);
-        let (content, reference) = match &utf16 {
-            Some(text) => (text.as_slice(), None),
-            None => (content, reference),
-        };
-        let binary = utf16.is_none() && crate::check::looks_binary(content);
+        let binary = crate::check::looks_binary(content);
         let (mut findings, mut allowed) = (Vec::new(), Vec::new());
         if !binary {
-            // The parent's version, when at hand, for dropping values it already holds.
+            // Only a parent version that was itself searched (text, within the size limit)
+            // may narrow the search or excuse a value: a value in a binary or oversized
+            // version was never looked at, so it was never reported.
+            let reference = reference.filter(|r| self.searchable(r.content));
             let parent = reference.as_ref().map(|r| r.content);
-            // An old version above the size limit is not compared line by line: the new one
-            // (within the limit) is searched whole.
-            let max = self.policy.max_file_size();
-            let reference = reference.filter(|r| r.content.len() as u64 <= max);
             let regions = match &reference {
                 Some(old) => changed_regions(old.content, content),
                 None => whole(content.len()).to_vec(),
@@ -179,15 +196,11 @@ impl Engine<'_> {
                 findings.extend(found);
                 allowed.extend(exempt);
             }
-            if utf16.is_some() {
-                for f in findings.iter_mut().chain(allowed.iter_mut()) {
-                    f.decoded.insert(0, crate::decode::Encoding::Utf16.name());
-                }
-            }
             res.no_whole_keywords = !text.whole_keywords;
             res.searched = true;
             if !findings.is_empty() && !item.previous.is_empty() {
-                findings = not_in_previous(repo, &item.previous, parent, findings);
+                let searchable = |c: &[u8]| self.searchable(c);
+                findings = not_in_previous(repo, &item.previous, parent, searchable, findings);
             }
         }
         // An archive is opened whatever its bytes look like: a broken one may hold no NUL.
@@ -209,9 +222,15 @@ impl Engine<'_> {
         res
     }
 
+    /// Whether the text checks search a version with this content (text, within
+    /// `scan.max_file_size`); only such a version may excuse a value as already there.
+    fn searchable(&self, content: &[u8]) -> bool {
+        content.len() as u64 <= self.policy.max_file_size() && !crate::check::looks_binary(content)
+    }
+
     /// One check over a whole file. The text checks search the changed regions together, in
-    /// `text`; commit and push checks never read files. An `oversize` file (above
-    /// `scan.max_file_size`) is left to the checks that stream.
+    /// `text`; commit and push checks never read files. Of an `oversize` file (above
+    /// `scan.max_file_size`) the SPDX check reads the head only.
     fn file_check(
         &self,
         check: Check,
@@ -221,8 +240,14 @@ impl Engine<'_> {
     ) -> Vec<Finding> {
         let found = match check {
             Check::Secret | Check::InternalUrl | Check::Dco | Check::Approval => return Vec::new(),
-            Check::Spdx if oversize => return Vec::new(),
-            Check::Spdx => spdx::check_file(&item.path, content, &self.project, &self.policy.spdx),
+            Check::Spdx => {
+                // The license header is at the top: a large file still has one to check.
+                let head = match oversize {
+                    true => &content[..content.len().min(spdx::HEAD_BYTES)],
+                    false => content,
+                };
+                spdx::check_file(&item.path, head, &self.project, &self.policy.spdx)
+            }
             Check::Artifact => {
                 let large = content.len() as u64 > self.policy.artifact.max_file_size;
                 if !(large || artifact::is_artifact(&item.path, content)) {
@@ -235,6 +260,80 @@ impl Engine<'_> {
         self.capped(check, found)
     }
 
+    /// The content an LFS pointer names, from the local store, checked like any file's (a
+    /// large object streamed, as a large file is). An object that no store holds, or whose
+    /// copy does not hash to the pointer's oid, is reported as not checked. The previous
+    /// version's content, when at hand, limits the text checks to what changed.
+    fn lfs_object(
+        &self,
+        repo: Option<&git2::Repository>,
+        item: &FileItem,
+        p: &Pointer,
+    ) -> FileResult {
+        let Some(path) = self.lfs.find(p) else {
+            return self.lfs_unchecked(item, p, "is not in the local LFS store");
+        };
+        let mismatch = "has a local copy that does not hash to the pointer's oid";
+        if p.size > self.policy.max_file_size() {
+            // Hashed in pieces, then streamed to the checks that stream: memory stays flat.
+            return match lfs::file_matches(p, &path) {
+                Ok(true) => self.large_file(&path, item, p.size),
+                Ok(false) => self.lfs_unchecked(item, p, mismatch),
+                Err(e) => FileResult {
+                    error: Some(format!("{}: {}", item.path, Error::io(&path, e))),
+                    ..FileResult::default()
+                },
+            };
+        }
+        let content = match std::fs::read(&path) {
+            Ok(c) if lfs::matches(p, &c) => c,
+            Ok(_) => return self.lfs_unchecked(item, p, mismatch),
+            Err(e) => {
+                return FileResult {
+                    error: Some(format!("{}: {}", item.path, Error::io(&path, e))),
+                    ..FileResult::default()
+                };
+            }
+        };
+        let before = item
+            .previous
+            .first()
+            .and_then(|id| repo?.find_blob(*id).ok())
+            .and_then(|b| lfs::parse(b.content()))
+            .filter(|old| old.size <= self.policy.max_file_size())
+            .and_then(|old| {
+                let c = std::fs::read(self.lfs.find(&old)?).ok()?;
+                lfs::matches(&old, &c).then_some(c)
+            });
+        let reference = before.as_deref().map(|content| Reference {
+            content,
+            no_whole_keywords: false,
+        });
+        self.content(repo, item, &content, reference)
+    }
+
+    /// `artifact/lfs-object-unchecked` at the severity `[lfs] missing` sets for this run.
+    fn lfs_unchecked(&self, item: &FileItem, p: &Pointer, why: &str) -> FileResult {
+        let mut res = FileResult::default();
+        if self.lfs.missing == Severity::Off {
+            return res;
+        }
+        let mut f = Finding::new(
+            Check::Artifact,
+            "lfs-object-unchecked",
+            self.lfs.missing,
+            format!(
+                "git LFS object sha256:{} ({} bytes) {why}, so the content that leaves was not checked",
+                &p.oid[..12],
+                p.size
+            ),
+        );
+        f.help = "fetch the object (`git lfs fetch`, `git lfs pull`) and run again; on a server,                   name its LFS store with `[lfs] store`; `[lfs] missing = \"warn\"` makes this a warning"
+            .into();
+        res.findings = vec![(item.order, with_place(f, item))];
+        res
+    }
+
     /// A file on disk above `scan.max_file_size`: not read by the text checks; the artifact
     /// check streams it.
     fn large_file(&self, path: &Path, item: &FileItem, len: u64) -> FileResult {
@@ -243,6 +342,26 @@ impl Engine<'_> {
             skipped: Some(self.too_large(item, len)),
             ..FileResult::default()
         };
+        if self.checks.has(Check::Spdx) {
+            // Only the head, where the license header is.
+            let mut head = Vec::with_capacity(spdx::HEAD_BYTES);
+            let read = std::fs::File::open(path).and_then(|f| {
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(f, spdx::HEAD_BYTES as u64),
+                    &mut head,
+                )
+            });
+            match read {
+                Ok(_) => {
+                    res.findings = self
+                        .file_check(Check::Spdx, item, &head, false)
+                        .into_iter()
+                        .map(|f| (item.order, with_place(f, item)))
+                        .collect();
+                }
+                Err(e) => res.error = Some(format!("{}: {e}", item.path)),
+            }
+        }
         if self.checks.has(Check::Artifact) {
             let licensed = self.licensed(&item.path);
             let found = std::fs::File::open(path).and_then(|f| {
@@ -256,11 +375,9 @@ impl Engine<'_> {
             });
             match found {
                 Ok(fs) => {
-                    res.findings = self
-                        .capped(Check::Artifact, fs)
-                        .into_iter()
-                        .map(|f| (item.order, with_place(f, item)))
-                        .collect();
+                    let found = self.capped(Check::Artifact, fs);
+                    res.findings
+                        .extend(found.into_iter().map(|f| (item.order, with_place(f, item))));
                 }
                 Err(e) => res.error = Some(format!("{}: {e}", item.path)),
             }
@@ -300,6 +417,16 @@ impl Engine<'_> {
                 Check::Spdx | Check::Artifact | Check::Dco | Check::Approval => {}
             }
         }
+        // An approval note names its approver on purpose: that identity is no internal URL.
+        if content.starts_with(crate::approval::HEADER.as_bytes()) {
+            let note = String::from_utf8_lossy(content);
+            out.retain(|f| {
+                f.check != Check::InternalUrl
+                    || !f
+                        .line
+                        .is_some_and(|l| crate::approval::Statement::names_approver(&note, l))
+            });
+        }
         let (findings, allowed) = out.into_iter().partition(|f| {
             f.line
                 .is_none_or(|line| inline_allow(index.line(content, line), f) != Some(true))
@@ -312,18 +439,45 @@ impl Engine<'_> {
     }
 }
 
-/// Drops findings whose value already occurs in one of the previous versions. `first` is the
-/// content of `previous[0]` when the caller already read it (it is not read again).
+/// The text of `content` when it starts with a UTF-16 byte order mark (little or big
+/// endian); unpaired surrogates become U+FFFD.
+pub(super) fn utf16_text(content: &[u8]) -> Option<String> {
+    let little = match content {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let units = content[2..].chunks_exact(2).map(|p| {
+        let pair = [p[0], p[1]];
+        if little {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
+}
+
+/// Drops findings whose value already occurs in one of the previous versions that were
+/// themselves searched (`searchable`). `first` is the content of `previous[0]` when the caller
+/// already read it and found it searchable (it is not read again); when it is `None`,
+/// `previous[0]` is read and judged like the others.
 fn not_in_previous(
     repo: Option<&git2::Repository>,
     previous: &[git2::Oid],
     first: Option<&[u8]>,
+    searchable: impl Fn(&[u8]) -> bool,
     findings: Vec<Finding>,
 ) -> Vec<Finding> {
     let skip = usize::from(first.is_some());
     let loaded: Vec<Vec<u8>> = previous[skip..]
         .iter()
         .filter_map(|id| load(repo, &Bytes::Blob(*id)).ok())
+        .filter(|c| searchable(c))
         .collect();
     let olds: Vec<&[u8]> = first
         .into_iter()

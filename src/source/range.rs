@@ -3,13 +3,14 @@
 //! read here): a file it adds or modifies becomes an item whose `previous` holds the parents'
 //! versions of that path. A merge adds only what differs from every parent, so a clean merge
 //! adds nothing. `--history` needs no comparison: it walks each tree it has not met before and
-//! keeps each blob at the first commit and path that carry it.
+//! keeps each blob at the first commit and path that carry it. When no check reads files,
+//! [`commit_items`] lists the commits alone and reads no tree at all.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use git2::{Commit, DiffOptions, ObjectType, Oid, Repository, Sort, Tree};
+use git2::{Commit, DiffOptions, ObjectType, Oid, Repository, Tree};
 use rayon::prelude::*;
 
 use super::{CommitItem, FileItem, Items, staged::changed_files};
@@ -39,26 +40,10 @@ pub fn parse_range(repo: &Repository, spec: &str) -> Result<(Option<Oid>, Oid), 
     }
 }
 
-/// The commits reachable from `include` and from none of `exclude`, oldest first.
+/// The commits reachable from `include` and from none of `exclude`, oldest first (see
+/// `reach`: the work follows what `include` adds, not the number of excluded ids).
 pub fn commits(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Result<Vec<Oid>, Error> {
-    let mut walk = repo
-        .revwalk()
-        .map_err(|e| Error::git("walking commits", e))?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
-        .map_err(|e| Error::git("walking commits", e))?;
-    for id in include {
-        walk.push(*id)
-            .map_err(|e| Error::git(format!("walking from {id}"), e))?;
-    }
-    for id in exclude {
-        // An id the repository does not have (a remote id never fetched) hides nothing.
-        if repo.find_commit(*id).is_ok() {
-            walk.hide(*id)
-                .map_err(|e| Error::git(format!("hiding {id}"), e))?;
-        }
-    }
-    walk.map(|r| r.map_err(|e| Error::git("walking commits", e)))
-        .collect()
+    super::reach::missing(repo, include, exclude)
 }
 
 /// Items for a list of commits (oldest first): their added files and their messages.
@@ -76,9 +61,36 @@ pub fn items(repo: &Repository, ids: &[Oid]) -> Result<Items, Error> {
     Ok(items)
 }
 
-/// `scan --history`: every commit reachable from any ref. Each blob is read once, however
-/// many commits carry it, and attributed to the first commit that introduced it.
-pub fn history(repo: &Repository) -> Result<Items, Error> {
+/// Items for a list of commits (oldest first) when no check reads files (DCO alone, say):
+/// each commit's message and identities, read from the commit object alone. No tree is read
+/// and nothing is compared, so a long range costs what `git log` costs.
+pub fn commit_items(repo: &Repository, ids: &[Oid]) -> Result<Items, Error> {
+    // Through this repository's object database: the walk that listed `ids` left each commit
+    // object in the repository's cache, so none is read twice (workers with repositories of
+    // their own would read every commit again). The bytes are parsed here rather than by
+    // `find_commit`, whose parsed commits would stay cached until the end and then be freed
+    // one by one, which costs more than parsing them.
+    let odb = repo
+        .odb()
+        .map_err(|e| Error::git("opening the object database", e))?;
+    let commits = ids
+        .iter()
+        .enumerate()
+        .map(|(order, id)| {
+            let object = odb
+                .read(*id)
+                .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
+            Ok(CommitItem::from_object(*id, object.data(), order))
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(Items {
+        commits,
+        ..Items::default()
+    })
+}
+
+/// Every commit reachable from any ref, oldest first.
+pub fn all_commits(repo: &Repository) -> Result<Vec<Oid>, Error> {
     let mut tips = Vec::new();
     for r in repo
         .references()
@@ -91,7 +103,13 @@ pub fn history(repo: &Repository) -> Result<Items, Error> {
     }
     tips.sort();
     tips.dedup();
-    let ids = commits(repo, &tips, &[])?;
+    commits(repo, &tips, &[])
+}
+
+/// `scan --history`: every commit reachable from any ref. Each blob is read once, however
+/// many commits carry it, and attributed to the first commit that introduced it.
+pub fn history(repo: &Repository) -> Result<Items, Error> {
+    let ids = all_commits(repo)?;
     let mut all = Items::default();
     let mut roots = Vec::with_capacity(ids.len());
     for (order, id) in ids.iter().enumerate() {

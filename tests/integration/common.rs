@@ -241,3 +241,59 @@ pub fn card_number() -> String {
         .sum();
     format!("{body}{}", (10 - sum % 10) % 10)
 }
+
+/// A repository with the hooks installed and `policy` as its `.outbound.toml` (left untracked,
+/// so that commits only hold what each test adds).
+pub fn hooked(policy: &str) -> TestRepo {
+    let t = TestRepo::new();
+    let out = t.outbound(&["install"]);
+    assert!(out.status.success(), "install failed:\n{}", text(&out));
+    t.write(".outbound.toml", policy);
+    t
+}
+
+/// Stages `rel` with `content` and runs a real `git commit` with `args`.
+pub fn commit(
+    t: &TestRepo,
+    rel: &str,
+    content: impl AsRef<[u8]>,
+    args: &[&str],
+) -> std::process::Output {
+    t.write(rel, content);
+    t.git(&["add", "--", rel]);
+    let mut all = vec!["commit", "-q"];
+    all.extend(args);
+    t.git_any(&all)
+}
+
+/// Commits one file, signed off, without running hooks; returns the commit id.
+pub fn commit_signed(t: &TestRepo, rel: &str, content: &str, message: &str) -> String {
+    t.write(rel, content);
+    t.git(&["add", "--", rel]);
+    t.git(&["commit", "-q", "--no-verify", "-s", "-m", message]);
+    t.head()
+}
+
+pub fn has_head(t: &TestRepo) -> bool {
+    t.git_any(&["rev-parse", "--verify", "-q", "HEAD"])
+        .status
+        .success()
+}
+
+pub fn path_of(p: &Path) -> String {
+    p.display().to_string()
+}
+
+pub fn short(id: &str) -> &str {
+    &id[..7]
+}
+
+/// `n` lines of text.
+pub fn lines(n: usize) -> String {
+    (1..=n).map(|i| format!("line {i}\n")).collect()
+}
+
+/// Writes `content` to `rel` under the test home (org policies, allowed signers).
+pub fn write_home(t: &TestRepo, rel: &str, content: impl AsRef<[u8]>) {
+    std::fs::write(t.home.path().join(rel), content).expect("write into home");
+}

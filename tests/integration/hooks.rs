@@ -570,6 +570,60 @@ fn pre_receive_refuses_an_annotated_tag_with_a_secret() {
     assert!(!text(&out).contains(&token));
 }
 
+/// Creates `<prefix>/<i>` for 2,000 refs, each at one of `ids` in turn.
+fn many_refs(repo: &TestRepo, prefix: &str, ids: &[String]) {
+    use std::io::Write;
+    let lines: String = (0..2000)
+        .map(|i| format!("create {prefix}/{i} {}\n", ids[i % ids.len()]))
+        .collect();
+    let mut child = repo
+        .command("git")
+        .args(["update-ref", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("git update-ref starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(lines.as_bytes())
+        .expect("write refs");
+    assert!(child.wait().expect("update-ref ends").success());
+}
+
+#[test]
+fn both_hooks_among_two_thousand_refs_check_what_the_push_adds_and_nothing_known() {
+    let (server, client) = server();
+    assert_ok(&client.outbound(&["install"]));
+    let mut ids = vec![client.commit_file("README.md", "# demo\n", "Initial commit")];
+    for i in 0..5 {
+        ids.push(client.commit_file("notes.txt", format!("note {i}\n"), "Note"));
+    }
+    assert_ok(&client.git_any(&["push", "-q", "origin", "main"]));
+    // A secret the server already holds under one ref of many (fetched, so no hook saw it),
+    // and that the client knows as one of its many tracking refs of the server.
+    let token = common::github_token();
+    client.git(&["checkout", "-q", "-b", "old"]);
+    let known = client.commit_file("settings.py", settings(&token), "Old settings");
+    let client_dir = client.path().display().to_string();
+    server.git(&["fetch", "-q", &client_dir, "old:refs/changes/known/1"]);
+    many_refs(&server, "refs/changes/many", &ids);
+    let mut tracked = ids.clone();
+    tracked.push(known.clone());
+    many_refs(&client, "refs/remotes/origin/mr", &tracked);
+    // A new branch on top of it adds one clean commit: both hooks accept.
+    client.commit_file("clean.txt", "clean\n", "Clean change");
+    assert_ok(&client.git_any(&["push", "-q", "origin", "old:refs/heads/topic"]));
+    // A new secret on main is refused by the client, and by the server behind --no-verify.
+    client.git(&["checkout", "-q", "main"]);
+    client.commit_file("settings.py", settings(&token), "New settings");
+    let out = client.git_any(&["push", "-q", "origin", "main"]);
+    assert_secret_blocked(&out, "settings.py:2", &token);
+    let out = client.git_any(&["push", "-q", "--no-verify", "origin", "main"]);
+    assert_secret_blocked(&out, "settings.py:2", &token);
+    assert!(stderr(&out).contains("remote: "), "{}", text(&out));
+}
+
 #[test]
 fn pre_receive_accepts_a_clean_push() {
     let (server, client) = server();
@@ -693,7 +747,7 @@ fn installing_twice_changes_nothing() {
         String::from_utf8_lossy(&out.stdout)
             .matches("already installed")
             .count(),
-        3,
+        4, // pre-commit, commit-msg, pre-push, sendemail-validate
         "{}",
         text(&out)
     );

@@ -74,6 +74,8 @@ fn approval_sarif(t: &TestRepo) -> Vec<u8> {
             paths: vec!["src/main.rs".into()],
         }],
         today: "2026-01-01".into(),
+        now: "20260101000000".into(),
+        notes: None,
     };
     let opts = ApprovalOptions {
         significant_lines: Some(5),

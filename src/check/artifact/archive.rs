@@ -5,7 +5,7 @@
 //! checked too, within its limits on depth, member count and unpacked size. A container that
 //! cannot be opened is reported, never passed.
 
-use super::scan::Scan;
+use super::inspect::Scan;
 use crate::container::{self, Kind, Visitor};
 use crate::finding::Severity;
 

@@ -795,6 +795,7 @@ fn dump(dir: &str, label: &str, cases: &[Case]) {
     }
 }
 
+#[allow(clippy::print_stdout)] // prints the figure the closing note quotes
 #[test]
 fn held_out_set_blocks_the_unsafe_files_and_passes_the_safe_ones() {
     let unsafe_files = unsafe_cases();

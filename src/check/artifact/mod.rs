@@ -18,17 +18,17 @@ mod allowed;
 mod archive;
 mod identifiers;
 mod imports;
+mod inspect;
 mod numpy;
 mod opcodes;
 pub mod pickle;
 mod pii;
 mod safetensors;
-mod scan;
 mod walker;
 
 use crate::finding::{Finding, Severity};
 use globset::GlobSet;
-use scan::{Format, Scan};
+use inspect::{Format, Scan};
 use std::io::Read;
 
 /// The `[artifact]` policy, validated.
@@ -117,7 +117,7 @@ pub fn is_artifact(path: &str, head: &[u8]) -> bool {
     let exts = [MODEL_EXTS, TABLE_EXTS, TEXT_EXTS, DATASET_EXTS];
     exts.iter().any(|list| list.contains(&ext.as_str()))
         || head.starts_with(b"GGUF")
-        || !matches!(scan::sniff(path, head, u64::MAX), Format::Other)
+        || !matches!(inspect::sniff(path, head, u64::MAX), Format::Other)
 }
 
 /// Checks a file held in memory. `path` is relative and `/`-separated; `has_license` says
@@ -169,7 +169,7 @@ pub fn check_reader(
         findings.extend(provenance(path, len, true, has_license, opts));
         return Ok(findings);
     }
-    let wanted = match scan::sniff(path, &data, len) {
+    let wanted = match inspect::sniff(path, &data, len) {
         Format::Other => 0,
         Format::Safetensors => {
             safetensors::header_len(&data, len).map_or(0, |n| n.saturating_add(8))
@@ -187,7 +187,7 @@ pub fn check_reader(
 /// A text dataset whose first bytes walk like a headerless pickle is checked as one too.
 fn guessed_pickle(path: &str, head: &[u8], opts: &ArtifactOptions) -> Vec<Finding> {
     let mut scan = Scan::new(path, opts);
-    if scan::sniff(path, head, u64::MAX) == Format::Pickle(scan::Mode::Guess) {
+    if inspect::sniff(path, head, u64::MAX) == Format::Pickle(inspect::Mode::Guess) {
         scan.content(path, path, head, head.len() as u64, 0);
     }
     scan.findings
@@ -199,8 +199,8 @@ fn is_dataset_text(path: &str, head: &[u8], opts: &ArtifactOptions) -> bool {
     // Text that merely walks like a headerless pickle is still text (it is checked as a
     // pickle as well, by `guessed_pickle`).
     let binary = !matches!(
-        scan::sniff(path, head, u64::MAX),
-        Format::Other | Format::Pickle(scan::Mode::Guess)
+        inspect::sniff(path, head, u64::MAX),
+        Format::Other | Format::Pickle(inspect::Mode::Guess)
     );
     let listed = TABLE_EXTS.contains(&ext.as_str())
         || (TEXT_EXTS.contains(&ext.as_str()) && opts.data_paths.is_match(path));

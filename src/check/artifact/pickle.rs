@@ -7,73 +7,11 @@
 
 use super::opcodes;
 use super::walker::Walker;
-
-/// The target of an import opcode.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// `module` and `name` as written in the pickle.
-    Global { module: String, name: String },
-    /// An import that cannot be known without running the pickle (a `STACK_GLOBAL` whose
-    /// operands are not plain strings, an `EXT` code from the copyreg registry).
-    Unresolved(String),
-}
-
-/// One import found in a pickle.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Import {
-    pub target: Target,
-    /// Byte offset of the opcode inside the walked data.
-    pub offset: usize,
-    /// The opcode that imports: `GLOBAL`, `STACK_GLOBAL`, `INST`, `EXT1`...
-    pub opcode: &'static str,
-}
-
-/// How often the opcodes that call, build or fetch objects occur.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Calls {
-    pub reduce: usize,
-    pub build: usize,
-    pub newobj: usize,
-    pub newobj_ex: usize,
-    pub inst_obj: usize,
-    pub ext: usize,
-    pub persid: usize,
-}
-
-/// Why a walk stopped before `STOP`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WalkError {
-    pub offset: usize,
-    pub message: String,
-}
-
-/// The result of walking one pickle.
-#[derive(Debug, Clone, Default)]
-pub struct Walk {
-    pub imports: Vec<Import>,
-    pub calls: Calls,
-    /// The protocol declared by `PROTO`, if any.
-    pub protocol: Option<u8>,
-    /// Offset just past `STOP`, or where the walk stopped.
-    pub end: usize,
-    pub error: Option<WalkError>,
-    /// The pickled value when it is a small integer (a count in legacy PyTorch files).
-    pub int_result: Option<i128>,
-}
+pub use super::walker::{Calls, Import, Target, Walk, WalkError, is_identifier_path};
 
 /// Whether `head` starts the way pickles of protocol 2 and later do (`PROTO` 0–5).
 pub fn has_pickle_header(head: &[u8]) -> bool {
     matches!(head, [0x80, 0..=5, ..])
-}
-
-/// Whether `path` could be imported by an unpickler: dot-separated Python identifiers. An
-/// import of anything else fails before it can run, whatever the module.
-pub fn is_identifier_path(path: &str) -> bool {
-    path.split('.').all(|part| {
-        let mut chars = part.chars();
-        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-            && chars.all(|c| c == '_' || c.is_alphanumeric())
-    })
 }
 
 /// Walks the single pickle that starts at the beginning of `data`.

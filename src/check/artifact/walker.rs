@@ -11,10 +11,72 @@
 //! exactly ends the walk with an error rather than a guess.
 
 use super::opcodes::{self, Arg, Effect, OpInfo};
-use super::pickle::{Import, Target, Walk};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+
+/// The target of an import opcode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// `module` and `name` as written in the pickle.
+    Global { module: String, name: String },
+    /// An import that cannot be known without running the pickle (a `STACK_GLOBAL` whose
+    /// operands are not plain strings, an `EXT` code from the copyreg registry).
+    Unresolved(String),
+}
+
+/// One import found in a pickle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub target: Target,
+    /// Byte offset of the opcode inside the walked data.
+    pub offset: usize,
+    /// The opcode that imports: `GLOBAL`, `STACK_GLOBAL`, `INST`, `EXT1`...
+    pub opcode: &'static str,
+}
+
+/// How often the opcodes that call, build or fetch objects occur.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Calls {
+    pub reduce: usize,
+    pub build: usize,
+    pub newobj: usize,
+    pub newobj_ex: usize,
+    pub inst_obj: usize,
+    pub ext: usize,
+    pub persid: usize,
+}
+
+/// Why a walk stopped before `STOP`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkError {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// The result of walking one pickle.
+#[derive(Debug, Clone, Default)]
+pub struct Walk {
+    pub imports: Vec<Import>,
+    pub calls: Calls,
+    /// The protocol declared by `PROTO`, if any.
+    pub protocol: Option<u8>,
+    /// Offset just past `STOP`, or where the walk stopped.
+    pub end: usize,
+    pub error: Option<WalkError>,
+    /// The pickled value when it is a small integer (a count in legacy PyTorch files).
+    pub int_result: Option<i128>,
+}
+
+/// Whether `path` could be imported by an unpickler: dot-separated Python identifiers. An
+/// import of anything else fails before it can run, whatever the module.
+pub fn is_identifier_path(path: &str) -> bool {
+    path.split('.').all(|part| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+            && chars.all(|c| c == '_' || c.is_alphanumeric())
+    })
+}
 
 /// Above this depth the walker stops tracking the stack and treats every `STACK_GLOBAL`
 /// operand as unknown, so that a flood of marks costs neither memory nor a missed import.
@@ -543,7 +605,7 @@ impl<'a> Walker<'a> {
         let _ = alt.run();
         let imports = alt.walk.imports.into_iter().filter(|i| match &i.target {
             Target::Global { module, name } => {
-                super::pickle::is_identifier_path(module) && super::pickle::is_identifier_path(name)
+                is_identifier_path(module) && is_identifier_path(name)
             }
             Target::Unresolved(_) => false,
         });

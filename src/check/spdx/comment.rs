@@ -67,6 +67,13 @@ pub const ML: Style = style("ml", &[], Some(("(*", "*)")));
 pub const JINJA: Style = style("jinja", &[], Some(("{#", "#}")));
 pub const HANDLEBARS: Style = style("handlebars", &[], Some(("{{!--", "--}}")));
 pub const M4: Style = style("m4", &["dnl"], None);
+/// GNU as: `/* */` and `//` everywhere, and the line-comment character of each target: `#`
+/// (x86, most), `@` (ARM), `!` (SuperH, SPARC), `;` (AVR, NASM), `|` (m68k). `fix spdx`
+/// writes `/* */`, as the kernel's license rules ask for `.S` files.
+pub const ASM: Style = Style {
+    write_block: true,
+    ..style("asm", &["//", "#", "@", "!", ";", "|"], Some(("/*", "*/")))
+};
 
 /// What a path is, as far as license headers go.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
@@ -75,9 +82,11 @@ pub enum Kind {
     Commentable(&'static Style),
     /// Text that cannot hold a comment: needs a sidecar or REUSE.toml.
     Uncommentable,
-    /// A binary by type: never searched for tags.
+    /// A binary by type. Whether a file is binary is decided by its content; a text file with a
+    /// binary's extension (a `.doc` that is plain text) is read like a file of no known style.
     Binary,
-    /// No known style: a header is not required, but one that is there is checked.
+    /// No known comment style: a `SPDX-License-Identifier:` line counts wherever it stands in
+    /// the window; without one the file needs a sidecar or a REUSE.toml annotation.
     Unknown,
 }
 
@@ -102,6 +111,10 @@ const BY_NAME: &[(&str, Kind)] = &[
     (".bashrc", Kind::Commentable(&HASH)),
     (".profile", Kind::Commentable(&HASH)),
     (".vimrc", Kind::Commentable(&VIM)),
+    (".envrc", Kind::Commentable(&HASH)),
+    ("Kconfig", Kind::Commentable(&HASH)),
+    ("Kbuild", Kind::Commentable(&HASH)),
+    ("defconfig", Kind::Commentable(&HASH)),
     ("Jenkinsfile", Kind::Commentable(&CPP)),
     ("go.mod", Kind::Commentable(&CPP)),
     ("go.sum", Kind::Uncommentable),
@@ -158,7 +171,8 @@ const BY_EXT: &[(&[&str], Kind)] = &[
     ),
     (&["ps1", "psm1", "psd1"], Kind::Commentable(&POWERSHELL)),
     (&["jl"], Kind::Commentable(&JULIA)),
-    (&["c", "h", "S"], Kind::Commentable(&C)),
+    (&["c", "h"], Kind::Commentable(&C)),
+    (&["S", "s", "asm", "nasm"], Kind::Commentable(&ASM)),
     (&["css"], Kind::Commentable(&CSS)),
     (
         &[
@@ -176,7 +190,6 @@ const BY_EXT: &[(&[&str], Kind)] = &[
     (
         &[
             "el", "lisp", "lsp", "cl", "clj", "cljs", "cljc", "edn", "scm", "ss", "rkt", "fnl",
-            "asm",
         ],
         Kind::Commentable(&LISP),
     ),
@@ -270,6 +283,27 @@ const BY_EXT: &[(&[&str], Kind)] = &[
     ),
 ];
 
+/// Model and data serialisations (a protocol-0 pickle is ASCII): whatever their bytes, a tag
+/// inside them is data, never a license header (conformance S22).
+pub fn is_serialised(path: &str) -> bool {
+    const EXTS: [&str; 12] = [
+        "pkl",
+        "pickle",
+        "pt",
+        "pth",
+        "ckpt",
+        "bin",
+        "safetensors",
+        "onnx",
+        "h5",
+        "npy",
+        "npz",
+        "parquet",
+    ];
+    path.rsplit_once('.')
+        .is_some_and(|(_, ext)| EXTS.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
 /// The kind of `path` (`/`-separated), by name then extension (case-sensitive first, then not).
 pub fn kind(path: &str) -> Kind {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -280,6 +314,12 @@ pub fn kind(path: &str) -> Kind {
         return Kind::Commentable(&HASH);
     }
     if name.starts_with("requirements") && name.ends_with(".txt") {
+        return Kind::Commentable(&HASH);
+    }
+    // The kernel's build files: `Kconfig.debug`, `Makefile.lib`, `Kbuild.include`,
+    // `x86_64_defconfig`.
+    let build = ["Kconfig.", "Kbuild.", "Makefile."];
+    if build.iter().any(|b| name.starts_with(b)) || name.ends_with("_defconfig") {
         return Kind::Commentable(&HASH);
     }
     let Some((stem, ext)) = name.rsplit_once('.') else {
@@ -359,6 +399,14 @@ mod tests {
             ("build.bat", "batch"),
             ("doc.rst", "rst"),
             (".gitignore", "hash"),
+            (".envrc", "hash"),
+            ("arch/x86/Kconfig", "hash"),
+            ("Kconfig.debug", "hash"),
+            ("scripts/Makefile.lib", "hash"),
+            ("arch/arm/configs/multi_v7_defconfig", "hash"),
+            ("head.S", "asm"),
+            ("start.s", "asm"),
+            ("boot.asm", "asm"),
         ];
         for (path, want) in cases {
             match kind(path) {
@@ -377,7 +425,8 @@ mod tests {
             ("logo.png", Kind::Binary),
             ("model.pkl", Kind::Binary),
             ("notes.txt", Kind::Unknown),
-            (".envrc", Kind::Unknown),
+            ("README", Kind::Unknown),
+            (".mailmap", Kind::Unknown),
             ("LICENSE", Kind::Unknown),
         ];
         for (path, want) in cases {

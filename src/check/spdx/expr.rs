@@ -6,7 +6,8 @@
 //! ids are case-insensitive in the spec (the crate matches them case-sensitively), `NOASSERTION`
 //! and `NONE` are SPDX document values rather than file licenses (the crate accepts them), and
 //! `LicenseRef-` needs at least one character after the prefix (the crate accepts an empty one).
-//! Deprecated ids are reported with their replacement.
+//! Deprecated ids parse (the policy decides whether they warn or block) and are reported with
+//! the one replacement the SPDX License List gives, which `fix spdx --update-deprecated` writes.
 
 use spdx::{Expression, ParseMode, identifiers};
 
@@ -17,6 +18,37 @@ pub struct Parsed {
     pub expr: Expression,
     /// `(as written, canonical)` for every id written in non-canonical case.
     pub recased: Vec<(String, String)>,
+    /// Every deprecated id, in the order written.
+    pub deprecated: Vec<Deprecated>,
+}
+
+/// A deprecated id and what replaces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deprecated {
+    /// As written, e.g. `GPL-2.0+`.
+    pub written: String,
+    /// Byte offset inside the expression text.
+    pub offset: usize,
+    /// The current id (or `id WITH exception`) that means the same, when the list names one.
+    pub replacement: Option<String>,
+}
+
+impl Deprecated {
+    /// The help of a deprecated-id finding: what to write instead, and the command that does it.
+    pub fn help(&self) -> String {
+        let fix = "`git outbound fix spdx --update-deprecated` rewrites it";
+        match &self.replacement {
+            Some(new) if new.ends_with("-only") => {
+                let later = format!("{}-or-later", new.trim_end_matches("-only"));
+                format!(
+                    "write `{new}`, which is what `{}` means (`{later}` if 'or later' was meant); {fix}",
+                    self.written
+                )
+            }
+            Some(new) => format!("write `{new}`; {fix}"),
+            None => "use the current id listed at https://spdx.org/licenses/".into(),
+        }
+    }
 }
 
 /// Why an expression was rejected, with the byte offset of the offending term.
@@ -32,7 +64,8 @@ pub struct ExprError {
 
 const INVALID: &str = "invalid-spdx-expression";
 const UNKNOWN: &str = "unknown-spdx-license";
-const DEPRECATED: &str = "deprecated-spdx-license";
+/// The rule of a finding about a deprecated id.
+pub const DEPRECATED: &str = "deprecated-spdx-license";
 const PREFIXES: [&str; 3] = ["DocumentRef-", "LicenseRef-", "AdditionRef-"];
 
 fn error(rule: &'static str, offset: usize, message: String, help: impl Into<String>) -> ExprError {
@@ -45,20 +78,52 @@ fn error(rule: &'static str, offset: usize, message: String, help: impl Into<Str
 }
 
 /// Parses and validates one expression (the text after `SPDX-License-Identifier:`).
+/// Deprecated ids are accepted and listed; the expression handed to the policy has them
+/// replaced, so `deny = ["GPL-2.0-only"]` also catches `GPL-2.0`.
 pub fn parse(text: &str) -> Result<Parsed, ExprError> {
-    let mut fixed = text.to_string();
+    let mut fixed = String::with_capacity(text.len());
+    let mut copied = 0;
     let mut recased = Vec::new();
+    let mut deprecated = Vec::new();
     for (offset, word) in words(text)? {
-        if let Some(canonical) = check_word(word, offset)? {
-            // Case-insensitive equality keeps the byte length, so offsets stay valid.
-            fixed.replace_range(offset..offset + word.len(), &canonical);
-            recased.push((word.to_string(), canonical));
+        let Some(checked) = check_word(word, offset)? else {
+            continue;
+        };
+        fixed.push_str(&text[copied..offset]);
+        copied = offset + word.len();
+        if checked.deprecated {
+            let replacement = replacement_id(&checked.canonical);
+            fixed.push_str(replacement.as_deref().unwrap_or(&checked.canonical));
+            deprecated.push(Deprecated {
+                written: word.to_string(),
+                offset,
+                replacement,
+            });
+        } else {
+            fixed.push_str(&checked.canonical);
+            recased.push((word.to_string(), checked.canonical));
         }
     }
-    match Expression::parse_mode(&fixed, ParseMode::STRICT) {
-        Ok(expr) => Ok(Parsed { expr, recased }),
+    fixed.push_str(&text[copied..]);
+    let mode = ParseMode {
+        allow_deprecated: true,
+        ..ParseMode::STRICT
+    };
+    match Expression::parse_mode(&fixed, mode) {
+        Ok(expr) => Ok(Parsed {
+            expr,
+            recased,
+            deprecated,
+        }),
         Err(e) => Err(grammar_error(text, &e)),
     }
+}
+
+/// What [`check_word`] found out about a word that must be rewritten.
+struct Checked {
+    /// The id in canonical case, with its `+` when it had one.
+    canonical: String,
+    deprecated: bool,
 }
 
 /// Splits the expression into id-like words with their offsets; rejects stray characters.
@@ -97,8 +162,8 @@ fn words(text: &str) -> Result<Vec<(usize, &str)>, ExprError> {
     Ok(out)
 }
 
-/// Checks one word; returns the canonical spelling when the word needs re-casing.
-fn check_word(word: &str, offset: usize) -> Result<Option<String>, ExprError> {
+/// Checks one word; returns what to write instead when it is in the wrong case or deprecated.
+fn check_word(word: &str, offset: usize) -> Result<Option<Checked>, ExprError> {
     if matches!(word, "AND" | "and" | "OR" | "or" | "WITH" | "with") {
         return Ok(None);
     }
@@ -169,8 +234,8 @@ fn check_refs(word: &str, offset: usize) -> Result<(), ExprError> {
     Ok(())
 }
 
-/// A license or exception id: known, not deprecated, `+` only where the spec allows it.
-fn check_id(base: &str, plus: bool, offset: usize) -> Result<Option<String>, ExprError> {
+/// A license or exception id: known, `+` only where the spec allows it.
+fn check_id(base: &str, plus: bool, offset: usize) -> Result<Option<Checked>, ExprError> {
     let (name, deprecated, gnu) = if let Some(id) = lookup_license(base) {
         (id.name, id.is_deprecated(), id.is_gnu())
     } else if let Some(id) = lookup_exception(base) {
@@ -182,23 +247,14 @@ fn check_id(base: &str, plus: bool, offset: usize) -> Result<Option<String>, Exp
         );
         return Err(error(UNKNOWN, offset, msg, help));
     };
-    let written = if plus {
+    let canonical = if plus {
         format!("{name}+")
     } else {
         name.to_string()
     };
-    if deprecated {
-        let msg = format!("'{written}' is a deprecated SPDX license id");
-        return Err(error(
-            DEPRECATED,
-            offset,
-            msg,
-            format!("use {}", replacement(name, plus)),
-        ));
-    }
-    if gnu && plus {
+    if gnu && plus && !deprecated {
         let stem = name.trim_end_matches("-only").trim_end_matches("-or-later");
-        let msg = format!("'{written}': GNU licenses take no `+`");
+        let msg = format!("'{canonical}': GNU licenses take no `+`");
         return Err(error(
             INVALID,
             offset,
@@ -206,7 +262,10 @@ fn check_id(base: &str, plus: bool, offset: usize) -> Result<Option<String>, Exp
             format!("write `{stem}-or-later`"),
         ));
     }
-    Ok((name != base).then(|| name.to_string()))
+    Ok((deprecated || name != base).then_some(Checked {
+        canonical,
+        deprecated,
+    }))
 }
 
 fn lookup_license(name: &str) -> Option<spdx::LicenseId> {
@@ -229,18 +288,21 @@ fn lookup_exception(name: &str) -> Option<spdx::ExceptionId> {
     spdx::exception_id(found.name)
 }
 
-/// The replacement the SPDX License List gives for a deprecated id.
-pub fn replacement(name: &str, plus: bool) -> String {
+/// The one id (or `id WITH exception`) the SPDX License List puts in place of a deprecated id
+/// (`written` in canonical case, with its `+`). The GNU ids without a suffix meant "only":
+/// the list names `GPL-2.0` "GNU General Public License v2.0 only".
+pub fn replacement_id(written: &str) -> Option<String> {
     const GNU: [&str; 11] = [
         "AGPL-1.0", "AGPL-3.0", "GFDL-1.1", "GFDL-1.2", "GFDL-1.3", "GPL-1.0", "GPL-2.0",
         "GPL-3.0", "LGPL-2.0", "LGPL-2.1", "LGPL-3.0",
     ];
+    let (name, plus) = match written.strip_suffix('+') {
+        Some(n) => (n, true),
+        None => (written, false),
+    };
     if GNU.contains(&name) {
-        return if plus {
-            format!("`{name}-or-later`")
-        } else {
-            format!("`{name}-only` or `{name}-or-later`")
-        };
+        let suffix = if plus { "-or-later" } else { "-only" };
+        return Some(format!("{name}{suffix}"));
     }
     let table: &[(&str, &str)] = &[
         (
@@ -280,10 +342,8 @@ pub fn replacement(name: &str, plus: bool) -> String {
         ("Nokia-Qt-exception-1.1", "Qt-LGPL-exception-1.1"),
         ("bzip2-1.0.5", "bzip2-1.0.6"),
     ];
-    match table.iter().find(|(old, _)| *old == name) {
-        Some((_, new)) => format!("`{new}`"),
-        None => "the current id listed at https://spdx.org/licenses/".into(),
-    }
+    let found = table.iter().find(|(old, _)| *old == name)?;
+    (!plus).then(|| found.1.to_string())
 }
 
 /// Maps a grammar error of the `spdx` crate to our wording.
@@ -323,18 +383,16 @@ mod tests {
         ("MIT AND", Err(INVALID), "on each side"),
         ("", Err(INVALID), "write a license expression"),
         ("Foo-1.0", Err(UNKNOWN), "LicenseRef-Foo-1.0"),
+        // Deprecated ids parse; the policy gets the replacement.
+        ("GPL-2.0", Ok("GPL-2.0-only"), ""),
+        ("GPL-2.0+", Ok("GPL-2.0-or-later"), ""),
+        ("gpl-3.0", Ok("GPL-3.0-only"), ""),
         (
-            "GPL-2.0",
-            Err(DEPRECATED),
-            "`GPL-2.0-only` or `GPL-2.0-or-later`",
+            "GPL-2.0-with-classpath-exception OR MIT",
+            Ok("GPL-2.0-only WITH Classpath-exception-2.0 OR MIT"),
+            "",
         ),
-        ("GPL-2.0+", Err(DEPRECATED), "`GPL-2.0-or-later`"),
-        ("gpl-3.0", Err(DEPRECATED), "`GPL-3.0-only` or"),
-        (
-            "GPL-2.0-with-classpath-exception",
-            Err(DEPRECATED),
-            "Classpath-exception-2.0",
-        ),
+        ("LGPL-2.1 AND (MIT)", Ok("LGPL-2.1-only AND (MIT)"), ""),
         ("GPL-2.0-only+", Err(INVALID), "GPL-2.0-or-later"),
         ("NOASSERTION", Err(INVALID), "LicenseRef-"),
         ("NONE", Err(INVALID), "LicenseRef-"),
@@ -405,7 +463,30 @@ mod tests {
 
     #[test]
     fn error_offset_points_at_the_bad_id() {
-        let e = parse("MIT OR GPL-3.0").expect_err("deprecated");
+        let e = parse("MIT OR Foo-3.0").expect_err("unknown");
         assert_eq!(e.offset, 7);
+    }
+
+    #[test]
+    fn deprecated_ids_are_listed_with_their_replacement() {
+        let p = parse("GPL-2.0+ OR mit OR LGPL-2.1").expect("valid");
+        let got: Vec<_> = p
+            .deprecated
+            .iter()
+            .map(|d| (d.written.as_str(), d.offset, d.replacement.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("GPL-2.0+", 0, Some("GPL-2.0-or-later")),
+                ("LGPL-2.1", 19, Some("LGPL-2.1-only"))
+            ]
+        );
+        assert_eq!(p.recased, [("mit".to_string(), "MIT".to_string())]);
+        assert!(p.deprecated[1].help().contains("`LGPL-2.1-or-later` if"));
+        // Deprecated, but the list names no single replacement.
+        let p = parse("Net-SNMP").expect("valid");
+        assert_eq!(p.deprecated[0].replacement, None);
+        assert_eq!(p.expr.to_string(), "Net-SNMP");
     }
 }

@@ -1,17 +1,45 @@
 //! `git outbound fix spdx`: inserts a license header in the file's comment style, after the
 //! lines that must stay first (shebang, XML or PHP prolog, encoding line, Dockerfile parser
-//! directives). Idempotent: a file whose header already carries a tag is left alone. Binaries
-//! and files that cannot hold a comment are never touched; the caller writes a sidecar made by
+//! directives). It never changes what license a file is under: a file whose license is known
+//! by any route REUSE reads (a tag anywhere in its text, in any comment style, a sidecar, a
+//! REUSE.toml annotation) is left alone, and the caller says why. Binaries and files that
+//! cannot hold a comment are never touched; the caller writes a sidecar made by
 //! [`sidecar_text`] instead.
 
 use super::comment::{self, Kind, Style};
 use super::{Project, SpdxOptions, expr, header};
+pub use crate::reuse::sidecar_path;
+
+/// How a file's license is already known, so that `fix` leaves it alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Known {
+    /// A `SPDX-License-Identifier` (in any case and comment style) on this line of the file.
+    Text { line: usize },
+    /// Its `.license` sidecar.
+    Sidecar(String),
+    /// A REUSE.toml annotation: the toml and its licenses.
+    Annotation { toml: String, licenses: String },
+}
+
+impl std::fmt::Display for Known {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Known::Text { line } => write!(f, "SPDX-License-Identifier on line {line}"),
+            Known::Sidecar(path) => write!(f, "{path}"),
+            Known::Annotation { toml, licenses } => {
+                write!(f, "{toml} annotation ({licenses})")
+            }
+        }
+    }
+}
 
 /// What `fix` did or why it did nothing.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FixOutcome {
-    /// The header already carries an `SPDX-License-Identifier`.
+    /// The header already carries an `SPDX-License-Identifier` that the check reads.
     Unchanged,
+    /// The file's license is known by another route; adding one would change or add to it.
+    Licensed(Known),
     /// The new content.
     Updated(Vec<u8>),
     /// A binary: write [`sidecar_text`] to [`sidecar_path`] if asked.
@@ -23,28 +51,70 @@ pub enum FixOutcome {
 }
 
 /// Adds `SPDX-FileCopyrightText` (when given) and `SPDX-License-Identifier: <license>` to the
-/// header of `path`. `license` is what the caller resolved from `spdx.default_license`, the
-/// REUSE.toml project license or the first entry of `spdx.allow`.
-pub fn fix(path: &str, content: &[u8], license: &str, copyright: Option<&str>) -> FixOutcome {
+/// header of `path`, unless its license is already known ([`known_license`]). `license` is what
+/// the caller resolved from `spdx.default_license`, the REUSE.toml project license or the first
+/// entry of `spdx.allow`.
+pub fn fix(
+    path: &str,
+    content: &[u8],
+    project: &Project,
+    license: &str,
+    copyright: Option<&str>,
+) -> FixOutcome {
+    let kind = comment::kind(path);
+    if let Kind::Commentable(style) = kind {
+        if !comment::looks_binary(content) && !header::scan(content, Some(style)).tags.is_empty() {
+            return FixOutcome::Unchanged;
+        }
+    }
+    if let Some(known) = known_license(path, content, project) {
+        return FixOutcome::Licensed(known);
+    }
     // Not UTF-8 (e.g. Latin-1): rewriting it could corrupt it, so it is handled like a binary.
-    let style = match comment::kind(path) {
-        _ if comment::looks_binary(content) || std::str::from_utf8(content).is_err() => {
+    let style = match kind {
+        _ if comment::looks_binary(content)
+            || comment::is_serialised(path)
+            || std::str::from_utf8(content).is_err() =>
+        {
             return FixOutcome::Binary;
         }
-        Kind::Binary => return FixOutcome::Binary,
+        Kind::Binary | Kind::Unknown => return FixOutcome::UnknownStyle,
         Kind::Uncommentable => return FixOutcome::Uncommentable,
-        Kind::Unknown => return FixOutcome::UnknownStyle,
         Kind::Commentable(style) => style,
     };
-    if !header::scan(content, Some(style)).tags.is_empty() {
-        return FixOutcome::Unchanged;
-    }
     FixOutcome::Updated(insert(
         path,
         content,
         style,
         &header_lines(license, copyright),
     ))
+}
+
+/// The license `path` already has by any route REUSE reads: a sidecar, a REUSE.toml
+/// annotation (whatever its precedence: a header above a `closest` annotation would replace
+/// it, beside an `aggregate` one it would add a license), or a tag anywhere in a text file.
+/// The text search is wider than the check's header window on purpose: a tag in a comment
+/// style the check does not know, or below line 15, is still the author's statement.
+pub fn known_license(path: &str, content: &[u8], project: &Project) -> Option<Known> {
+    if project.sidecar(path).is_some() {
+        return Some(Known::Sidecar(sidecar_path(path)));
+    }
+    if let Some(a) = project.annotation(path) {
+        return Some(Known::Annotation {
+            toml: a.toml,
+            licenses: a.licenses.join(" AND "),
+        });
+    }
+    // A text pickle that holds a tag is not licensed for the check (S22), but REUSE reads the
+    // tag, and a sidecar would override it: the fix leaves such a file alone too.
+    if comment::looks_binary(content) {
+        return None;
+    }
+    let tag = header::TAG.to_ascii_lowercase();
+    let text = String::from_utf8_lossy(content);
+    text.lines()
+        .position(|l| l.to_ascii_lowercase().contains(&tag))
+        .map(|i| Known::Text { line: i + 1 })
 }
 
 fn header_lines(license: &str, copyright: Option<&str>) -> Vec<String> {
@@ -136,7 +206,12 @@ pub fn resolve_license(
 ) -> Result<String, String> {
     if let Some(license) = default_license {
         return match expr::parse(license) {
-            Ok(_) => Ok(license.trim().to_string()),
+            Ok(p) if p.deprecated.is_empty() => Ok(license.trim().to_string()),
+            Ok(p) => Err(format!(
+                "spdx.default_license: '{}' is a deprecated SPDX license id ({})",
+                p.deprecated[0].written,
+                p.deprecated[0].help()
+            )),
             Err(e) => Err(format!("spdx.default_license: {} ({})", e.message, e.help)),
         };
     }
@@ -148,11 +223,6 @@ pub fn resolve_license(
          license in REUSE.toml or list licenses in `spdx.allow`"
                 .to_string()
         })
-}
-
-/// Where REUSE looks for the licensing information of a file that cannot carry it.
-pub fn sidecar_path(path: &str) -> String {
-    format!("{path}.license")
 }
 
 /// The text of a `.license` sidecar file.
@@ -240,6 +310,10 @@ mod tests {
         ),
     ];
 
+    fn fix(path: &str, content: &[u8], license: &str, copyright: Option<&str>) -> FixOutcome {
+        super::fix(path, content, &Project::default(), license, copyright)
+    }
+
     #[test]
     fn headers_go_after_preambles_in_the_file_style() {
         for (path, before, after) in CASES {
@@ -281,8 +355,22 @@ mod tests {
             fix("package.json", b"{}", "MIT", None),
             FixOutcome::Uncommentable
         );
+        let text_pickle = b"(dp0\nVSPDX-License-Identifier: MIT\np1\ns.";
+        assert_eq!(
+            fix("model.pkl", text_pickle, "MIT", None),
+            FixOutcome::Licensed(Known::Text { line: 2 })
+        );
+        assert_eq!(
+            fix("model.pkl", b"(dp0\ns.", "MIT", None),
+            FixOutcome::Binary
+        );
         assert_eq!(
             fix("notes.txt", b"hi", "MIT", None),
+            FixOutcome::UnknownStyle
+        );
+        // A text `.doc`: no comment style known, never a header.
+        assert_eq!(
+            fix("notes.doc", b"hi", "MIT", None),
             FixOutcome::UnknownStyle
         );
     }
@@ -310,6 +398,62 @@ mod tests {
             err.starts_with("spdx.default_license: ") && err.contains("GPL-2.0-only"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_license_known_by_any_route_is_never_replaced() {
+        let toml = "version = 1\n[[annotations]]\npath = \"data/**\"\nSPDX-License-Identifier = \"CC0-1.0\"\n";
+        let project = Project::new(
+            vec![(String::new(), toml.into())],
+            vec![(
+                "src/b.rs.license".into(),
+                b"SPDX-License-Identifier: ISC".to_vec(),
+            )],
+        )
+        .expect("valid");
+        let fix = |path: &str, content: &[u8]| super::fix(path, content, &project, "MIT", None);
+        let far = format!(
+            "{}// spdx-license-identifier: GPL-2.0-only\n",
+            "//\n".repeat(40)
+        );
+        let cases: &[(&str, &[u8], Known)] = &[
+            (
+                "data/gen.rs",
+                b"fn main() {}\n",
+                Known::Annotation {
+                    toml: "REUSE.toml".into(),
+                    licenses: "CC0-1.0".into(),
+                },
+            ),
+            (
+                "data/logo.png",
+                b"\x89PNG\r\n\x1a\n\0",
+                Known::Annotation {
+                    toml: "REUSE.toml".into(),
+                    licenses: "CC0-1.0".into(),
+                },
+            ),
+            (
+                "src/b.rs",
+                b"fn b() {}\n",
+                Known::Sidecar("src/b.rs.license".into()),
+            ),
+            // A header in a comment style the check does not know (`@` in a `.S` of ARM).
+            (
+                "src/a.inc",
+                b"@ SPDX-License-Identifier: GPL-2.0-only\n",
+                Known::Text { line: 1 },
+            ),
+            // Far below the window, and in the wrong case: still the author's statement.
+            ("src/c.rs", far.as_bytes(), Known::Text { line: 41 }),
+        ];
+        for (path, content, want) in cases {
+            assert_eq!(
+                fix(path, content),
+                FixOutcome::Licensed(want.clone()),
+                "{path}"
+            );
+        }
     }
 
     #[test]

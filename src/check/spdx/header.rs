@@ -26,6 +26,10 @@ pub struct Tag {
     pub value: String,
     /// No space between the colon and the expression.
     pub tight: bool,
+    /// Not inside a comment, but with nothing but punctuation before it on its line (the
+    /// kernel's `. SPDX-License-Identifier:` in a `.rst`): the reference tools read it, so it
+    /// counts, with a warning.
+    pub loose: bool,
 }
 
 /// What the header scan found.
@@ -96,7 +100,7 @@ pub fn scan(content: &[u8], style: Option<&Style>) -> Scan {
     let lines = lines(content, HEAD_LINES);
     let start = preamble_len(&lines);
     let mut scan = Scan {
-        misplaced: misplaced(&lines),
+        misplaced: misplaced(&lines, style),
         ..Scan::default()
     };
     let mut in_block = false;
@@ -116,11 +120,15 @@ pub fn scan(content: &[u8], style: Option<&Style>) -> Scan {
         if ignoring {
             continue;
         }
+        let mut found = tag(i + 1, line, pos, style);
         if style.is_some_and(|s| !in_comment(line, pos, at_start, s)) {
-            uncommented.get_or_insert(i + 1);
-            continue;
+            if !only_punctuation(&line[..pos]) {
+                uncommented.get_or_insert(i + 1);
+                continue;
+            }
+            found.loose = true;
         }
-        scan.tags.push(tag(i + 1, line, pos, style));
+        scan.tags.push(found);
     }
     if scan.tags.is_empty() {
         scan.hint = hint(&lines, start, uncommented);
@@ -142,7 +150,14 @@ fn tag(line_no: usize, line: &str, pos: usize, style: Option<&Style>) -> Tag {
         span: (pos, pos + TAG.len()),
         value: value.to_string(),
         tight: rest.chars().next().is_some_and(|c| !c.is_whitespace()),
+        loose: false,
     }
+}
+
+/// Nothing but spaces and punctuation other than quotes: not code, not a string literal.
+fn only_punctuation(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_whitespace() || (c.is_ascii_punctuation() && !matches!(c, '"' | '\'' | '`')))
 }
 
 /// Whether byte `pos` of `line` is inside a comment.
@@ -197,9 +212,18 @@ fn hint(lines: &[String], start: usize, uncommented: Option<usize>) -> Option<St
 }
 
 /// A shebang or XML declaration below line 1 breaks the file; REUSE does not mind, we warn.
-fn misplaced(lines: &[String]) -> Vec<(usize, String)> {
+/// Inside a block comment (`/* … #!/bin/sh … */`) it is text, not a preamble.
+fn misplaced(lines: &[String], style: Option<&Style>) -> Vec<(usize, String)> {
     let mut out = Vec::new();
+    let mut in_block = lines
+        .first()
+        .is_some_and(|l| style.is_some_and(|s| block_state(l, false, s)));
     for (i, line) in lines.iter().enumerate().take(WINDOW + 3).skip(1) {
+        let commented = in_block;
+        in_block = style.is_some_and(|s| block_state(line, in_block, s));
+        if commented {
+            continue;
+        }
         if line.starts_with("#!/") && !is_shebang(&lines[0]) {
             out.push((
                 i + 1,
@@ -261,6 +285,17 @@ mod tests {
     }
 
     #[test]
+    fn a_tag_after_only_punctuation_counts_loosely() {
+        use super::super::comment::RST;
+        let s = scan(b". SPDX-License-Identifier: GPL-2.0\n\nTitle\n", Some(&RST));
+        assert_eq!((s.tags.len(), s.tags[0].loose), (1, true));
+        let s = scan(b".. SPDX-License-Identifier: GPL-2.0\n", Some(&RST));
+        assert!(!s.tags[0].loose);
+        let s = scan(b"x = \"SPDX-License-Identifier: MIT\"\n", Some(&HASH));
+        assert!(s.tags.is_empty());
+    }
+
+    #[test]
     fn closers_are_stripped_from_values() {
         let s = scan(b"<!-- SPDX-License-Identifier: MIT -->", Some(&HTML));
         assert_eq!(s.tags[0].value, "MIT");
@@ -277,6 +312,16 @@ mod tests {
             .map(|t| t.value)
             .collect();
         assert_eq!(values, ["MIT", "Apache-2.0"]);
+    }
+
+    #[test]
+    fn a_shebang_inside_a_block_comment_is_not_a_preamble() {
+        let text = b"/* SPDX-License-Identifier: MIT\n * Usage:\n#!/bin/sh\n */\n";
+        assert!(scan(text, Some(&CPP)).misplaced.is_empty());
+        let text = b"/*\n#!/bin/sh\n*/\n";
+        assert!(scan(text, Some(&CPP)).misplaced.is_empty());
+        let text = b"# SPDX-License-Identifier: MIT\n#!/bin/sh\n";
+        assert_eq!(scan(text, Some(&HASH)).misplaced.len(), 1);
     }
 
     #[test]

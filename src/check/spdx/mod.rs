@@ -4,24 +4,26 @@
 //! its sidecars and the REUSE.toml files and passes their contents in.
 //!
 //! `comment` knows the comment styles, `header` finds the tags, `expr` parses expressions,
-//! `policy` applies `allow`/`deny`/classes, `reuse` reads REUSE.toml and sidecars, `fix` writes
-//! headers for `git outbound fix spdx`. The conformance cases of `conformance/spdx.md` are the
+//! `policy` applies `allow`/`deny`/classes, `crate::reuse` reads REUSE.toml, sidecars and license
+//! texts, `fix` writes headers for `git outbound fix spdx` and `deprecated` rewrites deprecated
+//! ids for its `--update-deprecated`. The conformance cases of `conformance/spdx.md` are the
 //! table in `tests.rs`.
 
 mod comment;
+mod deprecated;
 mod expr;
 mod fix;
 mod header;
 mod policy;
-mod reuse;
 
-pub use fix::{FixOutcome, fix, resolve_license, sidecar_path, sidecar_text};
+pub use crate::reuse::{Annotated, Precedence, Project};
+pub use deprecated::update_deprecated;
+pub use fix::{FixOutcome, Known, fix, known_license, resolve_license, sidecar_path, sidecar_text};
 pub use policy::{LicenseClass, Rejection, SpdxOptions};
-pub use reuse::{Annotated, Precedence, Project};
 
 use crate::finding::{Check, Finding, Severity};
+use crate::reuse::Precedence as P;
 use comment::Kind;
-use reuse::Precedence as P;
 
 /// Where a license statement was read.
 #[derive(Debug, Clone)]
@@ -30,7 +32,17 @@ struct Claim {
     /// The file that holds it: the file itself, its sidecar or a REUSE.toml.
     path: String,
     tag: Option<header::Tag>,
+    /// The line of a REUSE.toml annotation.
+    toml_line: Option<usize>,
 }
+
+/// Ends the message of a finding about a REUSE.toml annotation, before the file it was met
+/// for; [`merge_annotation_findings`] turns the findings of every file into one.
+const COVERS: &str = "; the annotation covers ";
+
+/// How much of a file the check needs: its head, where the license header is. A caller that
+/// does not read a large file whole passes this much of it.
+pub const HEAD_BYTES: usize = 64 * 1024;
 
 /// Whether REUSE covers `path` at all: license texts, `COPYING`/`LICENSE*`, sidecars,
 /// REUSE.toml, SPDX documents and VCS files are not covered (REUSE 3.3, `covered_files.py`).
@@ -52,7 +64,7 @@ pub fn is_exempt(path: &str) -> bool {
         || name.contains(".spdx")
 }
 
-/// Checks one outbound file. `path` is relative to the repository root, `/`-separated.
+/// Checks one outbound file. `path` is relative to the scanned root, `/`-separated.
 pub fn check_file(
     path: &str,
     content: &[u8],
@@ -62,8 +74,7 @@ pub fn check_file(
     if content.is_empty() || is_exempt(path) {
         return Vec::new();
     }
-    let kind = comment::kind(path);
-    let binary = kind == Kind::Binary || comment::looks_binary(content);
+    let (kind, binary) = kind_of(path, content);
     let mut out = Vec::new();
     let (own, hint) = own_claims(path, content, kind, binary, project, &mut out);
     let claims = combine(own, project.annotation(path));
@@ -72,7 +83,7 @@ pub fn check_file(
         return out;
     }
     for claim in &claims {
-        out.extend(judge(path, claim, opts));
+        out.extend(judge(path, claim, project, opts));
     }
     let header_tags: Vec<_> = claims.iter().filter(|c| c.path == path).collect();
     if header_tags.len() > 1 {
@@ -88,14 +99,81 @@ pub fn check_file(
     out
 }
 
+/// The file's kind by name, and whether it is binary. Binary is decided by content, as the
+/// text checks decide it: a `.doc` that is plain text is read like a file of no known style.
+/// Model and data serialisations stay binary whatever their bytes.
+fn kind_of(path: &str, content: &[u8]) -> (Kind, bool) {
+    let binary = comment::looks_binary(content);
+    match comment::kind(path) {
+        Kind::Binary if comment::is_serialised(path) => (Kind::Binary, true),
+        Kind::Binary if !binary => (Kind::Unknown, false),
+        kind => (kind, binary),
+    }
+}
+
+/// Findings about one REUSE.toml annotation come from every file it covers, alike but for the
+/// file: they become one finding (the first in `found`) that names the files.
+pub fn merge_annotation_findings(found: Vec<(usize, Finding)>) -> Vec<(usize, Finding)> {
+    type Key = (String, Option<usize>, String, Option<String>, String);
+    let mut groups: Vec<(usize, Finding, Vec<String>)> = Vec::new();
+    let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(found.len());
+    for (order, f) in found {
+        let split = (f.check == Check::Spdx)
+            .then(|| f.message.rsplit_once(COVERS))
+            .flatten()
+            .map(|(m, file)| (m.to_string(), file.to_string()));
+        let Some((message, file)) = split else {
+            out.push((order, f));
+            continue;
+        };
+        let key = (
+            f.path.clone().unwrap_or_default(),
+            f.line,
+            f.rule.clone(),
+            f.value.clone(),
+            message.clone(),
+        );
+        match index.get(&key) {
+            Some(&i) => groups[i].2.push(file),
+            None => {
+                index.insert(key, groups.len());
+                let mut first = f;
+                first.message = message;
+                groups.push((order, first, vec![file]));
+            }
+        }
+    }
+    for (order, mut f, mut files) in groups {
+        files.sort();
+        files.dedup();
+        f.message = format!("{}{}", f.message, covered_list(&files));
+        out.push((order, f));
+    }
+    out
+}
+
+fn covered_list(files: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let names: Vec<String> = files.iter().take(SHOWN).map(|f| format!("'{f}'")).collect();
+    match files.len() {
+        1 => format!("{COVERS}{}", names[0]),
+        n if n <= SHOWN => format!("{COVERS}{n} files: {}", names.join(", ")),
+        n => format!(
+            "{COVERS}{n} files: {} and {} more",
+            names.join(", "),
+            n - SHOWN
+        ),
+    }
+}
+
 /// The license expressions that apply to a file as REUSE reads them: its header or sidecar,
 /// combined with a REUSE.toml annotation (for `git outbound request`). Empty when none is found.
 pub fn licenses(path: &str, content: &[u8], project: &Project) -> Vec<String> {
     if is_exempt(path) {
         return Vec::new();
     }
-    let kind = comment::kind(path);
-    let binary = kind == Kind::Binary || comment::looks_binary(content);
+    let (kind, binary) = kind_of(path, content);
     let (own, _) = own_claims(path, content, kind, binary, project, &mut Vec::new());
     combine(own, project.annotation(path))
         .into_iter()
@@ -140,6 +218,7 @@ fn claims_from(path: &str, tags: Vec<header::Tag>) -> Vec<Claim> {
             value: t.value.clone(),
             path: path.to_string(),
             tag: Some(t),
+            toml_line: None,
         })
         .collect()
 }
@@ -151,6 +230,7 @@ fn combine(own: Vec<Claim>, annotated: Option<Annotated<'_>>) -> Vec<Claim> {
         value: l.clone(),
         path: a.toml.clone(),
         tag: None,
+        toml_line: Some(a.line),
     });
     match a.precedence {
         P::Override => from_toml.collect(),
@@ -167,9 +247,9 @@ fn missing(
     hint: Option<String>,
     opts: &SpdxOptions,
 ) -> Option<Finding> {
+    let side = fix::sidecar_path(path);
     let sidecar = format!(
-        "add `{}` holding `SPDX-License-Identifier: <license>` (`git outbound fix spdx {path}` writes it) or cover the path in REUSE.toml",
-        fix::sidecar_path(path)
+        "add `{side}` holding `SPDX-License-Identifier: <license>` (`git outbound fix spdx --sidecar {path}` writes it) or cover the path in a REUSE.toml annotation"
     );
     let (rule, message, help) = match kind {
         _ if binary && !opts.require_binary => return None,
@@ -178,7 +258,18 @@ fn missing(
             "binary file without license information".to_string(),
             sidecar,
         ),
-        Kind::Unknown => return None,
+        Kind::Unknown => (
+            "missing-spdx-header",
+            format!(
+                "no license information: no `{}` line in the first {} lines, no `{side}`, no REUSE.toml annotation",
+                header::TAG,
+                header::WINDOW
+            ),
+            format!(
+                "the file has no comment syntax git-outbound knows: {sidecar}; a plain text file may instead carry the line `{} <license>` near its top",
+                header::TAG
+            ),
+        ),
         Kind::Uncommentable | Kind::Binary => (
             "missing-spdx-header",
             "file cannot hold a comment and has no .license file or REUSE.toml entry".into(),
@@ -201,8 +292,19 @@ fn missing(
     Some(f)
 }
 
-/// Parses one claim and applies the policy to it.
-fn judge(path: &str, claim: &Claim, opts: &SpdxOptions) -> Vec<Finding> {
+/// Parses one claim and applies the policy to it. Findings about a REUSE.toml annotation name
+/// the file they were met for after [`COVERS`].
+fn judge(path: &str, claim: &Claim, project: &Project, opts: &SpdxOptions) -> Vec<Finding> {
+    let mut out = judge_claim(path, claim, project, opts);
+    if claim.toml_line.is_some() {
+        for f in &mut out {
+            f.message = format!("{}{COVERS}{path}", f.message);
+        }
+    }
+    out
+}
+
+fn judge_claim(path: &str, claim: &Claim, project: &Project, opts: &SpdxOptions) -> Vec<Finding> {
     let mut out = Vec::new();
     if claim.tag.as_ref().is_some_and(|t| t.tight) {
         let mut f = warn(
@@ -214,24 +316,78 @@ fn judge(path: &str, claim: &Claim, opts: &SpdxOptions) -> Vec<Finding> {
         f.help = "write one space after the colon".into();
         out.push(f);
     }
-    match expr::parse(&claim.value) {
+    if claim.tag.as_ref().is_some_and(|t| t.loose) {
+        let mut f = warn(
+            path,
+            claim,
+            "spdx-tag-not-in-comment",
+            "the `SPDX-License-Identifier` line is not a comment of this file type",
+        );
+        f.help = "write it in the file's comment syntax, e.g. `.. SPDX-License-Identifier: …` in reStructuredText".into();
+        out.push(f);
+    }
+    let parsed = match expr::parse(&claim.value) {
+        Ok(parsed) => parsed,
         Err(e) => {
             let mut f = located(claim, e.rule, Severity::Block, e.message);
             f.help = e.help;
             out.push(f);
+            return out;
         }
-        Ok(parsed) => {
-            for (written, canonical) in &parsed.recased {
-                let msg = format!("license id '{written}' is not in canonical case");
-                let mut f = warn(path, claim, "non-canonical-spdx-id", &msg);
-                f.help = format!("write `{canonical}`");
-                out.push(f);
-            }
-            if let Err(r) = opts.evaluate(path, &parsed.expr) {
-                let mut f = located(claim, r.rule, Severity::Block, r.message);
-                f.help = r.help;
-                out.push(f);
-            }
+    };
+    for (written, canonical) in &parsed.recased {
+        let msg = format!("license id '{written}' is not in canonical case");
+        let mut f = warn(path, claim, "non-canonical-spdx-id", &msg);
+        f.help = format!("write `{canonical}`");
+        out.push(f);
+    }
+    for d in &parsed.deprecated {
+        let severity = match opts.deprecated_blocks {
+            true => Severity::Block,
+            false => Severity::Warn,
+        };
+        let msg = match &d.replacement {
+            Some(new) => format!(
+                "'{}' is a deprecated SPDX license id; its replacement is '{new}'",
+                d.written
+            ),
+            None => format!("'{}' is a deprecated SPDX license id", d.written),
+        };
+        let mut f = located(claim, expr::DEPRECATED, severity, msg);
+        f.help = d.help();
+        if claim.tag.is_none() {
+            f.path = Some(claim.path.clone());
+        }
+        out.push(f);
+    }
+    for id in missing_texts(&parsed.expr, project) {
+        let msg = format!("no license text for '{id}' in LICENSES/");
+        let mut f = located(claim, "missing-license-text", Severity::Block, msg);
+        f.help = format!(
+            "add the text of the license as `LICENSES/{id}.txt`: REUSE requires the text of every `LicenseRef-` license the project uses"
+        );
+        out.push(f);
+    }
+    if let Err(r) = opts.evaluate(path, &parsed.expr) {
+        let mut f = located(claim, r.rule, Severity::Block, r.message);
+        f.help = r.help;
+        out.push(f);
+    }
+    out
+}
+
+/// The `LicenseRef-` ids of `expr` whose text the project's `LICENSES/` lacks (none when the
+/// directory was not read). `DocumentRef-…:LicenseRef-…` points at another document's text.
+fn missing_texts(expr: &spdx::Expression, project: &Project) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for req in expr.requirements() {
+        let spdx::LicenseItem::Other(r) = &req.req.license else {
+            continue;
+        };
+        let id = format!("LicenseRef-{}", r.lic_ref);
+        if r.doc_ref.is_none() && project.has_license_text(&id) == Some(false) && !out.contains(&id)
+        {
+            out.push(id);
         }
     }
     out
@@ -241,6 +397,7 @@ fn located(claim: &Claim, rule: &str, severity: Severity, message: String) -> Fi
     let mut f = Finding::new(Check::Spdx, rule, severity, message);
     f.path = Some(claim.path.clone());
     f.value = Some(claim.value.clone());
+    f.line = claim.toml_line;
     if let Some(t) = &claim.tag {
         f.line = Some(t.line);
         f.column = Some(t.column);

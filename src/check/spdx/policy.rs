@@ -32,6 +32,8 @@ pub struct SpdxOptions {
     pub classes: Vec<LicenseClass>,
     /// Binaries need a `.license` sidecar or a REUSE.toml entry.
     pub require_binary: bool,
+    /// `spdx.deprecated = "block"`: a deprecated id blocks; by default it warns.
+    pub deprecated_blocks: bool,
     class_globs: Vec<GlobSet>,
 }
 
@@ -70,6 +72,7 @@ impl SpdxOptions {
             deny,
             classes: checked,
             require_binary,
+            deprecated_blocks: false,
             class_globs,
         })
     }
@@ -125,6 +128,13 @@ fn canonical_list(entries: &[String], key: &str) -> Result<Vec<String>, String> 
 fn canonical_entry(entry: &str) -> Result<String, String> {
     let parsed =
         expr::parse(entry).map_err(|e| format!("'{entry}': {} ({})", e.message, e.help))?;
+    if let Some(d) = parsed.deprecated.first() {
+        let new = d.replacement.as_deref().unwrap_or("the current id");
+        return Err(format!(
+            "'{entry}': '{}' is a deprecated SPDX license id (write `{new}`)",
+            d.written
+        ));
+    }
     let mut reqs = parsed.expr.requirements();
     match (reqs.next(), reqs.next()) {
         (Some(r), None) => Ok(r.req.to_string()),

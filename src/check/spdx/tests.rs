@@ -17,8 +17,8 @@ S04  | run.sh       | # SPDX-License-Identifier: MIT\n#!/bin/sh\n# CP | | mispla
 S05  | mod.py       | #!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n# CP\n# SPDX-License-Identifier: Apache-2.0 | | |
 S06  | layout.xml   | <?xml version="1.0" encoding="UTF-8"?>\n<!--\nCP\nSPDX-License-Identifier: MIT\n--> | | |
 S07  | layout.xml   | <!-- CP -->\n<!-- SPDX-License-Identifier: MIT -->\n<?xml version="1.0"?> | | misplaced-preamble | line 1
-S08  | drv.c        | // CP\n// SPDX-License-Identifier: GPL-2.0 | deprecated-spdx-license | | GPL-2.0-only` or `GPL-2.0-or-later
-S09  | drv.c        | // CP\n// SPDX-License-Identifier: GPL-2.0+ | deprecated-spdx-license | | `GPL-2.0-or-later`
+S08  | drv.c        | // CP\n// SPDX-License-Identifier: GPL-2.0 | | deprecated-spdx-license | write `GPL-2.0-only`, which is what `GPL-2.0` means (`GPL-2.0-or-later` if
+S09  | drv.c        | // CP\n// SPDX-License-Identifier: GPL-2.0+ | | deprecated-spdx-license | write `GPL-2.0-or-later`
 S10  | x.rs         | // CP\n// SPDX-License-Identifier: Foo-1.0 | unknown-spdx-license | | LicenseRef-Foo-1.0
 S11  | x.rs         | // CP\n// SPDX-License-Identifier: mit | | non-canonical-spdx-id | `MIT`
 S12a | x.rs         | // CP\n// SPDX-License-Identifier: MIT or Apache-2.0 | | |
@@ -59,8 +59,21 @@ S47  | x.rs         | // CP\n// SPDX-License-Identifier: NOASSERTION | invalid-s
 S48  | x.rs         | // CP\n// SPDX-License-Identifier: MIT WITH LLVM-exception | | |
 S49  | x.rs         | // CP\n// SPDX-License-Identifier: GPL-2.0-only+ | invalid-spdx-expression | | GPL-2.0-or-later
 S50  | x.rs         | // CP\n// SPDX-License-Identifier: LicenseRef- | invalid-spdx-expression | | LicenseRef-Acme
-txt  | notes.txt    | just notes | | |
-txt  | notes.txt    | SPDX-License-Identifier: GPL-2.0 | deprecated-spdx-license | |
+txt  | notes.txt    | just notes | missing-spdx-header | | notes.txt.license
+txt  | notes.txt    | SPDX-License-Identifier: GPL-2.0 | | deprecated-spdx-license |
+txt  | README       | SPDX-License-Identifier: MIT\n\nA project. | | |
+txt  | .envrc       | export A=1 | missing-spdx-header | | fix spdx .envrc
+doc  | notes.doc    | SPDX-License-Identifier: MIT\nplain text | | |
+doc  | notes.doc    | plain text | missing-spdx-header | | notes.doc.license
+asm  | head.S       | @ SPDX-License-Identifier: GPL-2.0-only\n.text | | |
+asm  | entry.S      | ! SPDX-License-Identifier: GPL-2.0-only\n.text | | |
+asm  | x.S          | ; SPDX-License-Identifier: GPL-2.0-only\n.text | | |
+asm  | x.S          | # SPDX-License-Identifier: GPL-2.0-only\n.text | | |
+asm  | x.S          | /* SPDX-License-Identifier: GPL-2.0-only */\n.text | | |
+asm  | x.s          | // SPDX-License-Identifier: GPL-2.0-only\n.text | | |
+asm  | x.S          | .text\nmov r0, r1 | missing-spdx-header | | fix spdx x.S
+rst  | index.rst    | . SPDX-License-Identifier: GPL-2.0-only\n\nTitle | | spdx-tag-not-in-comment | comment syntax
+cmt  | x.c          | /* SPDX-License-Identifier: MIT\n * run as:\n#!/bin/sh\n */ | | |
 attr | lib.rs       | #![allow(dead_code)]\n// SPDX-License-Identifier: MIT | | |
 "#;
 
@@ -159,8 +172,15 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 #[test]
 fn s21_s22_binaries_need_a_sidecar_only_when_required() {
     let pickle: &[u8] = b"\x80\x04\x95\0\0SPDX-License-Identifier: MIT\0.";
+    // Protocol 0 is ASCII: still a pickle, and a tag in it is still data.
+    let text_pickle: &[u8] = b"(dp0\nVSPDX-License-Identifier: MIT\np1\ns.";
     let strict = SpdxOptions::new(vec![], vec![], vec![], true).expect("valid");
-    for (path, content) in [("logo.png", PNG), ("model.pkl", pickle), ("blob", pickle)] {
+    for (path, content) in [
+        ("logo.png", PNG),
+        ("model.pkl", pickle),
+        ("blob", pickle),
+        ("model.pkl", text_pickle),
+    ] {
         let loose = check_file(path, content, &Project::default(), &SpdxOptions::default());
         assert!(loose.is_empty(), "{path}: {loose:?}");
         let found = check_file(path, content, &Project::default(), &strict);
@@ -191,7 +211,7 @@ fn s21b_a_sidecar_licenses_a_binary() {
         )],
     );
     let found = check_file("logo.png", PNG, &bad.expect("valid"), &strict);
-    assert_eq!(rules(&found, Severity::Block), ["deprecated-spdx-license"]);
+    assert_eq!(rules(&found, Severity::Warn), ["deprecated-spdx-license"]);
     assert_eq!(
         (found[0].path.as_deref(), found[0].line),
         (Some("logo.png.license"), Some(1))
@@ -367,7 +387,14 @@ fn odd_inputs_never_panic() {
                 findings.iter().all(|f| f.path.is_some()),
                 "{path} {input:?}"
             );
-            let _ = fix(path, input, "MIT", Some("2024 Acme Corp"));
+            let _ = fix(
+                path,
+                input,
+                &Project::default(),
+                "MIT",
+                Some("2024 Acme Corp"),
+            );
+            let _ = update_deprecated(path, input);
         }
     }
 }
@@ -396,4 +423,99 @@ fn licenses_come_from_header_sidecar_and_reuse_toml() {
     for (path, content, want) in cases {
         assert_eq!(licenses(path, content, &project), want, "{path}");
     }
+}
+
+#[test]
+fn m68k_bar_comments_hold_a_header() {
+    let found = check_file(
+        "head.S",
+        b"| SPDX-License-Identifier: GPL-2.0-only\n.text\n",
+        &Project::default(),
+        &SpdxOptions::default(),
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn deprecated_ids_block_when_policy_says_so() {
+    let mut opts = SpdxOptions::default();
+    let text = b"// SPDX-License-Identifier: GPL-2.0\n";
+    let found = check_file("drv.c", text, &Project::default(), &opts);
+    assert_eq!(rules(&found, Severity::Warn), ["deprecated-spdx-license"]);
+    assert!(
+        found[0].message.contains("replacement is 'GPL-2.0-only'"),
+        "{}",
+        found[0].message
+    );
+    opts.deprecated_blocks = true;
+    let found = check_file("drv.c", text, &Project::default(), &opts);
+    assert_eq!(rules(&found, Severity::Block), ["deprecated-spdx-license"]);
+    // The policy judges the replacement: denying GPL-2.0-only denies GPL-2.0.
+    let opts = SpdxOptions::new(vec![], vec!["GPL-2.0-only".into()], vec![], false).expect("ok");
+    let found = check_file("drv.c", text, &Project::default(), &opts);
+    assert_eq!(rules(&found, Severity::Block), ["denied-license"]);
+}
+
+#[test]
+fn license_refs_need_their_text_in_licenses() {
+    let text = b"// SPDX-License-Identifier: MIT OR LicenseRef-Acme-Proprietary\n";
+    let opts = SpdxOptions::default();
+    let without = Project::default().with_license_texts(["MIT.txt".to_string()]);
+    let found = check_file("x.rs", text, &without, &opts);
+    assert_eq!(rules(&found, Severity::Block), ["missing-license-text"]);
+    assert!(
+        found[0]
+            .help
+            .contains("LICENSES/LicenseRef-Acme-Proprietary.txt"),
+        "{}",
+        found[0].help
+    );
+    assert_eq!(found[0].line, Some(1));
+    let with = Project::default().with_license_texts([
+        "MIT.txt".to_string(),
+        "LicenseRef-Acme-Proprietary.txt".to_string(),
+    ]);
+    assert!(check_file("x.rs", text, &with, &opts).is_empty());
+    // An id of another document is that document's business.
+    let other = b"// SPDX-License-Identifier: DocumentRef-x:LicenseRef-y\n";
+    assert!(check_file("x.rs", other, &without, &opts).is_empty());
+}
+
+#[test]
+fn bad_annotation_ids_are_one_finding_naming_the_files() {
+    let toml = "version = 1\n\n[[annotations]]\npath = \"data/**\"\nSPDX-License-Identifier = \"GPL-2.0 OR Foo-1.0\"\n";
+    let project = Project::new(vec![(String::new(), toml.into())], vec![]).expect("valid");
+    let opts = SpdxOptions::default();
+    let mut found = Vec::new();
+    for (i, path) in ["data/a.json", "data/b.json", "data/c.csv"]
+        .iter()
+        .enumerate()
+    {
+        for f in check_file(path, b"1,2\n", &project, &opts) {
+            found.push((i, f));
+        }
+    }
+    assert_eq!(found.len(), 3);
+    let merged = merge_annotation_findings(found);
+    assert_eq!(merged.len(), 1, "{merged:#?}");
+    let f = &merged[0].1;
+    assert_eq!(
+        (f.path.as_deref(), f.line, f.rule.as_str()),
+        (Some("REUSE.toml"), Some(5), "unknown-spdx-license")
+    );
+    assert!(
+        f.message
+            .ends_with("the annotation covers 3 files: 'data/a.json', 'data/b.json', 'data/c.csv'"),
+        "{}",
+        f.message
+    );
+    // Findings of files' own headers are not merged.
+    let own = check_file(
+        "x.rs",
+        b"// SPDX-License-Identifier: Foo-1.0\n",
+        &project,
+        &opts,
+    );
+    let twice = vec![(0, own[0].clone()), (1, own[0].clone())];
+    assert_eq!(merge_annotation_findings(twice).len(), 2);
 }

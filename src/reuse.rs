@@ -1,6 +1,7 @@
 //! The project's REUSE licensing information outside the files themselves: `REUSE.toml`
-//! annotations (REUSE Specification 3.2/3.3) and `<file>.license` sidecars. The caller reads
-//! the texts (from the working tree, the index or a commit's tree); this module only parses and
+//! annotations (REUSE Specification 3.2/3.3), `<file>.license` sidecars and the license texts
+//! in `LICENSES/`. The caller reads them (from the working tree, the index or a commit's tree)
+//! from the project root, whatever part of the project is scanned; this module only parses and
 //! answers "what does REUSE say about this path".
 //!
 //! REUSE.toml rules: `path` is relative to the toml's directory and must stay inside it; `*`
@@ -11,7 +12,7 @@
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// How a REUSE.toml annotation combines with the file's own information.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +25,11 @@ pub enum Precedence {
 /// The REUSE.toml entry that applies to a path.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Annotated<'a> {
-    /// Path of the REUSE.toml that says it, e.g. `data/REUSE.toml`.
+    /// Path of the REUSE.toml that says it, e.g. `data/REUSE.toml`, relative to the scanned
+    /// root like the paths of findings (`../REUSE.toml` when the scan is of `data/`).
     pub toml: String,
+    /// 1-based line of the annotation's `SPDX-License-Identifier` (else of its `path`).
+    pub line: usize,
     pub precedence: Precedence,
     /// `SPDX-License-Identifier` values, each an expression.
     pub licenses: &'a [String],
@@ -33,6 +37,7 @@ pub struct Annotated<'a> {
 
 #[derive(Debug)]
 struct Annotation {
+    line: usize,
     patterns: Vec<String>,
     globs: GlobSet,
     precedence: Precedence,
@@ -46,11 +51,17 @@ struct ReuseToml {
     annotations: Vec<Annotation>,
 }
 
-/// Licensing information that lives beside the files: REUSE.toml files and sidecars.
+/// Licensing information that lives beside the files: REUSE.toml files, sidecars and license
+/// texts. Paths inside are relative to the project root; the paths asked about are relative to
+/// the scanned root, which is `base` inside the project.
 #[derive(Debug, Default)]
 pub struct Project {
     tomls: Vec<ReuseToml>,
     sidecars: HashMap<String, Vec<u8>>,
+    /// The scanned root relative to the project root, `""` when they are the same.
+    base: String,
+    /// Names of the files in the root `LICENSES/` directory; `None` when not read.
+    license_texts: Option<BTreeSet<String>>,
 }
 
 #[derive(Deserialize)]
@@ -78,10 +89,10 @@ struct RawToml {
 
 #[derive(Deserialize)]
 struct RawAnnotation {
-    path: OneOrMany,
+    path: toml::Spanned<OneOrMany>,
     precedence: Option<String>,
     #[serde(rename = "SPDX-License-Identifier")]
-    license: Option<OneOrMany>,
+    license: Option<toml::Spanned<OneOrMany>>,
 }
 
 impl Project {
@@ -105,14 +116,62 @@ impl Project {
         Ok(Project {
             tomls,
             sidecars: sidecars.into_iter().collect(),
+            ..Project::default()
         })
+    }
+
+    /// The same project seen from `base`, the scanned directory relative to the project root.
+    pub fn with_base(mut self, base: &str) -> Project {
+        self.base = base.trim_matches('/').to_string();
+        self
+    }
+
+    /// Records the file names found in the root `LICENSES/` directory (`MIT.txt`, …).
+    pub fn with_license_texts(mut self, names: impl IntoIterator<Item = String>) -> Project {
+        self.license_texts = Some(names.into_iter().collect());
+        self
+    }
+
+    /// Whether `LICENSES/` holds the text of `id` (`LICENSES/<id>.<ext>` or `LICENSES/<id>`);
+    /// `None` when the directory was not read.
+    pub fn has_license_text(&self, id: &str) -> Option<bool> {
+        let names = self.license_texts.as_ref()?;
+        Some(
+            names
+                .iter()
+                .any(|n| n == id || n.rsplit_once('.').is_some_and(|(stem, _)| stem == id)),
+        )
+    }
+
+    /// `path` (relative to the scanned root) relative to the project root.
+    fn in_project<'s>(&self, path: &'s str) -> std::borrow::Cow<'s, str> {
+        if self.base.is_empty() {
+            path.into()
+        } else {
+            format!("{}/{path}", self.base).into()
+        }
+    }
+
+    /// A path relative to the project root, made relative to the scanned root.
+    fn seen_from_base(&self, path: &str) -> String {
+        if self.base.is_empty() {
+            return path.to_string();
+        }
+        let mut base: Vec<&str> = self.base.split('/').collect();
+        let mut rest: Vec<&str> = path.split('/').collect();
+        while !base.is_empty() && rest.len() > 1 && base[0] == rest[0] {
+            base.remove(0);
+            rest.remove(0);
+        }
+        let mut out: Vec<&str> = base.iter().map(|_| "..").collect();
+        out.extend(rest);
+        out.join("/")
     }
 
     /// The content of `<path>.license`, if there is one.
     pub fn sidecar(&self, path: &str) -> Option<&[u8]> {
-        self.sidecars
-            .get(&super::fix::sidecar_path(path))
-            .map(Vec::as_slice)
+        let full = self.in_project(path);
+        self.sidecars.get(&sidecar_path(&full)).map(Vec::as_slice)
     }
 
     /// The license the root REUSE.toml declares for the whole project (`path = "**"`).
@@ -130,6 +189,8 @@ impl Project {
 
     /// The REUSE.toml annotation that applies to `path`, if any.
     pub fn annotation(&self, path: &str) -> Option<Annotated<'_>> {
+        let full = self.in_project(path);
+        let path: &str = &full;
         let mut matches: Vec<(&ReuseToml, &Annotation)> = Vec::new();
         for toml in &self.tomls {
             let rel = if toml.dir.is_empty() {
@@ -162,7 +223,8 @@ impl Project {
             format!("{}/REUSE.toml", toml.dir)
         };
         Some(Annotated {
-            toml: file,
+            toml: self.seen_from_base(&file),
+            line: ann.line,
             precedence: ann.precedence,
             licenses: &ann.licenses,
         })
@@ -180,11 +242,13 @@ fn parse(text: &str) -> Result<Vec<Annotation>, String> {
     raw.annotations
         .into_iter()
         .enumerate()
-        .map(|(i, a)| annotation(a).map_err(|e| format!("annotation {}: {e}", i + 1)))
+        .map(|(i, a)| annotation(a, text).map_err(|e| format!("annotation {}: {e}", i + 1)))
         .collect()
 }
 
-fn annotation(raw: RawAnnotation) -> Result<Annotation, String> {
+fn annotation(raw: RawAnnotation, text: &str) -> Result<Annotation, String> {
+    let at = raw.license.as_ref().map_or(raw.path.span(), |l| l.span());
+    let line = text[..at.start.min(text.len())].matches('\n').count() + 1;
     let precedence = match raw.precedence.as_deref() {
         None | Some("closest") => Precedence::Closest,
         Some("aggregate") => Precedence::Aggregate,
@@ -195,7 +259,7 @@ fn annotation(raw: RawAnnotation) -> Result<Annotation, String> {
             ));
         }
     };
-    let patterns = raw.path.into_vec();
+    let patterns = raw.path.into_inner().into_vec();
     let mut set = GlobSetBuilder::new();
     for p in &patterns {
         if p.starts_with('/') || p.split('/').any(|c| c == "..") {
@@ -210,8 +274,12 @@ fn annotation(raw: RawAnnotation) -> Result<Annotation, String> {
         set.add(glob.map_err(|e| format!("path '{p}': {e}"))?);
     }
     let globs = set.build().map_err(|e| e.to_string())?;
-    let licenses = raw.license.map(OneOrMany::into_vec).unwrap_or_default();
+    let licenses = raw
+        .license
+        .map(|l| l.into_inner().into_vec())
+        .unwrap_or_default();
     Ok(Annotation {
+        line,
         patterns,
         globs,
         precedence,
@@ -239,6 +307,11 @@ fn to_globset(pattern: &str) -> String {
         }
     }
     out
+}
+
+/// Where REUSE looks for the licensing information of a file that cannot carry it.
+pub fn sidecar_path(path: &str) -> String {
+    format!("{path}.license")
 }
 
 #[cfg(test)]
@@ -342,6 +415,45 @@ SPDX-License-Identifier = "Zlib"
             let want = want.map(|(t, pr, l)| (t.to_string(), pr, l.to_string()));
             assert_eq!(got, want, "{path}");
         }
+    }
+
+    #[test]
+    fn annotations_know_their_line() {
+        let p = project();
+        let line = |path: &str| p.annotation(path).map(|a| a.line);
+        assert_eq!(line("src/main.rs"), Some(6));
+        assert_eq!(line("data/x.json"), Some(12));
+    }
+
+    #[test]
+    fn a_narrower_scan_keeps_the_project_context() {
+        let p = project().with_base("data");
+        let a = p.annotation("x.json").expect("covered from the root");
+        assert_eq!(
+            (a.toml.as_str(), a.licenses),
+            ("../REUSE.toml", &["MIT".to_string()][..])
+        );
+        let p = project().with_base("lib");
+        assert_eq!(
+            p.annotation("a.c").map(|a| a.toml),
+            Some("REUSE.toml".to_string())
+        );
+        let p = project().with_base("assets");
+        assert!(p.sidecar("../logo.png").is_none());
+        let p = Project::new(vec![], vec![("assets/logo.png.license".into(), vec![])])
+            .expect("valid")
+            .with_base("assets");
+        assert!(p.sidecar("logo.png").is_some());
+    }
+
+    #[test]
+    fn license_texts_are_found_by_id() {
+        let p = Project::default();
+        assert_eq!(p.has_license_text("LicenseRef-Acme"), None);
+        let p = p.with_license_texts(["LicenseRef-Acme.txt".into(), "MIT.txt".into()]);
+        assert_eq!(p.has_license_text("LicenseRef-Acme"), Some(true));
+        assert_eq!(p.has_license_text("LicenseRef-Other"), Some(false));
+        assert_eq!(p.has_license_text("LicenseRef-Acme.txt"), Some(true));
     }
 
     #[test]
