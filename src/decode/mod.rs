@@ -531,4 +531,4 @@ fn entities(bytes: &[u8]) -> Vec<u8> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

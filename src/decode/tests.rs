@@ -147,3 +147,84 @@ fn format_strings_and_one_line_messages_are_not_decoded() {
     assert!(all(b"printf(\"%02x:%02x %2d%%\\n\", a, b, c);").is_empty());
     assert!(all(b"pr_info(\"device %s ready\\n\", name);").is_empty());
 }
+
+/// A small deterministic generator (xorshift64*), so that the random tests below fail the
+/// same way every time they fail.
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// What the fuzz target asserts, on one input: spans inside it, UTF-8 text, a chain no
+/// longer than the depth, output within its budget. Gives how many texts were decoded.
+fn assert_sound(input: &[u8], depth: usize) -> usize {
+    let mut decoded = 0;
+    let from = input.len() / 3;
+    for regions in [vec![0..input.len()], vec![from..input.len()], vec![]] {
+        let found = decode(input, &regions, depth);
+        let mut total = 0;
+        for d in &found {
+            assert!(
+                d.span.start <= d.span.end && d.span.end <= input.len(),
+                "{input:?}"
+            );
+            assert!(std::str::from_utf8(&d.text).is_ok(), "{input:?}");
+            assert!(!d.chain.is_empty() && d.chain.len() <= depth, "{input:?}");
+            total += d.text.len();
+        }
+        assert!(total <= (input.len() * 2).max(1 << 16), "{input:?}");
+        decoded += found.len();
+    }
+    decoded
+}
+
+#[test]
+fn random_and_truncated_inputs_decode_soundly_without_panic() {
+    // Bytes the candidate pass and the decoders treat specially, and some that they do not.
+    const ALPHABET: &[u8] = b"AZaz09+/-_=%\\&;#xu\"'\n\r \t:<>nQ\x00\xff\xc3\xa9";
+    let mut rng = Rng::new(0x5eed_0015);
+    let seeds: Vec<Vec<u8>> = vec![
+        format!("auth: {}\n", b64(&b64("user:hunter2-password"))).into_bytes(),
+        b"key = \"-----BEGIN KEY-----\\nMIIB\\u0041\\x42\\/x\\n-----END KEY-----\\n\"".to_vec(),
+        b"url=https%3A%2F%2Fuser%3Apw%40host%2Fpath &amp;&#x41;&#65;&lt;".to_vec(),
+        b"68696464656e20746578742068657265".to_vec(),
+    ];
+    let mut decoded = 0;
+    for round in 0..3_000 {
+        let input: Vec<u8> = match round % 3 {
+            // Random bytes from the special alphabet.
+            0 => (0..rng.below(300))
+                .map(|_| ALPHABET[rng.below(ALPHABET.len())])
+                .collect(),
+            // A real encoding, cut short at a random point.
+            1 => {
+                let s = &seeds[rng.below(seeds.len())];
+                s[..rng.below(s.len() + 1)].to_vec()
+            }
+            // A real encoding with random bytes changed.
+            _ => {
+                let mut s = seeds[rng.below(seeds.len())].clone();
+                for _ in 0..1 + rng.below(4) {
+                    let at = rng.below(s.len());
+                    s[at] = rng.next() as u8;
+                }
+                s
+            }
+        };
+        decoded += assert_sound(&input, 1 + round % 4);
+    }
+    // The inputs reach the decoders, not only the candidate pass.
+    assert!(decoded > 500, "{decoded}");
+}

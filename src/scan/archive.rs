@@ -155,3 +155,88 @@ impl Visitor for Walk<'_, '_, '_> {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::CheckSet;
+    use crate::container::build;
+    use crate::decode::tests::Rng;
+    use crate::policy::Policy;
+    use crate::reuse::Project;
+    use crate::source::lfs::Lfs;
+
+    /// Opens `data` as the file `path` would be, if it is an archive.
+    fn walk(engine: &Engine<'_>, path: &str, data: &[u8]) -> Option<Members> {
+        let kind = archive_kind(path, data)?;
+        Some(engine.archive(path, data, kind))
+    }
+
+    #[test]
+    fn random_truncated_and_damaged_archives_are_walked_without_panic() {
+        let policy =
+            Policy::from_text("t.toml", "[scan]\nmax_file_size = 200_000\n").expect("valid");
+        let engine = Engine::new(
+            &policy,
+            CheckSet::all(),
+            None,
+            Project::default(),
+            Lfs::default(),
+        );
+        // A token whose checksum holds, made here so that no file holds one.
+        let body = "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0";
+        let sum = crate::rules::checksum::base62(u64::from(crc32fast::hash(body.as_bytes())), 6);
+        let token = format!("ghp_{body}{sum}");
+        let text = format!("TOKEN={token}\n");
+        let inner = build::zip(&[("conf/app.env", text.as_bytes())]);
+        let tar = build::tar(&[("a/app.env", text.as_bytes()), ("a/inner.zip", &inner)]);
+        let seeds: Vec<(&str, Vec<u8>)> = vec![
+            (
+                "x.zip",
+                build::zip(&[("a.txt", text.as_bytes()), ("in.zip", &inner)]),
+            ),
+            ("x.tar", tar.clone()),
+            ("x.tar.gz", build::gzip(&tar)),
+            ("x.tar.bz2", build::bzip2(&tar)),
+            ("x.tar.xz", build::xz(&tar)),
+            ("x.tar.zst", build::zstd(&tar)),
+        ];
+        // The whole archives give the secret at its member path.
+        for (name, data) in &seeds {
+            let m = walk(&engine, name, data).expect("an archive");
+            assert!(
+                m.findings.iter().any(|f| f.rule == "github-pat"),
+                "{name}: {:?} {:?}",
+                m.unscanned,
+                m.findings.iter().map(|f| &f.rule).collect::<Vec<_>>()
+            );
+        }
+        let mut rng = Rng::new(0xa7c4_1e15);
+        let mut walked = 0;
+        for round in 0..1_500 {
+            let (name, seed) = &seeds[rng.below(seeds.len())];
+            let mut data = seed.clone();
+            match round % 3 {
+                0 => data.truncate(rng.below(data.len() + 1)),
+                1 => {
+                    for _ in 0..1 + rng.below(8) {
+                        let at = rng.below(data.len());
+                        data[at] = rng.next() as u8;
+                    }
+                }
+                _ => {
+                    let at = rng.below(data.len());
+                    let junk: Vec<u8> = (0..rng.below(64)).map(|_| rng.next() as u8).collect();
+                    data.splice(at..at, junk);
+                }
+            }
+            if let Some(m) = walk(&engine, name, &data) {
+                walked += 1;
+                for f in &m.findings {
+                    assert!(f.path.as_deref().is_some_and(|p| p.starts_with(*name)));
+                }
+            }
+        }
+        assert!(walked > 500, "{walked}");
+    }
+}
