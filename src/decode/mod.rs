@@ -5,6 +5,7 @@
 //! up to a depth, so that the text checks see what an encoding hides. Nothing here does I/O,
 //! and no input makes it panic or spend more than a few times its own size.
 
+use std::collections::HashSet;
 use std::ops::Range;
 
 /// An encoding undone by `decode`.
@@ -63,10 +64,11 @@ pub fn decode(content: &[u8], regions: &[Range<usize>], depth: usize) -> Vec<Dec
         .len()
         .saturating_mul(OUTPUT_FACTOR)
         .max(OUTPUT_FLOOR);
-    let mut seen: Vec<Range<usize>> = Vec::new();
+    // Spans already decoded: one that reaches into the next region is found there again.
+    let mut seen: HashSet<(usize, usize)> = HashSet::new();
     for region in regions {
         for (span, enc) in candidates(content, region.clone()) {
-            if seen.contains(&span) && enc != Encoding::Escapes {
+            if seen.contains(&(span.start, span.end)) && enc != Encoding::Escapes {
                 continue;
             }
             let Some(text) = undo(enc, &content[span.clone()]) else {
@@ -76,7 +78,7 @@ pub fn decode(content: &[u8], regions: &[Range<usize>], depth: usize) -> Vec<Dec
                 return out;
             }
             budget -= text.len();
-            seen.push(span.clone());
+            seen.insert((span.start, span.end));
             out.push(Decoded {
                 span,
                 text,
@@ -147,6 +149,12 @@ static CLASS: [u8; 256] = classes();
 
 /// Candidate spans in `range` of `s`, in one pass: runs of the base64 alphabet (hex when every
 /// character is a hex digit), and the strings around `%XX`, `\` escapes and `&...;` entities.
+/// A span found is consumed whole: the pass goes on after its end.
+///
+/// Most text holds no candidate, so the pass skips rather than reads: `%`, `\` and `&` are
+/// found with `memchr3`, and runs of the alphabet long enough to try by probing one byte in
+/// every `MIN_RUN` (a run at least that long holds a probed byte), reading only the runs
+/// around the probes that land in the alphabet.
 fn candidates(s: &[u8], range: Range<usize>) -> Vec<(Range<usize>, Encoding)> {
     let mut out = Vec::new();
     let end = range.end.min(s.len());
@@ -155,38 +163,116 @@ fn candidates(s: &[u8], range: Range<usize>) -> Vec<(Range<usize>, Encoding)> {
     while i > 0 && CLASS[s[i - 1] as usize] & B64 != 0 {
         i -= 1;
     }
+    let mut special = Next::Unknown;
+    let mut run = Next::Unknown;
     while i < end {
-        match CLASS[s[i] as usize] & !HEX_DIGIT {
-            B64 => {
-                let (stop, chars, hex) = base64_run(s, i);
-                if hex && chars >= MIN_HEX && chars % 2 == 0 {
-                    out.push((i..stop, Encoding::Hex));
-                } else if chars >= MIN_BASE64 {
-                    out.push((i..stop, Encoding::Base64));
-                }
-                i = stop.max(i + 1);
+        if special.before(i) {
+            special = Next::from(memchr::memchr3(b'%', b'\\', b'&', &s[i..end]).map(|p| i + p));
+        }
+        if run.before(i) {
+            run = Next::from(long_run(s, i, end));
+        }
+        let at = match (special, run) {
+            (Next::At(p), Next::At(r)) if r < p => r,
+            (Next::At(p), _) => p,
+            (_, Next::At(r)) => r,
+            _ => break,
+        };
+        if run == Next::At(at) {
+            let (stop, chars, hex) = base64_run(s, at);
+            if hex && chars >= MIN_HEX && chars % 2 == 0 {
+                out.push((at..stop, Encoding::Hex));
+            } else if chars >= MIN_BASE64 {
+                out.push((at..stop, Encoding::Base64));
             }
-            PERCENT if is_percent_escape(s, i) => {
-                let span = word_around(s, i);
-                i = span.end.max(i + 1);
+            i = stop.max(at + 1);
+            continue;
+        }
+        i = at + 1;
+        match s[at] {
+            b'%' if is_percent_escape(s, at) => {
+                let span = word_around(s, at);
+                i = span.end.max(at + 1);
                 out.push((span, Encoding::Percent));
             }
-            BACKSLASH if is_escape(s, i) => {
-                let span = string_around(s, i);
-                i = span.end.max(i + 2);
+            b'\\' if is_escape(s, at) => {
+                let span = string_around(s, at);
+                i = span.end.max(at + 2);
                 if hides_text(&s[span.clone()]) {
                     out.push((span, Encoding::Escapes));
                 }
             }
-            AMP if entity_at(s, i).is_some() => {
-                let span = word_around(s, i);
-                i = span.end.max(i + 1);
+            b'&' if entity_at(s, at).is_some() => {
+                let span = word_around(s, at);
+                i = span.end.max(at + 1);
                 out.push((span, Encoding::HtmlEntities));
             }
-            _ => i += 1,
+            _ => {}
         }
     }
     out
+}
+
+/// The next position of something in the pass, once looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Next {
+    Unknown,
+    At(usize),
+    Never,
+}
+
+impl Next {
+    fn from(p: Option<usize>) -> Next {
+        p.map_or(Next::Never, Next::At)
+    }
+
+    /// Whether it must be looked for again from `i`.
+    fn before(self, i: usize) -> bool {
+        match self {
+            Next::Unknown => true,
+            Next::At(p) => p < i,
+            Next::Never => false,
+        }
+    }
+}
+
+/// Bytes before an escape read for the quote that opens its string.
+const QUOTE_WINDOW: usize = 1024;
+
+/// Alphabet runs shorter than this are never tried: the shorter of `MIN_BASE64` and `MIN_HEX`.
+const MIN_RUN: usize = if MIN_BASE64 < MIN_HEX {
+    MIN_BASE64
+} else {
+    MIN_HEX
+};
+
+/// Where the first run of the base64 alphabet at least `MIN_RUN` long starts, at or after
+/// `from` and before `end` (a run may go on past `end`). Probes every `MIN_RUN`-th byte.
+fn long_run(s: &[u8], from: usize, end: usize) -> Option<usize> {
+    let in_alphabet = |b: u8| CLASS[b as usize] & B64 != 0;
+    let mut probe = from + MIN_RUN - 1;
+    // The probe may pass `end` by less than a run: a run starting before `end` holds it.
+    let limit = (end + MIN_RUN - 1).min(s.len());
+    while probe < limit {
+        if !in_alphabet(s[probe]) {
+            probe += MIN_RUN;
+            continue;
+        }
+        let mut start = probe;
+        while start > from && in_alphabet(s[start - 1]) {
+            start -= 1;
+        }
+        let mut stop = probe + 1;
+        while stop < s.len() && stop - start < MIN_RUN && in_alphabet(s[stop]) {
+            stop += 1;
+        }
+        if stop - start >= MIN_RUN {
+            return (start < end).then_some(start);
+        }
+        // `s[stop]` is outside the alphabet: a long run starts after it.
+        probe = stop + MIN_RUN;
+    }
+    None
 }
 
 /// The base64 run starting at `start`: where it stops, how many alphabet characters it holds,
@@ -292,29 +378,47 @@ fn word_around(s: &[u8], i: usize) -> Range<usize> {
 /// The quoted string around the escape at `i` (its contents), or the run of non-blank
 /// characters around it when no quote opens it on its line.
 fn string_around(s: &[u8], i: usize) -> Range<usize> {
-    let line_start = memchr::memrchr(b'\n', &s[..i]).map_or(0, |p| p + 1);
-    let line_end = memchr::memchr(b'\n', &s[i..]).map_or(s.len(), |p| i + p);
+    // On a very long line (minified code) only the last `QUOTE_WINDOW` bytes are read for the
+    // opening quote, so that a line of many strings costs time in its length, not its square.
+    let window = i.saturating_sub(QUOTE_WINDOW);
+    let line_start = memchr::memrchr(b'\n', &s[window..i]).map_or(window, |p| window + p + 1);
     // The quote that opens the string: the last unescaped quote before `i` on the line
     // that leaves an odd number of quotes of its kind before `i`.
-    let open = (line_start..i).rev().find(|&p| {
-        matches!(s[p], b'"' | b'\'')
-            && (p == 0 || s[p - 1] != b'\\')
-            && s[line_start..p].iter().filter(|&&b| b == s[p]).count() % 2 == 0
-    });
+    let mut counts = [0usize; 2];
+    let mut open = None;
+    for p in line_start..i {
+        let kind = match s[p] {
+            b'"' => 0,
+            b'\'' => 1,
+            _ => continue,
+        };
+        if counts[kind] % 2 == 0 && (p == 0 || s[p - 1] != b'\\') {
+            open = Some(p);
+        }
+        counts[kind] += 1;
+    }
+    // The last such quote must still be open at `i`: an odd count of its kind before `i`.
+    let open = open.filter(|&p| counts[usize::from(s[p] == b'\'')] % 2 == 1);
     let Some(open) = open else {
         let w = word_around(s, i);
         return w.start.min(i)..w.end.max((i + 2).min(s.len()));
     };
+    // The string ends at its closing quote, or with its line.
     let quote = s[open];
     let mut e = i;
-    while e < line_end {
+    while e < s.len() {
         match s[e] {
+            b'\n' => break,
+            b'\\' if s.get(e + 1) == Some(&b'\n') => {
+                e += 1;
+                break;
+            }
             b'\\' => e += 2,
             b if b == quote => break,
             _ => e += 1,
         }
     }
-    open + 1..e.min(line_end)
+    open + 1..e.min(s.len())
 }
 
 /// The character of the HTML entity at `i` and the entity's length.
