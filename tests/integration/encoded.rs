@@ -91,6 +91,24 @@ fn base64_secret_in_a_kubernetes_manifest_is_refused_redacted() {
         "{}",
         text(&out)
     );
+    // The same finding in JSON, of what the hook saw: at the encoded span, the encoding
+    // named, the excerpt redacted.
+    let (code, v) = t.json(&["scan", "--staged"]);
+    assert_eq!(code, 1, "{v}");
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "aws-access-key-id", "{v}");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(7), Some(22))
+    );
+    assert_eq!(f["decoded"], serde_json::json!(["base64"]));
+    let excerpt = f["excerpt"].as_str().unwrap_or_default();
+    assert!(
+        excerpt.contains("AWS_ACCESS_KEY_ID: ") && excerpt.contains('*'),
+        "{v}"
+    );
+    let doc = v.to_string();
+    assert!(!doc.contains(&key) && !doc.contains(&encoded), "{doc}");
 }
 
 #[test]
