@@ -125,6 +125,9 @@ const AMP: u8 = 6;
 const PAD: u8 = 16;
 /// Added to `B64` for the hex digits.
 const HEX_DIGIT: u8 = 8;
+/// Added to `B64` for the letters of each case: base64 of text mixes them, names rarely do.
+const UPPER: u8 = 32;
+const LOWER: u8 = 64;
 
 const fn classes() -> [u8; 256] {
     let mut t = [OTHER; 256];
@@ -133,6 +136,10 @@ const fn classes() -> [u8; 256] {
         let c = b as u8;
         if c.is_ascii_hexdigit() {
             t[b] = B64 | HEX_DIGIT;
+        } else if c.is_ascii_uppercase() {
+            t[b] = B64 | UPPER;
+        } else if c.is_ascii_lowercase() {
+            t[b] = B64 | LOWER;
         } else if c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'-' || c == b'_' {
             t[b] = B64;
         }
@@ -142,6 +149,13 @@ const fn classes() -> [u8; 256] {
     t[b'\\' as usize] = BACKSLASH;
     t[b'&' as usize] = AMP;
     t[b'=' as usize] = PAD;
+    // Hex letters count for their case too.
+    let mut h = b'a';
+    while h <= b'f' {
+        t[h as usize] |= LOWER;
+        t[(h - 32) as usize] |= UPPER;
+        h += 1;
+    }
     t
 }
 
@@ -179,10 +193,10 @@ fn candidates(s: &[u8], range: Range<usize>) -> Vec<(Range<usize>, Encoding)> {
             _ => break,
         };
         if run == Next::At(at) {
-            let (stop, chars, hex) = base64_run(s, at);
+            let (stop, chars, hex, cases) = base64_run(s, at);
             if hex && chars >= MIN_HEX && chars % 2 == 0 {
                 out.push((at..stop, Encoding::Hex));
-            } else if chars >= MIN_BASE64 {
+            } else if chars >= MIN_BASE64 && cases == UPPER | LOWER {
                 out.push((at..stop, Encoding::Base64));
             }
             i = stop.max(at + 1);
@@ -276,10 +290,12 @@ fn long_run(s: &[u8], from: usize, end: usize) -> Option<usize> {
 }
 
 /// The base64 run starting at `start`: where it stops, how many alphabet characters it holds,
-/// and whether they are all hex digits. A run continues over a line break (and the next
-/// line's indentation) when its line is long and a multiple of four characters.
-fn base64_run(s: &[u8], start: usize) -> (usize, usize, bool) {
-    let (mut i, mut chars, mut hex, mut line) = (start, 0, true, 0);
+/// whether they are all hex digits, and the letter cases it holds (`UPPER`, `LOWER`: base64
+/// of twelve bytes or more of text holds both, while names in one case and paths do not). A
+/// run continues over a line break (and the next line's indentation) when its line is long
+/// and a multiple of four characters.
+fn base64_run(s: &[u8], start: usize) -> (usize, usize, bool, u8) {
+    let (mut i, mut chars, mut hex, mut line, mut cases) = (start, 0, true, 0, 0);
     loop {
         let (from, mut all) = (i, HEX_DIGIT);
         while let Some(&b) = s.get(i) {
@@ -288,6 +304,7 @@ fn base64_run(s: &[u8], start: usize) -> (usize, usize, bool) {
                 break;
             }
             all &= class;
+            cases |= class & (UPPER | LOWER);
             i += 1;
         }
         hex &= all != 0;
@@ -297,7 +314,7 @@ fn base64_run(s: &[u8], start: usize) -> (usize, usize, bool) {
             (i, pad) = (i + 1, pad + 1);
         }
         if pad > 0 || line < MIN_WRAPPED_LINE || line % 4 != 0 {
-            return (i, chars, hex && pad == 0);
+            return (i, chars, hex && pad == 0, cases);
         }
         // A wrapped line: newline, indentation, and more of the alphabet.
         let mut j = i;
@@ -305,7 +322,7 @@ fn base64_run(s: &[u8], start: usize) -> (usize, usize, bool) {
             j += 1;
         }
         if s.get(j) != Some(&b'\n') {
-            return (i, chars, hex);
+            return (i, chars, hex, cases);
         }
         j += 1;
         while j < s.len() && matches!(s[j], b' ' | b'\t') {
@@ -317,7 +334,7 @@ fn base64_run(s: &[u8], start: usize) -> (usize, usize, bool) {
             .count();
         // The next line must continue the body, not start a `key:` or a PEM footer.
         if more < 4 || s.get(j + more).is_some_and(|&b| b == b':') {
-            return (i, chars, hex);
+            return (i, chars, hex, cases);
         }
         (i, line) = (j, 0);
     }
@@ -347,8 +364,9 @@ fn is_escape(s: &[u8], i: usize) -> bool {
 }
 
 /// Whether the escapes of a string can hide what the text checks look for: a character
-/// written as a code (`\u0067`, `\x41`, `\/`), or lines joined into one (two or more `\n`,
-/// as a key written on one line has). A message ending in one `\n` hides nothing.
+/// written as a code (`\u0067`, `\x41`, `\/`), or a key's lines joined into one (two or more
+/// `\n` around a PEM or PuTTY armour line). Other text with line breaks hides nothing: what
+/// it holds is matched in place.
 fn hides_text(s: &[u8]) -> bool {
     let mut newlines = 0;
     for at in memchr::memchr_iter(b'\\', s) {
@@ -359,6 +377,8 @@ fn hides_text(s: &[u8]) -> bool {
         }
     }
     newlines >= 2
+        && (memchr::memmem::find(s, b"-----").is_some()
+            || memchr::memmem::find(s, b"PuTTY-User-Key-File").is_some())
 }
 
 /// The run of non-blank characters around `i`, short of quotes and angle brackets.
@@ -507,21 +527,24 @@ fn base64(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Whether the first four base64 characters decode to three bytes with no control byte.
+/// Whether the first eight base64 characters decode to six bytes of printable ASCII or
+/// blanks, as credentials, keys' armour and configuration start: a name or a path in the
+/// alphabet does so about once in four hundred runs, so most are dropped before allocating.
 fn first_group_is_text(bytes: &[u8]) -> bool {
-    let mut acc = 0u32;
-    for (n, &c) in bytes.iter().take(4).enumerate() {
+    let mut acc = 0u64;
+    let mut n = 0;
+    for &c in bytes.iter().filter(|c| !c.is_ascii_whitespace()).take(8) {
         let Some(v) = base64_value(c) else {
-            return n > 0;
+            break;
         };
-        acc = acc << 6 | u32::from(v);
+        acc = acc << 6 | u64::from(v);
+        n += 1;
     }
-    if bytes.len() < 4 {
-        return true;
-    }
-    [acc >> 16, acc >> 8, acc].iter().all(|&b| {
-        let b = (b & 0xff) as u8;
-        !((b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t')) || b == 0x7f)
+    // Whole bytes only: a short or padded run is judged on what it has.
+    let whole = n * 6 / 8;
+    (0..whole).all(|k| {
+        let b = (acc >> (n * 6 - 8 * (k + 1))) as u8;
+        (0x20..0x7f).contains(&b) || matches!(b, b'\n' | b'\r' | b'\t')
     })
 }
 

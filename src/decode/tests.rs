@@ -240,12 +240,12 @@ fn candidates_byte_by_byte(s: &[u8], range: Range<usize>) -> Vec<(Range<usize>, 
         i -= 1;
     }
     while i < end {
-        match CLASS[s[i] as usize] & !HEX_DIGIT {
+        match CLASS[s[i] as usize] & !(HEX_DIGIT | UPPER | LOWER) {
             B64 => {
-                let (stop, chars, hex) = base64_run(s, i);
+                let (stop, chars, hex, cases) = base64_run(s, i);
                 if hex && chars >= MIN_HEX && chars % 2 == 0 {
                     out.push((i..stop, Encoding::Hex));
-                } else if chars >= MIN_BASE64 {
+                } else if chars >= MIN_BASE64 && cases == UPPER | LOWER {
                     out.push((i..stop, Encoding::Base64));
                 }
                 i = stop.max(i + 1);
