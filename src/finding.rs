@@ -125,6 +125,9 @@ pub struct Finding {
     pub help: String,
     /// Set by checks that could prove the value is real offline (checksums).
     pub validated: bool,
+    /// The encodings undone to reach the value, outermost first (`base64`, `hex`...); empty
+    /// when it stands in the file as written.
+    pub decoded: Vec<&'static str>,
     /// Other secret values found on the same line: every excerpt of the line hides them too.
     pub hide: Vec<String>,
     /// The fingerprint under the run's key, set by `seal`.
@@ -155,6 +158,7 @@ impl Finding {
             sensitivity: Sensitivity::Public,
             help: String::new(),
             validated: false,
+            decoded: Vec::new(),
             hide: Vec::new(),
             sealed: None,
         }

@@ -29,6 +29,7 @@ pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod container;
+pub mod decode;
 pub mod encoding;
 pub mod error;
 pub mod finding;

@@ -24,7 +24,10 @@ use crate::rules::whole;
 use crate::source::lfs::Lfs;
 use crate::source::{Bytes, CommitItem, FileItem, Items};
 
+mod archive;
+mod decoded;
 mod file;
+mod notebook;
 mod regions;
 use file::{Search, Text};
 pub use regions::changed_regions;
@@ -63,6 +66,8 @@ struct FileResult {
     findings: Vec<(usize, Finding)>,
     inline_allowed: Vec<Finding>,
     skipped: Option<Skipped>,
+    /// Archive members not scanned, and archives not opened.
+    unscanned: Vec<Skipped>,
     error: Option<String>,
     bytes: u64,
 }
@@ -139,6 +144,7 @@ impl<'p> Engine<'p> {
                 !(f.findings.is_empty()
                     && f.inline_allowed.is_empty()
                     && f.skipped.is_none()
+                    && f.unscanned.is_empty()
                     && f.error.is_none())
             });
             r
@@ -180,6 +186,7 @@ impl<'p> Engine<'p> {
         let mut found: Vec<(usize, Finding)> = Vec::new();
         for r in results {
             out.skipped.extend(r.skipped);
+            out.skipped.extend(r.unscanned);
             out.errors.extend(r.error);
             found.extend(r.findings);
             out.allowed.extend(r.inline_allowed.into_iter().map(inline));

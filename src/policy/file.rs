@@ -75,6 +75,10 @@ pub struct ScanFile {
     pub max_file_size: Option<u64>,
     /// Paths never scanned (globs relative to the root).
     pub exclude: Option<Vec<Glob>>,
+    /// How many layers of encoding (base64, hex, escapes...) are undone; 0 decodes nothing.
+    pub decode_depth: Option<usize>,
+    /// How many archives deep members are opened; 0 opens none.
+    pub archive_depth: Option<usize>,
     /// What a hook does with a file it did not read (above `max_file_size`).
     pub oversize: Option<Oversize>,
 }

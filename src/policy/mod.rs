@@ -140,6 +140,10 @@ pub struct ScanOptions {
     pub max_file_size: u64,
     /// `scan.oversize`: how a hook treats a file it did not read (block unless "warn").
     pub oversize: Severity,
+    /// `scan.decode_depth`: layers of encoding undone before the text checks (default 3).
+    pub decode_depth: usize,
+    /// `scan.archive_depth`: archives opened this many deep (default 3).
+    pub archive_depth: usize,
 }
 
 /// `[dco]`: when sign-off is required, and how it is checked.
@@ -266,6 +270,16 @@ impl Policy {
 
     pub fn max_file_size(&self) -> u64 {
         self.scan.max_file_size
+    }
+
+    /// `scan.decode_depth`: layers of encoding undone before the text checks (default 3).
+    pub fn decode_depth(&self) -> usize {
+        self.scan.decode_depth
+    }
+
+    /// `scan.archive_depth`: archives opened this many deep (default 3).
+    pub fn archive_depth(&self) -> usize {
+        self.scan.archive_depth
     }
 
     /// How a hook treats a file it did not read (`scan.oversize`, block unless "warn").
@@ -795,6 +809,8 @@ fn scan_options(raw: &PolicyFile) -> ScanOptions {
             Some(file::Oversize::Warn) => Severity::Warn,
             Some(file::Oversize::Block) | None => Severity::Block,
         },
+        decode_depth: s.decode_depth.unwrap_or(3),
+        archive_depth: s.archive_depth.unwrap_or(3),
     }
 }
 

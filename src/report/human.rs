@@ -52,6 +52,14 @@ pub fn location(f: &Finding) -> String {
     loc
 }
 
+/// ` (decoded from base64)`, or nothing for a value that stands in the file as written.
+fn decoded(f: &Finding) -> String {
+    match f.decoded.is_empty() {
+        true => String::new(),
+        false => format!(" (decoded from {})", f.decoded.join(", then ")),
+    }
+}
+
 pub fn write(out: &mut dyn Write, o: &Outcome, style: Style) -> std::io::Result<()> {
     let p = Paint(style.color);
     for f in &o.findings {
@@ -61,10 +69,11 @@ pub fn write(out: &mut dyn Write, o: &Outcome, style: Style) -> std::io::Result<
         };
         writeln!(
             out,
-            "{}: {tag}[{}]: {}",
+            "{}: {tag}[{}]: {}{}",
             p.bold(&escape(&location(f))),
             escape(&f.code()),
-            escape(&f.message)
+            escape(&f.message),
+            decoded(f)
         )?;
         let excerpt = f.excerpt(style.show_secrets);
         if !excerpt.is_empty() {

@@ -26,6 +26,9 @@ pub fn finding(f: &Finding, style: Style) -> Value {
     if let Some(end) = f.end_line {
         v["end_line"] = json!(end);
     }
+    if !f.decoded.is_empty() {
+        v["decoded"] = json!(f.decoded);
+    }
     if f.validated {
         v["validated"] = json!(true);
     }

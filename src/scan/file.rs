@@ -188,6 +188,14 @@ impl Engine<'_> {
             };
             let text = self.text(content, search, Syntax::of(&item.path));
             (findings, allowed) = (text.findings, text.allowed);
+            let (found, exempt) = self.decoded(content, &regions, &findings);
+            findings.extend(found);
+            allowed.extend(exempt);
+            if super::notebook::is_notebook(&item.path) {
+                let (found, exempt) = self.notebook(content, &regions, &findings);
+                findings.extend(found);
+                allowed.extend(exempt);
+            }
             res.no_whole_keywords = !text.whole_keywords;
             res.searched = true;
             if !findings.is_empty() && !item.previous.is_empty() {
@@ -195,6 +203,16 @@ impl Engine<'_> {
                 findings = not_in_previous(repo, &item.previous, parent, searchable, findings);
             }
             findings.extend(self.ip_overlap(item, content, &regions));
+        }
+        // An archive is opened whatever its bytes look like: a broken one may hold no NUL.
+        if self.policy.archive_depth() > 0
+            && (self.checks.has(Check::Secret) || self.checks.has(Check::InternalUrl))
+            && let Some(kind) = super::archive::archive_kind(&item.path, content)
+        {
+            let members = self.archive(&item.path, content, kind);
+            findings.extend(members.findings);
+            allowed.extend(members.allowed);
+            res.unscanned = members.unscanned;
         }
         findings.append(&mut whole_file);
         res.findings = findings

@@ -9,6 +9,7 @@ mod commits;
 mod common;
 mod datasets;
 mod dco;
+mod encoded;
 mod exceptions;
 mod files;
 mod gate;
