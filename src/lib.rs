@@ -10,16 +10,18 @@
 //!   source ────────► items ──────► scan (engine) ──► check ───► findings ──► outcome ──► report
 //!   worktree,        FileItem,     all cores,         secret,    Finding     Outcome     human,
 //!   staged, range,   CommitItem,   changed regions,   internal-  (finding)   exit code   json,
-//!   history, push,   NameItem      exceptions,        url, spdx,                         sarif
-//!   reuse (context)                baseline           dco,
-//!                                                     artifact,
+//!   history, push,   NameItem      decoded spans,     url, spdx,                         sarif
+//!   lfs, patch,                    archive members,   dco,
+//!   reuse (context)                exceptions,        artifact,
+//!                                  baseline           ip-overlap,
 //!                                                     approval ◄── approval/ (evidence:
 //!                                                                  notes, signatures, signers)
 //! ```
 //!
 //! Beside the flow: `policy` (layers, locks, validation into typed options), `rules` (rule
 //! packs), `container` (archives and compressed streams, one member at a time), `reuse`
-//! (REUSE.toml, sidecars, license texts), `glob`, `git`, `message` (trailers and cleanup),
+//! (REUSE.toml, sidecars, license texts), `decode` (encoded spans), `fingerprint` (indexes of
+//! internal code), `glob`, `git`, `message` (trailers and cleanup),
 //! `encoding` (commit encodings), `baseline`, `install` (hook installation and chaining),
 //! `error`. `main.rs` only parses the command line and maps the outcome to an exit code.
 
