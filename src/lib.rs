@@ -27,6 +27,7 @@
 
 pub mod approval;
 pub mod baseline;
+pub mod calendar;
 pub mod check;
 pub mod cli;
 pub mod cmd;

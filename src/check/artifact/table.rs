@@ -87,7 +87,7 @@ fn field_cells(scanner: &mut Scanner, key: &str, field: &Field, out: &mut Vec<(u
     let text = match field {
         Field::Str(s) => Some(s.clone()),
         Field::Bytes(b) => b.as_utf8().ok().map(str::to_string),
-        Field::Date(days) => Some(iso_date(i64::from(*days))),
+        Field::Date(days) => Some(crate::calendar::iso_date(i64::from(*days))),
         Field::Group(row) => {
             row_cells(scanner, key, row, out);
             None
@@ -184,11 +184,11 @@ fn texts(array: &Arc<dyn Array>) -> Vec<Option<String>> {
         DataType::Utf8View => each(&|i| array.as_string_view().value(i).to_string()),
         DataType::Binary => each(&|i| lossy(array.as_binary::<i32>().value(i))),
         DataType::LargeBinary => each(&|i| lossy(array.as_binary::<i64>().value(i))),
-        DataType::Date32 => {
-            each(&|i| iso_date(i64::from(array.as_primitive::<Date32Type>().value(i))))
-        }
+        DataType::Date32 => each(&|i| {
+            crate::calendar::iso_date(i64::from(array.as_primitive::<Date32Type>().value(i)))
+        }),
         DataType::Date64 => each(&|i| {
-            iso_date(
+            crate::calendar::iso_date(
                 array
                     .as_primitive::<Date64Type>()
                     .value(i)
@@ -215,32 +215,4 @@ fn texts(array: &Arc<dyn Array>) -> Vec<Option<String>> {
 
 fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// `YYYY-MM-DD` of a day count from 1970-01-01 (the proleptic Gregorian calendar).
-fn iso_date(days: i64) -> String {
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn day_counts_become_iso_dates() {
-        assert_eq!(iso_date(0), "1970-01-01");
-        assert_eq!(iso_date(-1), "1969-12-31");
-        assert_eq!(iso_date(3_225), "1978-10-31");
-        assert_eq!(iso_date(11_016), "2000-02-29");
-    }
 }
