@@ -7,19 +7,16 @@ use std::process::Output;
 
 use crate::common::{self, TestRepo, stderr, text};
 
+/// A repository with the hooks installed and one clean commit.
 fn installed() -> TestRepo {
-    let t = TestRepo::new();
-    let out = t.outbound(&["install"]);
-    assert!(out.status.success(), "install failed:\n{}", text(&out));
+    let t = common::installed();
     t.commit_file("README.md", "# demo\n", "Initial commit");
     t
 }
 
 /// Stages `rel` with `content` and tries to commit it through the hook.
 fn commit(t: &TestRepo, rel: &str, content: impl AsRef<[u8]>) -> Output {
-    t.write(rel, content);
-    t.git(&["add", "--", rel]);
-    t.git_any(&["commit", "-q", "-m", "Add a file"])
+    common::commit(t, rel, content, &["-m", "Add a file"])
 }
 
 /// The hook refused with `rule` at `at`, and neither `secret` nor any of `forms` is printed.

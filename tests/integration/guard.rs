@@ -9,14 +9,6 @@ use sha2::{Digest, Sha256};
 
 use crate::common::*;
 
-/// A repository with the client hooks installed.
-fn installed() -> TestRepo {
-    let t = TestRepo::new();
-    let out = t.outbound(&["install"]);
-    assert!(out.status.success(), "install failed:\n{}", text(&out));
-    t
-}
-
 /// No run of `n` characters of `value` past its first four shows in `output`.
 fn assert_hidden(output: &str, value: &str, n: usize) {
     let chars: Vec<char> = value.chars().collect();
