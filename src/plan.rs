@@ -75,12 +75,12 @@ pub enum Destination {
 
 /// The DCO options when `dco.require` asks for sign-offs on commits going to `to`.
 pub fn dco_for(policy: &Policy, to: Destination) -> Option<DcoOptions> {
-    let required = match (policy.dco_require(), to) {
+    let required = match (policy.dco.require, to) {
         (DcoRequire::Never, _) | (_, Destination::Nowhere) => false,
         (DcoRequire::Always, _) => true,
         (DcoRequire::External, d) => matches!(d, Destination::External | Destination::Backstop),
     };
-    required.then(|| policy.dco_options())
+    required.then(|| policy.dco.options.clone())
 }
 
 /// Variables through which git takes configuration that libgit2 does not read: `git -c`

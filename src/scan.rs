@@ -397,7 +397,7 @@ impl<'p> Engine<'p> {
     }
 
     fn too_large(&self, item: &FileItem, len: u64) -> Skipped {
-        let max = self.policy.max_file_size();
+        let max = self.policy.scan.max_file_size;
         Skipped {
             path: item.path.clone(),
             reason: format!("{len} bytes, above scan.max_file_size ({max})"),

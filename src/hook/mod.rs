@@ -95,7 +95,7 @@ fn checks(base: &[Check], skip: &Skip) -> CheckSet {
 /// `scan.max_file_size`) becomes a finding naming it, blocking unless `scan.oversize = "warn"`.
 /// A scan in CI lists such files as not scanned; a hook cannot let them pass in silence.
 fn unread(outcome: &mut Outcome, policy: &Policy) {
-    let severity = policy.oversize();
+    let severity = policy.scan.oversize;
     for s in outcome.skipped.drain(..) {
         let mut f = Finding::new(
             Check::Secret,

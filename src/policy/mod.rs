@@ -259,34 +259,6 @@ impl Policy {
         }
     }
 
-    pub fn dco_require(&self) -> DcoRequire {
-        self.dco.require
-    }
-
-    /// The DCO options of `[dco]`.
-    pub fn dco_options(&self) -> crate::check::dco::DcoOptions {
-        self.dco.options.clone()
-    }
-
-    pub fn max_file_size(&self) -> u64 {
-        self.scan.max_file_size
-    }
-
-    /// `scan.decode_depth`: layers of encoding undone before the text checks (default 3).
-    pub fn decode_depth(&self) -> usize {
-        self.scan.decode_depth
-    }
-
-    /// `scan.archive_depth`: archives opened this many deep (default 3).
-    pub fn archive_depth(&self) -> usize {
-        self.scan.archive_depth
-    }
-
-    /// How a hook treats a file it did not read (`scan.oversize`, block unless "warn").
-    pub fn oversize(&self) -> Severity {
-        self.scan.oversize
-    }
-
     /// Whether `path` (relative, `/`-separated) is excluded from scanning.
     pub fn excluded(&self, path: &str) -> bool {
         self.exclude.iter().any(|g| g.is_match(path))

@@ -18,7 +18,7 @@ fn defaults_block_secrets_and_leave_spdx_and_dco_off() {
     assert_eq!(p.severity(Check::Artifact), Severity::Block);
     assert_eq!(p.severity(Check::Spdx), Severity::Off);
     assert_eq!(p.severity(Check::Approval), Severity::Off);
-    assert_eq!(p.dco_require(), DcoRequire::Never);
+    assert_eq!(p.dco.require, DcoRequire::Never);
 }
 
 #[test]
@@ -29,7 +29,7 @@ fn later_layers_win_and_origins_say_which() {
     ])
     .unwrap();
     assert_eq!(p.severity(Check::Secret), Severity::Warn);
-    assert_eq!(p.dco_require(), DcoRequire::Always);
+    assert_eq!(p.dco.require, DcoRequire::Always);
     assert_eq!(p.origins["secrets.severity"], "org.toml");
     assert_eq!(p.origins["dco.require"], ".outbound.toml");
     assert_eq!(p.origins["internal_url.severity"], "built-in defaults");
@@ -223,7 +223,7 @@ fn a_locked_severity_locks_what_would_weaken_the_check() {
                 reason = \"all\"\n\n[scan]\nmax_file_size = 1\nexclude = [\"**\"]\n";
     let p = org_and_repository(org, repo).unwrap();
     assert!(p.allow.is_empty());
-    assert_eq!(p.max_file_size(), 10_000_000);
+    assert_eq!(p.scan.max_file_size, 10_000_000);
     assert!(!p.excluded("src/main.rs"));
     assert!(p.rules.rules.iter().any(|r| r.id == "github-pat"));
     // The org may let repositories keep their exceptions.

@@ -32,7 +32,7 @@ impl Engine<'_> {
     /// The text checks over the members of the archive `content` at `path`.
     pub(super) fn archive(&self, path: &str, content: &[u8], kind: Kind) -> Members {
         // Every container nested in one file shares this many unpacked bytes.
-        let budget = Budget::new(self.policy.max_file_size().saturating_mul(4));
+        let budget = Budget::new(self.policy.scan.max_file_size.saturating_mul(4));
         let mut out = Members::default();
         self.open_archive(path, content, kind, 1, &budget, &mut out);
         out
@@ -47,7 +47,7 @@ impl Engine<'_> {
         budget: &Budget,
         out: &mut Members,
     ) {
-        let max = self.policy.archive_depth();
+        let max = self.policy.scan.archive_depth;
         if depth > max {
             out.unscanned.push(Skipped {
                 path: place.to_string(),
@@ -76,7 +76,7 @@ impl Engine<'_> {
 
     /// One member that is not itself a container: searched whole, as a file.
     fn member(&self, place: &str, data: &[u8], out: &mut Members) {
-        let max = self.policy.max_file_size();
+        let max = self.policy.scan.max_file_size;
         if data.len() as u64 > max {
             out.unscanned.push(Skipped {
                 path: place.to_string(),

@@ -29,7 +29,7 @@ impl Engine<'_> {
         regions: &[Range<usize>],
         plain: &[Finding],
     ) -> (Vec<Finding>, Vec<Finding>) {
-        let pieces = decode::decode(content, regions, self.policy.decode_depth());
+        let pieces = decode::decode(content, regions, self.policy.scan.decode_depth);
         if pieces.is_empty() {
             return (Vec::new(), Vec::new());
         }

@@ -111,7 +111,7 @@ impl Engine<'_> {
         // One open and one fstat per file: the size decides before anything is read.
         let read = std::fs::File::open(p).and_then(|mut f| {
             let len = f.metadata()?.len();
-            if len > self.policy.max_file_size() {
+            if len > self.policy.scan.max_file_size {
                 return Ok(Err(len));
             }
             let mut c = Vec::with_capacity(len as usize + 1);
@@ -155,7 +155,7 @@ impl Engine<'_> {
             bytes: content.len() as u64,
             ..FileResult::default()
         };
-        let oversize = content.len() as u64 > self.policy.max_file_size();
+        let oversize = content.len() as u64 > self.policy.scan.max_file_size;
         // Checks over the whole file; the text checks follow, over what changed.
         let mut whole_file: Vec<Finding> = Check::ALL
             .into_iter()
@@ -205,7 +205,7 @@ impl Engine<'_> {
             findings.extend(self.ip_overlap(item, content, &regions));
         }
         // An archive is opened whatever its bytes look like: a broken one may hold no NUL.
-        if self.policy.archive_depth() > 0
+        if self.policy.scan.archive_depth > 0
             && (self.checks.has(Check::Secret) || self.checks.has(Check::InternalUrl))
             && let Some(kind) = super::archive::archive_kind(&item.path, content)
         {
@@ -242,7 +242,8 @@ impl Engine<'_> {
     /// Whether the text checks search a version with this content (text, within
     /// `scan.max_file_size`); only such a version may excuse a value as already there.
     fn searchable(&self, content: &[u8]) -> bool {
-        content.len() as u64 <= self.policy.max_file_size() && !crate::check::looks_binary(content)
+        content.len() as u64 <= self.policy.scan.max_file_size
+            && !crate::check::looks_binary(content)
     }
 
     /// One check over a whole file. The text checks search the changed regions together, in
@@ -295,7 +296,7 @@ impl Engine<'_> {
             return self.lfs_unchecked(item, p, "is not in the local LFS store");
         };
         let mismatch = "has a local copy that does not hash to the pointer's oid";
-        if p.size > self.policy.max_file_size() {
+        if p.size > self.policy.scan.max_file_size {
             // Hashed in pieces, then streamed to the checks that stream: memory stays flat.
             return match lfs::file_matches(p, &path) {
                 Ok(true) => self.large_file(&path, item, p.size),
@@ -321,7 +322,7 @@ impl Engine<'_> {
             .first()
             .and_then(|id| repo?.find_blob(*id).ok())
             .and_then(|b| lfs::parse(b.content()))
-            .filter(|old| old.size <= self.policy.max_file_size())
+            .filter(|old| old.size <= self.policy.scan.max_file_size)
             .and_then(|old| {
                 let c = std::fs::read(self.lfs.find(&old)?).ok()?;
                 lfs::matches(&old, &c).then_some(c)
