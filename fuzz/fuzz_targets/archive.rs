@@ -1,7 +1,7 @@
 //! Fuzzes the archive walk the text checks make: `container::sniff` and `container::open`,
 //! recursing into members that are containers as `scan::archive` does, within one budget. No
 //! panic on any input, no more unpacked bytes than the budget, no hang. Run with
-//! `cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run archive`.
+//! `cd fuzz && cargo fuzz run -s none archive`.
 #![no_main]
 
 use git_outbound::container::{self, Budget, Visitor};

@@ -1,6 +1,6 @@
 //! Fuzzes the decoders and their candidate finder: no panic on any input, every decoded span
 //! lies inside the input, every decoded text is UTF-8 and the output stays within its budget.
-//! Run with `cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run decode`.
+//! Run with `cd fuzz && cargo fuzz run -s none decode`.
 #![no_main]
 
 use git_outbound::decode::decode;

@@ -1,6 +1,6 @@
 //! Fuzzes the static pickle walker: any byte string must be walked without a panic, and every
 //! offset it reports must lie inside the input. Run with
-//! `cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run pickle` (cargo-fuzz needs nightly flags).
+//! `cd fuzz && cargo fuzz run -s none pickle`.
 #![no_main]
 
 use git_outbound::check::artifact::pickle;

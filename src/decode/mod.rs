@@ -159,7 +159,8 @@ const fn classes() -> [u8; 256] {
     t
 }
 
-static CLASS: [u8; 256] = classes();
+const CLASS_TABLE: [u8; 256] = classes();
+static CLASS: [u8; 256] = CLASS_TABLE;
 
 /// Candidate spans in `range` of `s`, in one pass: runs of the base64 alphabet (hex when every
 /// character is a hex digit), and the strings around `%XX`, `\` escapes and `&...;` entities.
@@ -260,33 +261,125 @@ const MIN_RUN: usize = if MIN_BASE64 < MIN_HEX {
     MIN_HEX
 };
 
-/// Where the first run of the base64 alphabet at least `MIN_RUN` long starts, at or after
-/// `from` and before `end` (a run may go on past `end`). Probes every `MIN_RUN`-th byte.
+/// 1 for the bytes of the base64 alphabet, 0 for the rest.
+static ALPHABET: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = CLASS_TABLE[b] & B64;
+        b += 1;
+    }
+    t
+};
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// One bit per byte of `x` (read little-endian), set where the byte is in the base64 alphabet
+/// (`A-Z a-z 0-9 + / - _`): the eight bytes are compared at once in one 64-bit word. Each byte
+/// is taken as seven bits (a byte with the high bit set is in no range), so that adding to a
+/// byte never carries into the next: `y + (0x80 - lo)` sets a byte's high bit when `y >= lo`,
+/// `y + (0x7f - hi)` when `y > hi`.
+fn alphabet_bits(x: u64) -> u64 {
+    let y = x & !HIGH;
+    let at_least = |v: u64, lo: u64| (v + (0x80 - lo) * ONES) & HIGH;
+    let at_most = |v: u64, hi: u64| !(v + (0x7f - hi) * ONES) & HIGH;
+    // Letters of either case, folded to lower case.
+    let folded = y | (0x20 * ONES);
+    let letter = at_least(folded, b'a'.into()) & at_most(folded, b'z'.into());
+    // `+ , - . /` and the digits, less `,` and `.` (the even bytes from `+` to `/`).
+    let odd = (y << 7) & HIGH;
+    let digit_or_sign = at_least(y, b'+'.into()) & at_most(y, b'9'.into());
+    let comma_or_dot = at_least(y, b'+'.into()) & at_most(y, b'/'.into()) & !odd;
+    let z = y ^ (u64::from(b'_') * ONES);
+    let underscore = !((z + 0x7f * ONES) | z) & HIGH;
+    let m = (letter | underscore | (digit_or_sign & !comma_or_dot)) & !x & HIGH;
+    // The high bit of byte k moved to bit k.
+    ((m >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// Where the first run of the base64 alphabet at least `MIN_RUN` long that may hide
+/// something (`may_hide`) starts, at or after `from` and before `end` (a run may go on past
+/// `end`).
+///
+/// The bytes are read 64 at a time into a bit mask, eight bytes per step with no branch
+/// (`alphabet_bits`), and the runs found in the mask by shifts: `r & r >> 1`, then `>> 2`,
+/// `>> 4`, `>> 8` leaves bit `k` set where bytes `k..k + 16` are all in the alphabet. A run that
+/// crosses into the next block is carried as the count of alphabet bytes that end the block.
+/// Code and prose are mostly short words, so a pass that stops at every word pays for
+/// mispredicted branches; this one costs the same on every byte.
 fn long_run(s: &[u8], from: usize, end: usize) -> Option<usize> {
-    let in_alphabet = |b: u8| CLASS[b as usize] & B64 != 0;
-    let mut probe = from + MIN_RUN - 1;
-    // The probe may pass `end` by less than a run: a run starting before `end` holds it.
-    let limit = (end + MIN_RUN - 1).min(s.len());
-    while probe < limit {
-        if !in_alphabet(s[probe]) {
-            probe += MIN_RUN;
-            continue;
+    const _: () = assert!(MIN_RUN == 16, "the shifts below find runs of 16");
+    // Alphabet bytes just before `i`, counted from `from`.
+    let mut run = 0usize;
+    let mut i = from;
+    while i < s.len() {
+        if i >= end && run == 0 {
+            return None;
         }
-        let mut start = probe;
-        while start > from && in_alphabet(s[start - 1]) {
-            start -= 1;
+        let n = (s.len() - i).min(64);
+        let mut m = 0u64;
+        if n == 64 {
+            for (k, word) in s[i..i + 64].chunks_exact(8).enumerate() {
+                let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+                m |= alphabet_bits(word) << (8 * k);
+            }
+        } else {
+            for (k, &b) in s[i..i + n].iter().enumerate() {
+                m |= u64::from(ALPHABET[b as usize]) << k;
+            }
         }
-        let mut stop = probe + 1;
-        while stop < s.len() && stop - start < MIN_RUN && in_alphabet(s[stop]) {
-            stop += 1;
-        }
-        if stop - start >= MIN_RUN {
+        if run > 0 && run + (m.trailing_ones() as usize).min(n) >= MIN_RUN {
+            let start = i - run;
             return (start < end).then_some(start);
         }
-        // `s[stop]` is outside the alphabet: a long run starts after it.
-        probe = stop + MIN_RUN;
+        let mut r = m;
+        r &= r >> 1;
+        r &= r >> 2;
+        r &= r >> 4;
+        r &= r >> 8;
+        while r != 0 {
+            let a = r.trailing_zeros() as usize;
+            let start = i + a;
+            if start >= end {
+                return None;
+            }
+            // A run that ends inside the block and can hide nothing is passed over here, without
+            // the cost of a candidate: most runs are long names in one letter case.
+            let b = a + (!(m >> a)).trailing_zeros() as usize;
+            if b < 64 && !may_hide(&s[start..i + b], s.get(i + b)) {
+                r &= !0u64 << b;
+                continue;
+            }
+            return Some(start);
+        }
+        if n < 64 {
+            return None;
+        }
+        run = if m == u64::MAX {
+            run + 64
+        } else {
+            m.leading_ones() as usize
+        };
+        i += 64;
     }
     None
+}
+
+/// Whether the whole alphabet run `run`, followed by `next`, can be a candidate: it mixes
+/// letter cases (base64 of text), is all hex digits, or is long enough to go on over a line
+/// break (`base64_run` then reads the lines that follow). A run for which this is false is
+/// one that `candidates` would read and drop.
+fn may_hide(run: &[u8], next: Option<&u8>) -> bool {
+    let (mut cases, mut hex) = (0, HEX_DIGIT);
+    for &b in run {
+        let class = CLASS[b as usize];
+        cases |= class & (UPPER | LOWER);
+        hex &= class;
+    }
+    cases == UPPER | LOWER
+        || hex != 0
+        || (run.len() >= MIN_WRAPPED_LINE && matches!(next, Some(b'\r' | b'\n')))
 }
 
 /// The base64 run starting at `start`: where it stops, how many alphabet characters it holds,

@@ -277,12 +277,15 @@ fn candidates_byte_by_byte(s: &[u8], range: Range<usize>) -> Vec<(Range<usize>, 
 fn the_skipping_pass_finds_what_reading_every_byte_finds() {
     const ALPHABET: &[u8] = b"AZaz09fF+/-_=%\\&;#xu\"'\n\r \t:.,(){}";
     let mut rng = Rng::new(0xc0de_0015);
-    for round in 0..20_000 {
-        let len = rng.below(200);
-        // Long runs of the alphabet are what the probes look for: make them common.
-        let alphabet = match round % 2 {
+    for round in 0..30_000 {
+        let len = rng.below(300);
+        // Long runs of the alphabet are what the pass looks for: make them common, and make
+        // some in one letter case (names), which the pass drops early.
+        let alphabet: &[u8] = match round % 4 {
             0 => ALPHABET,
-            _ => &ALPHABET[..8],
+            1 => &ALPHABET[..8],
+            2 => b"az09_\n",
+            _ => b"AZF09-\r\n",
         };
         let s: Vec<u8> = (0..len)
             .map(|_| match rng.below(10) {
@@ -304,6 +307,23 @@ fn the_skipping_pass_finds_what_reading_every_byte_finds() {
 }
 
 #[test]
+fn a_wrapped_run_whose_first_line_is_in_one_case_is_still_read_whole() {
+    // The first line alone would be dropped as a name; the lines after it make it base64.
+    let body = format!(
+        "data: |\n  {}\n  {}\n  {}\n",
+        "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqr",
+        "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk",
+        "ZWZnaGlqa2xtbm9wcXJzdHV2d3h5eg=="
+    );
+    let s = body.as_bytes();
+    let found = candidates(s, 0..s.len());
+    assert_eq!(found, candidates_byte_by_byte(s, 0..s.len()));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].1, Encoding::Base64);
+    assert_eq!(found[0].0.start, body.find("abcd").unwrap());
+}
+
+#[test]
 fn a_long_line_of_escaped_strings_is_read_in_time_that_follows_its_length() {
     // 20,000 strings on one line, as minified code has: each escape reads a bounded window
     // for its opening quote, not the whole line before it.
@@ -311,4 +331,28 @@ fn a_long_line_of_escaped_strings_is_read_in_time_that_follows_its_length() {
     let found = all(line.as_bytes());
     assert_eq!(found.len(), 20_000);
     assert!(found.iter().all(|d| d.text == b"aAb\n"));
+}
+
+#[test]
+fn eight_bytes_at_once_classify_as_the_table_does() {
+    let mut rng = Rng::new(0x5a4b_0015);
+    let check = |word: u64| {
+        let bits = alphabet_bits(word);
+        for (k, b) in word.to_le_bytes().into_iter().enumerate() {
+            assert_eq!(
+                (bits >> k) & 1,
+                u64::from(CLASS[b as usize] & B64),
+                "{b:#04x}"
+            );
+        }
+    };
+    // Every byte value in every position, then random words.
+    for b in 0..=255u8 {
+        for k in 0..8 {
+            check(u64::from(b) << (8 * k) | 0x4141_4141_4141_4141 & !(0xff << (8 * k)));
+        }
+    }
+    for _ in 0..100_000 {
+        check(rng.next());
+    }
 }
