@@ -48,8 +48,10 @@ pub struct Token {
     /// A hash of an identifier's name (0 for any other token): lets winnowing tell
     /// `a = b + a` from `a = b + c` without knowing the names themselves.
     pub name: u64,
-    /// A number's value (a hash of its text when it is no integer); 0 for other tokens.
-    pub number: u64,
+    /// A number's value plus one when it fits in 31 bits, else 32 bits of its value or of
+    /// the hash of its text with the top bit set; 0 for other tokens. Small, so that a token
+    /// stays 24 bytes.
+    pub number: u32,
 }
 
 impl Token {
@@ -118,7 +120,10 @@ pub fn tokens(text: &[u8], lang: Lang, out: &mut Vec<Token>) {
                     value: NUMBER ^ number.rotate_left(17),
                     line,
                     name: 0,
-                    number,
+                    number: match u32::try_from(number) {
+                        Ok(n) if n < 1 << 31 => n,
+                        _ => (number ^ number >> 32) as u32 | 1 << 31,
+                    },
                 });
                 i = end;
             }

@@ -106,13 +106,13 @@ fn repetitive(gram: &[Token]) -> bool {
 /// 3`, `BIT(0)`, `BIT(1)`, `8, 16, 32`, or the same value again are not.
 fn numbers_vary(gram: &[Token], p: usize) -> bool {
     // Per position in the period: the step and the factor, while every row has the same.
-    let mut rule: Vec<Option<(Option<u64>, Option<u64>)>> = vec![None; p];
+    let mut rule = [None::<(Option<u32>, Option<u32>)>; MAX_PERIOD];
     for j in p..gram.len() {
         let (a, b) = (gram[j - p].number, gram[j].number);
         if a == 0 || b == 0 {
             continue;
         }
-        // Integers are stored plus one (see `tokens::number_value`).
+        // Small integers are stored plus one (see `Token::number`).
         let (x, y) = (a.wrapping_sub(1), b.wrapping_sub(1));
         let step = Some(y.wrapping_sub(x));
         let factor = (x != 0 && y % x == 0).then(|| y / x);
@@ -346,7 +346,7 @@ mod tests {
                     name: 0,
                     number,
                 };
-                [n(7, 0), n(8, 0), n(1000 + v, v + 1), n(9, 0)]
+                [n(7, 0), n(8, 0), n(1000 + v, *v as u32 + 1), n(9, 0)]
             })
             .collect()
     }
