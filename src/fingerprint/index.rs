@@ -138,7 +138,7 @@ impl Index {
         }
         if data.len() < 12 || &data[..8] != MAGIC {
             return Err(bad(
-                "no 'OFPIDX1' header (build one with `git outbound fingerprint build`)",
+                "no 'OFPIDX2' header (build one with `git outbound fingerprint build`)",
             ));
         }
         let len = u32::from_le_bytes([data[8], data[9], data[10], data[11]]) as usize;
@@ -169,6 +169,15 @@ impl Index {
         index.next_at = rest_at + 2 * count;
         if index.data.len() != rest_at + 3 * count {
             return Err(bad("its size does not match its count"));
+        }
+        // Lookups slice buckets by these offsets: they must not decrease.
+        let mut last = 0;
+        for b in 0..=1usize << bits {
+            let at = index.offset(b);
+            if at < last {
+                return Err(bad("its bucket offsets decrease"));
+            }
+            last = at;
         }
         Ok(index)
     }
@@ -277,6 +286,22 @@ mod tests {
         assert_eq!(index.header.fingerprints, 2);
         assert_eq!(index.successors(h), Some(&[7u8, 9][..]));
         assert_eq!(index.successors(h ^ 1 << 59), None);
+    }
+
+    #[test]
+    fn an_index_with_offsets_out_of_order_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.ofp");
+        let entries: Vec<(u64, u8)> = (0..64u64).map(|i| (i << 58, 0)).collect();
+        Index::write(&path, &header(), &entries).unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let json_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+        // The second bucket's offset, made larger than the third's.
+        let at = 12 + json_len + 4 + 4;
+        bytes[at..at + 4].copy_from_slice(&60u32.to_le_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let err = Index::read(&path).err().unwrap().to_string();
+        assert!(err.contains("offsets decrease"), "{err}");
     }
 
     #[test]
