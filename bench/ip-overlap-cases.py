@@ -9,6 +9,14 @@ spaces after commas, blank lines removed and others inserted.
 unrelated/: M whole files taken from the "other" folders, unchanged.
 crates/: C whole files from --crates (the sources of published Rust crates), unchanged.
 
+The two halves of one tree share real copies (fs/smb/common/cifs_arc4.c is
+lib/crypto/arc4.c; uapi headers repeat arch headers). unrelated-shared.tsv lists the
+unrelated files that share a run of at least SHARED_LINES consecutive identical lines with
+the internal half: lines compared with their whitespace collapsed, leaving out blank lines,
+lines shorter than 4 characters, comment lines (starting with *, /* or //), #include lines
+and lone braces. The benchmark reports the unrelated files flagged with and without them.
+The files are chosen the same way either way; this only labels them.
+
 usage: ip-overlap-cases.py TREE OUT --internal DIR,DIR --other DIR,DIR [--copies N] [--unrelated M] [--crates DIR --crate-files C] [--seed S]
 """
 
@@ -24,6 +32,7 @@ union unsigned void volatile while bool true false NULL ifdef ifndef endif defin
 pragma include defined""".split())
 
 CODE_EXT = (".c", ".h")
+SHARED_LINES = 6
 
 
 def files_under(tree, dirs, exts):
@@ -80,6 +89,25 @@ def edit(rng, block):
     return "\n".join(lines) + "\n"
 
 
+def plain_lines(path):
+    """The lines of `path` that the shared-run rule compares (see the module doc)."""
+    try:
+        text = open(path, encoding="utf-8", errors="replace").read()
+    except OSError:
+        return []
+    out = []
+    for line in text.split("\n"):
+        s = " ".join(line.split())
+        if len(s) < 4 or s.startswith(("*", "/*", "//", "#include")) or s in ("{", "}", "};", "});"):
+            continue
+        out.append(s)
+    return out
+
+
+def runs_of(lines):
+    return {hash("\n".join(lines[i:i + SHARED_LINES])) for i in range(len(lines) - SHARED_LINES + 1)}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("tree")
@@ -106,11 +134,18 @@ def main():
             log.write("%s\t%s\t%d\t%d\n" % (name, os.path.relpath(path, a.tree), line, len(block)))
     other = files_under(a.tree, a.other.split(","), None)
     chosen = rng.sample(other, min(a.unrelated, len(other)))
-    with open(os.path.join(a.out, "unrelated.tsv"), "w") as log:
+    internal_runs = set()
+    for path in files_under(a.tree, a.internal.split(","), None):
+        internal_runs |= runs_of(plain_lines(path))
+    with open(os.path.join(a.out, "unrelated.tsv"), "w") as log, \
+            open(os.path.join(a.out, "unrelated-shared.tsv"), "w") as shared:
         for i, path in enumerate(chosen):
             name = "u%05d_%s" % (i, os.path.basename(path))
             shutil.copyfile(path, os.path.join(a.out, "unrelated", name))
             log.write("%s\t%s\n" % (name, os.path.relpath(path, a.tree)))
+            common = len(runs_of(plain_lines(path)) & internal_runs)
+            if common:
+                shared.write("%s\t%s\t%d\n" % (name, os.path.relpath(path, a.tree), common))
     if a.crates:
         os.makedirs(os.path.join(a.out, "crates"))
         files = files_under(a.crates, ["."], (".rs",))

@@ -4,12 +4,13 @@
 # The ip-overlap benchmark: an index of one half of the bench source tree (the "internal"
 # code), outbound files that copy edited 10-60-line blocks from it, and whole files from the
 # other half (unrelated code). Prints the build time, the index size, the recall on the
-# copies, the unrelated files flagged, and the pre-commit time of a 3-file change with and
-# without the index.
+# copies, the unrelated files flagged (also without those that share a run of identical
+# lines with the internal half, see ip-overlap-cases.py), and the pre-commit time of a
+# 3-file change with and without the index, measured in pairs.
 #
 # usage: bench/ip-overlap.sh [BIN]      (default target/release/git-outbound)
 #        CORPUS_DIR (default ~/.cache/outbound-corpus), WORK (default /tmp/ip-overlap-bench),
-#        RUNS (pre-commit runs per side, default 30), CRATES (a folder of Rust crate sources,
+#        RUNS (pre-commit pairs, default 30), CRATES (a folder of Rust crate sources,
 #        default the local cargo registry's) for a second set of unrelated files
 set -eu
 BIN=$(realpath "${1:-target/release/git-outbound}")
@@ -65,9 +66,17 @@ for name, src, line, n in copies:
 for k in sorted(by_len):
     print(f"  blocks of {k}-{k+9} lines: {by_len[k][1]}/{by_len[k][0]}")
 print(f"unrelated files flagged: {len(fp)}/{len(unrelated)} = {100*len(fp)/len(unrelated):.2f} %")
-src = dict(unrelated)
+try:
+    shared = {l.split("\t")[0] for l in open(f"{work}/cases/unrelated-shared.tsv")}
+    rest = [u for u in unrelated if u[0] not in shared]
+    rfp = fp - shared
+    print(f"  without the {len(shared)} that share a run of identical lines with the internal half "
+          f"(ip-overlap-cases.py): {len(rfp)}/{len(rest)} = {100*len(rfp)/len(rest):.2f} %")
+except OSError:
+    shared = set()
+src = dict(u[:2] for u in unrelated)
 for p in sorted(fp):
-    print(f"  {p} <- {src.get(p, '?')}")
+    print(f"  {p} <- {src.get(p, '?')}{' (shares lines)' if p in shared else ''}")
 missed = [c for c in copies if c[0] not in found]
 for name, s, line, n in missed[:20]:
     print(f"  missed {name} <- {s}:{line} ({n.strip()} lines)")
@@ -85,15 +94,30 @@ if [ ! -d "$repo" ]; then
     cp "$TREE/fs/anon_inodes.c" "$repo/new.c"
     git -C "$repo" add .
 fi
-for p in policy policy-none; do
-    start=$(date +%s%N)
-    i=0
-    while [ $i -lt "$RUNS" ]; do
-        (cd "$repo" && OUTBOUND_POLICY="$WORK/$p.toml" "$BIN" hook pre-commit >/dev/null 2>&1) || true
-        i=$((i + 1))
-    done
-    end=$(date +%s%N)
-    echo "pre-commit with $p.toml: $(( (end - start) / RUNS / 1000 )) us per run (mean of $RUNS)"
-done
+# Paired: with and without the index in turn, so that a change in the machine's load hits
+# both sides alike; the median of the per-pair differences is the cost of the index.
+python3 - "$repo" "$BIN" "$WORK" "$RUNS" <<'PY'
+import os, resource, statistics, subprocess, sys, time
+repo, binary, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def once(policy):
+    env = dict(os.environ, OUTBOUND_POLICY=f"{work}/{policy}.toml")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([binary, "hook", "pre-commit"], cwd=repo, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall * 1000, cpu * 1000
+once("policy"); once("policy-none")
+pairs = [(once("policy"), once("policy-none")) for _ in range(runs)]
+med = lambda xs: statistics.median(xs)
+for i, what in ((0, "wall"), (1, "cpu")):
+    a, b = [p[0][i] for p in pairs], [p[1][i] for p in pairs]
+    d = [x - y for x, y in zip(a, b)]
+    print(f"pre-commit {what}: with the index {med(a):.1f} ms, without {med(b):.1f} ms, "
+          f"difference {med(d):+.1f} ms (medians of {runs} pairs)")
+PY
 echo "compare: cd $repo && OUTBOUND_POLICY=$WORK/policy.toml $BIN hook pre-commit"
 echo "    vs   cd $repo && OUTBOUND_POLICY=$WORK/policy-none.toml $BIN hook pre-commit"
+echo "    (or: hyperfine -N -w 3 'env OUTBOUND_POLICY=$WORK/policy.toml $BIN hook pre-commit' 'env OUTBOUND_POLICY=$WORK/policy-none.toml $BIN hook pre-commit')"

@@ -1,8 +1,10 @@
 //! The `ip-overlap` check: internal code in an outbound change. The change's text is
 //! fingerprinted the way `fingerprint build` fingerprinted the internal code; fingerprints
-//! on lines the change adds are looked up in the indexes, and neighbouring matches are
-//! joined into line ranges. A range is reported when it covers at least `MIN_LINES` lines
-//! with at least `MIN_MATCHES` matches, so a chance match or a shared idiom is not.
+//! on lines the change adds are looked up in the indexes, and matches are chained: a match
+//! joins the one before when the index stored it as that one's successor, as a copy's
+//! fingerprints follow one another the way they do in the internal file. A chain is
+//! reported when it has at least `MIN_LINKS` links and covers at least `MIN_LINES` added
+//! lines; matches that only share a shape with scattered internal files make no chain.
 
 use std::ops::Range;
 
@@ -10,10 +12,12 @@ use crate::check::LineIndex;
 use crate::finding::{Check, Finding, Severity};
 use crate::fingerprint::{self, Indexes, Scratch};
 
-/// Lines a range of matches must cover to be reported.
-pub const MIN_LINES: u32 = 6;
-/// Matched fingerprints a range needs.
-pub const MIN_MATCHES: usize = 3;
+/// Lines a chain of matches must cover to be reported.
+pub const MIN_LINES: u32 = 8;
+/// Links (a match that is the stored successor of the match before) a chain needs.
+pub const MIN_LINKS: usize = 3;
+/// Matched fingerprints a chain of `MIN_LINKS` links has.
+pub const MIN_MATCHES: usize = MIN_LINKS + 1;
 /// Fingerprints the index lacks that a run may step over (an edited line between two copied
 /// parts breaks no run).
 const MAX_MISSES: usize = 1;
@@ -25,6 +29,7 @@ struct Run {
     last: u32,
     matches: Vec<u64>,
     lines: Vec<(u32, u32)>,
+    links: usize,
 }
 
 /// Findings for the parts of `content` within `changed` (byte ranges of added lines) that
@@ -65,13 +70,13 @@ pub fn check(
                     first: g.first_line,
                     last: g.last_line,
                     keyed,
-                    hit: index.contains(keyed),
+                    next: index.successors(keyed),
                 }
             })
             .collect();
         for r in ranges(&seen) {
             let covered = covered_lines(&r.lines, &added);
-            if covered < MIN_LINES || r.matches.len() < MIN_MATCHES {
+            if covered < MIN_LINES || r.links < MIN_LINKS {
                 continue;
             }
             findings.push(finding(index, &r, covered, severity));
@@ -101,39 +106,47 @@ pub fn drop_public(findings: &mut Vec<Finding>, public: &std::collections::HashS
     });
 }
 
-/// One fingerprint of the added lines, and whether an index holds it.
+/// One fingerprint of the added lines, and the successor tags an index holds for it
+/// (`None`: the index lacks it).
 #[derive(Debug, Clone, Copy)]
-struct Seen {
+struct Seen<'i> {
     first: u32,
     last: u32,
     keyed: u64,
-    hit: bool,
+    next: Option<&'i [u8]>,
 }
 
-/// Joins hits into runs: a copy matches fingerprint after fingerprint, while a shape that
-/// merely recurs matches here and there. A run ends at `MAX_MISSES + 1` fingerprints in a
-/// row that the index lacks.
+/// Chains matches into runs: a match extends the run of the match before when it is one of
+/// that match's stored successors and at most `MAX_MISSES` fingerprints the index lacks lie
+/// between them. A copy matches fingerprint after fingerprint in the order of its source,
+/// while a shape that merely recurs matches here and there, from one file and another.
 fn ranges(seen: &[Seen]) -> Vec<Run> {
     let mut out: Vec<Run> = Vec::new();
     let mut misses = usize::MAX;
+    let mut before: Option<&[u8]> = None;
     for s in seen {
-        if !s.hit {
+        let Some(next) = s.next else {
             misses = misses.saturating_add(1);
             continue;
-        }
+        };
+        let tag = crate::fingerprint::index::tag(s.keyed);
+        let linked = misses <= MAX_MISSES && before.is_some_and(|b| b.contains(&tag));
         match out.last_mut() {
-            Some(r) if misses <= MAX_MISSES => {
+            Some(r) if linked => {
                 r.last = r.last.max(s.last);
                 r.matches.push(s.keyed);
                 r.lines.push((s.first, s.last));
+                r.links += 1;
             }
             _ => out.push(Run {
                 first: s.first,
                 last: s.last,
                 matches: vec![s.keyed],
                 lines: vec![(s.first, s.last)],
+                links: 0,
             }),
         }
+        before = Some(next);
         misses = 0;
     }
     out
@@ -189,8 +202,9 @@ mod tests {
     #[test]
     fn findings_whose_matches_the_destination_has_are_dropped() {
         let mut f = Finding::new(Check::IpOverlap, "internal-code", Severity::Warn, "m");
-        f.value = Some("idx:000000000000000a,000000000000000b,000000000000000c".into());
-        assert_eq!(matched(&f), [10, 11, 12]);
+        f.value =
+            Some("idx:000000000000000a,000000000000000b,000000000000000c,000000000000000d".into());
+        assert_eq!(matched(&f), [10, 11, 12, 13]);
         let mut kept = vec![f.clone()];
         drop_public(&mut kept, &[99].into_iter().collect());
         assert_eq!(kept.len(), 1);
@@ -200,26 +214,35 @@ mod tests {
     }
 
     #[test]
-    fn hits_join_over_one_miss_and_not_over_two() {
-        let s = |first, keyed, hit| Seen {
+    fn matches_chain_through_stored_successors_over_one_miss_and_not_over_two() {
+        use crate::fingerprint::index::tag;
+        // Keyed hashes whose tags are their low bytes: 0x1_01 is followed by 0x2_02, etc.
+        let (a, b, c, d) = ([2u8], [3u8], [4u8], [0u8]);
+        let s = |first, keyed, next| Seen {
             first,
             last: first + 2,
             keyed,
-            hit,
+            next,
         };
+        assert_eq!(tag(0x2_02), 2);
         let seen = [
-            s(1, 1, true),
-            s(3, 9, false),
-            s(5, 2, true),
-            s(8, 9, false),
-            s(9, 9, false),
-            s(30, 3, true),
+            s(1, 0x1_01, Some(&a[..])),
+            s(3, 0x9_99, None),
+            s(5, 0x2_02, Some(&b[..])),
+            s(7, 0x3_03, Some(&c[..])),
+            s(8, 0x9_99, None),
+            s(9, 0x9_99, None),
+            s(30, 0x4_04, Some(&d[..])),
+            // Held by the index but not the successor of the match before: a new run.
+            s(40, 0x7_07, Some(&d[..])),
         ];
         let r = ranges(&seen);
-        assert_eq!(r.len(), 2);
+        assert_eq!(r.len(), 3);
         assert_eq!(
-            (r[0].first, r[0].last, r[0].matches.clone()),
-            (1, 7, vec![1, 2])
+            (r[0].first, r[0].last, r[0].links, r[0].matches.clone()),
+            (1, 9, 2, vec![0x1_01, 0x2_02, 0x3_03])
         );
+        assert_eq!((r[1].first, r[1].links), (30, 0));
+        assert_eq!((r[2].first, r[2].links), (40, 0));
     }
 }

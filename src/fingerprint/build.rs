@@ -1,8 +1,8 @@
 //! `git outbound fingerprint build`: reads folders (honouring `.gitignore`) and git
 //! repositories (the HEAD tree, or with `all_versions` every blob in the history) on every
 //! core, fingerprints each text file, drops fingerprints found in more than `COMMON_FILES`
-//! files (licence headers, common includes, generated code), keys the rest and writes the
-//! index.
+//! files (licence headers, common includes, generated code), keys the rest, pairs each with
+//! the one that follows it in its file and writes the index.
 
 use std::path::{Path, PathBuf};
 
@@ -39,6 +39,16 @@ struct Listed {
     input: Input,
 }
 
+/// What the files of one path (its versions) gave.
+struct PathGrams {
+    /// The fingerprints of each version, in order.
+    seqs: Vec<Vec<u64>>,
+    /// The distinct fingerprints of all versions.
+    hashes: Vec<u64>,
+    files: u64,
+    bytes: u64,
+}
+
 /// Builds the index; returns its header and the size of the file written.
 pub fn build(opts: &BuildOptions) -> Result<(Header, u64), Error> {
     let exclude = globs(&opts.exclude)?;
@@ -70,7 +80,7 @@ pub fn build(opts: &BuildOptions) -> Result<(Header, u64), Error> {
     let groups: Vec<&[Listed]> = listed.chunk_by(|a, b| a.path == b.path).collect();
     let per_thread = crate::git::PerThread::<Vec<Option<git2::Repository>>>::default();
     let params = opts.params;
-    let results: Vec<(Vec<u64>, u64, u64)> = groups
+    let results: Vec<PathGrams> = groups
         .par_iter()
         .with_max_len(64)
         .map_init(
@@ -78,7 +88,7 @@ pub fn build(opts: &BuildOptions) -> Result<(Header, u64), Error> {
             |(scratch, out), group| {
                 let mut slot = per_thread.slot();
                 let opened = slot.get_or_insert_with(|| repos.iter().map(|_| None).collect());
-                let (mut hashes, mut files, mut bytes) = (Vec::new(), 0, 0);
+                let (mut seqs, mut hashes, mut files, mut bytes) = (Vec::new(), Vec::new(), 0, 0);
                 for item in group.iter() {
                     let Some(text) = read(&item.input, &repos, opened) else {
                         continue;
@@ -87,24 +97,44 @@ pub fn build(opts: &BuildOptions) -> Result<(Header, u64), Error> {
                         continue;
                     }
                     grams(&item.path, &text, params, scratch, out);
-                    hashes.extend(out.iter().map(|g| g.hash));
+                    let seq: Vec<u64> = out.iter().map(|g| g.hash).collect();
+                    hashes.extend_from_slice(&seq);
+                    seqs.push(seq);
                     (files, bytes) = (files + 1, bytes + text.len() as u64);
                 }
                 hashes.sort_unstable();
                 hashes.dedup();
-                (hashes, files, bytes)
+                PathGrams {
+                    seqs,
+                    hashes,
+                    files,
+                    bytes,
+                }
             },
         )
         .collect();
-    let files = results.iter().map(|r| r.1).sum();
-    let bytes = results.iter().map(|r| r.2).sum();
-    let mut all: Vec<u64> = results.into_iter().flat_map(|r| r.0).collect();
+    let files = results.iter().map(|r| r.files).sum();
+    let bytes = results.iter().map(|r| r.bytes).sum();
+    let mut all: Vec<u64> = results
+        .iter()
+        .flat_map(|r| r.hashes.iter().copied())
+        .collect();
     all.par_sort_unstable();
     let (kept, dropped) = drop_common(&all, opts.common_files);
+    drop(all);
     let keyer = Keyer::new(opts.key.as_deref().unwrap_or(super::BUILT_IN_KEY));
     let keyed: Vec<u64> = kept.par_iter().map(|h| keyer.key(*h)).collect();
+    let mut map = Keyed::with_capacity_and_hasher(kept.len(), Default::default());
+    map.extend(kept.into_iter().zip(keyed));
+    let keyed = map;
+    let entries: Vec<(u64, u8)> = results
+        .par_iter()
+        .flat_map_iter(|r| r.seqs.iter())
+        .flat_map_iter(|seq| successors(seq, &keyed))
+        .collect();
+    drop(results);
     let header = Header {
-        format: 1,
+        format: 2,
         name: opts.name.clone(),
         sources,
         exclude: opts.exclude.clone(),
@@ -120,7 +150,7 @@ pub fn build(opts: &BuildOptions) -> Result<(Header, u64), Error> {
         dropped_common: dropped,
         built_by: format!("git-outbound {}", env!("CARGO_PKG_VERSION")),
     };
-    let size = Index::write(&opts.output, &header, &keyed)?;
+    let size = Index::write(&opts.output, &header, &entries)?;
     let header = Index::read(&opts.output)?.header;
     Ok((header, size))
 }
@@ -138,6 +168,21 @@ fn drop_common(sorted: &[u64], most: u32) -> (Vec<u64>, u64) {
         }
     }
     (kept, dropped)
+}
+
+/// The keyed hash of each kept fingerprint.
+type Keyed = std::collections::HashMap<u64, u64, foldhash::fast::FixedState>;
+
+/// The kept fingerprints of one file's sequence `seq`, keyed, each with the tag of the kept
+/// fingerprint after it (0 after the last).
+fn successors(seq: &[u64], keyed: &Keyed) -> Vec<(u64, u8)> {
+    let stored: Vec<u64> = seq.iter().filter_map(|h| keyed.get(h).copied()).collect();
+    let next = stored.iter().skip(1).map(|k| super::index::tag(*k));
+    stored
+        .iter()
+        .zip(next.chain(std::iter::once(0)))
+        .map(|(k, n)| (*k, n))
+        .collect()
 }
 
 fn read(
@@ -276,6 +321,19 @@ mod tests {
     fn hashes_in_many_files_are_dropped_as_boilerplate() {
         let sorted = [1, 1, 1, 2, 3, 3];
         assert_eq!(drop_common(&sorted, 2), (vec![2, 3], 1));
+    }
+
+    #[test]
+    fn each_kept_fingerprint_names_the_next_kept_one() {
+        let keyed: Keyed = [(10, 0x1a01), (20, 0x2b02), (30, 0x3c03)]
+            .into_iter()
+            .collect();
+        // 99 was dropped as boilerplate: 10's successor is 30.
+        assert_eq!(
+            successors(&[10, 99, 30, 20], &keyed),
+            [(0x1a01, 0x03), (0x3c03, 0x02), (0x2b02, 0)]
+        );
+        assert!(successors(&[99], &keyed).is_empty());
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Normalised tokens: what survives when people copy code. Whitespace, line breaks and
-//! comments go; identifiers become one kind, numbers another, string literals a third;
-//! keywords and punctuation stay as they are. So a copy that was re-indented, reformatted,
-//! re-commented or had its names changed gives the same tokens. Each token keeps the line it
-//! starts on, so a match can be reported as a line range. Files of no known language fall back
-//! to plain text: words (numbers collapsed), case folded, punctuation dropped.
+//! comments go; identifiers become one kind, string literals another; numbers keep their
+//! value (`0x10`, `16` and `16UL` alike), since a copy keeps its constants and they are what
+//! tells one table or register map from another; keywords and punctuation stay as they are.
+//! So a copy that was re-indented, reformatted, re-commented or had its names changed gives
+//! the same tokens. Each token keeps the line it starts on, so a match can be reported as a
+//! line range. Files of no known language fall back to plain text: words and numbers, case
+//! folded, punctuation dropped.
 
 /// How a file's text is split into tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +48,20 @@ pub struct Token {
     /// A hash of an identifier's name (0 for any other token): lets winnowing tell
     /// `a = b + a` from `a = b + c` without knowing the names themselves.
     pub name: u64,
+    /// A number's value plus one when it fits in 31 bits, else 32 bits of its value or of
+    /// the hash of its text with the top bit set; 0 for other tokens. Small, so that a token
+    /// stays 24 bytes.
+    pub number: u32,
+}
+
+impl Token {
+    /// The token's kind: its value, or for a number, one value for every number.
+    pub fn kind(&self) -> u64 {
+        match self.number {
+            0 => self.value,
+            _ => NUMBER,
+        }
+    }
 }
 
 const IDENT: u64 = 0x4944_454e_5400_0001;
@@ -82,6 +98,7 @@ pub fn tokens(text: &[u8], lang: Lang, out: &mut Vec<Token>) {
                         value: STRING,
                         line,
                         name: 0,
+                        number: 0,
                     });
                     line += count_lines(&text[i..end]);
                     i = end;
@@ -91,17 +108,24 @@ pub fn tokens(text: &[u8], lang: Lang, out: &mut Vec<Token>) {
                         value: PUNCT | u64::from(b),
                         line,
                         name: 0,
+                        number: 0,
                     });
                     i += 1;
                 }
             },
             b'0'..=b'9' => {
-                i = word_end(text, i, true);
+                let end = word_end(text, i, true);
+                let number = number_value(&text[i..end]);
                 out.push(Token {
-                    value: NUMBER,
+                    value: NUMBER ^ number.rotate_left(17),
                     line,
                     name: 0,
+                    number: match u32::try_from(number) {
+                        Ok(n) if n < 1 << 31 => n,
+                        _ => (number ^ number >> 32) as u32 | 1 << 31,
+                    },
                 });
+                i = end;
             }
             _ if is_word_start(b) => {
                 let end = word_end(text, i, false);
@@ -111,7 +135,12 @@ pub fn tokens(text: &[u8], lang: Lang, out: &mut Vec<Token>) {
                     _ if is_keyword(word, lang) => (word_hash(word, false), 0),
                     _ => (IDENT, word_hash(word, false) | 1),
                 };
-                out.push(Token { value, line, name });
+                out.push(Token {
+                    value,
+                    line,
+                    name,
+                    number: 0,
+                });
                 i = end;
             }
             _ if lang == Lang::Text => i += 1,
@@ -120,10 +149,30 @@ pub fn tokens(text: &[u8], lang: Lang, out: &mut Vec<Token>) {
                     value: PUNCT | u64::from(b),
                     line,
                     name: 0,
+                    number: 0,
                 });
                 i += 1;
             }
         }
+    }
+}
+
+/// The value of a numeric literal, never 0: an integer (decimal or hex, `u`/`l` suffixes
+/// dropped) is itself plus one, so that `0x10`, `16` and `16UL` are alike; any other
+/// literal (`1.5e3`, `0b101`) is a hash of its text.
+fn number_value(lit: &[u8]) -> u64 {
+    let mut end = lit.len();
+    while end > 1 && matches!(lit[end - 1] | 0x20, b'u' | b'l') {
+        end -= 1;
+    }
+    let digits = std::str::from_utf8(&lit[..end]).unwrap_or("");
+    let parsed = match digits.get(..2) {
+        Some("0x" | "0X") => u64::from_str_radix(&digits[2..], 16).ok(),
+        _ => digits.parse::<u64>().ok(),
+    };
+    match parsed {
+        Some(v) if v < u64::MAX => v + 1,
+        _ => word_hash(lit, true) | 1 << 63,
     }
 }
 
@@ -332,7 +381,7 @@ mod tests {
     #[test]
     fn renaming_reindenting_and_comments_change_nothing() {
         let a = "int total(int *xs, int n) {\n  int s = 0; // sum\n  for (int i = 0; i < n; i++) s += xs[i];\n  return s;\n}\n";
-        let b = "int\nsum_all( int* values,int count )\n{\n\t/* add them up */\n\tint acc = 10;\n\n\tfor (int k = 1; k < count; k++)\n\t\tacc += values[k];\n\treturn acc;\n}";
+        let b = "int\nsum_all( int* values,int count )\n{\n\t/* add them up */\n\tint acc = 0;\n\n\tfor (int k = 0; k < count; k++)\n\t\tacc += values[k];\n\treturn acc;\n}";
         assert_eq!(values(a, Lang::CLike), values(b, Lang::CLike));
     }
 
@@ -367,6 +416,18 @@ mod tests {
     }
 
     #[test]
+    fn numbers_keep_their_value_whatever_the_notation() {
+        let v = |t: &str| values(t, Lang::CLike);
+        assert_eq!(v("x = 0x10;"), v("x = 16UL;"));
+        assert_ne!(v("x = 16;"), v("x = 17;"));
+        let mut out = Vec::new();
+        tokens(b"f(2.5, 0x1F)", Lang::CLike, &mut out);
+        assert_eq!(out[2].kind(), NUMBER);
+        assert_eq!(out[4].number, 32);
+        assert_eq!(out[0].kind(), out[0].value);
+    }
+
+    #[test]
     fn rust_lifetimes_are_not_strings() {
         let v = values("fn f<'a>(x: &'a str) -> char { 'x' }", Lang::CLike);
         assert_eq!(v.iter().filter(|v| **v == STRING).count(), 1);
@@ -376,7 +437,7 @@ mod tests {
     fn plain_text_keeps_words_case_folded() {
         assert_eq!(
             values("Hello, World 42", Lang::Text),
-            values("hello world\n7", Lang::Text)
+            values("hello world\n0x2a", Lang::Text)
         );
         assert_ne!(
             values("hello world", Lang::Text),

@@ -85,17 +85,53 @@ pub fn winnow(tokens: &[Token], k: usize, w: usize, ids: Identifiers, out: &mut 
 /// Longest period, in tokens, that makes a k-gram repetitive.
 const MAX_PERIOD: usize = 12;
 
-/// Whether a k-gram repeats itself with a short period (at most one token off), by kind:
-/// rows of a table, a run of `x->a = f(y->a);` lines, the same call again and again. Such
-/// text has the same shape in code that shares nothing else, so it is no evidence of a copy.
+/// Whether a k-gram repeats itself with a short period, by kind, at most one token off
+/// (rows of a table, a run of `x->a = f(y->a);` lines, the same call again and again) and
+/// its numbers do not make it a table of its own. Such text has the same shape in code that
+/// shares nothing else, so it is no evidence of a copy.
 fn repetitive(gram: &[Token]) -> bool {
-    (1..=MAX_PERIOD.min(gram.len() / 2)).any(|p| {
+    let period = (1..=MAX_PERIOD.min(gram.len() / 2)).find(|&p| {
         let off = (0..gram.len() - p)
-            .filter(|&j| gram[j].value != gram[j + p].value)
+            .filter(|&j| gram[j].kind() != gram[j + p].kind())
             .take(2)
             .count();
         off <= 1
-    })
+    });
+    period.is_some_and(|p| !numbers_vary(gram, p))
+}
+
+/// Whether the numbers of a k-gram that repeats with period `p` differ from row to row in
+/// a way no count explains: each number is neither the one a period before plus a fixed
+/// step, nor that one times a fixed factor. `0x3c, 0x66, 0x7e` are a table's own; `1, 2,
+/// 3`, `BIT(0)`, `BIT(1)`, `8, 16, 32`, or the same value again are not.
+fn numbers_vary(gram: &[Token], p: usize) -> bool {
+    // Per position in the period: the step and the factor, while every row has the same.
+    let mut rule = [None::<(Option<u32>, Option<u32>)>; MAX_PERIOD];
+    for j in p..gram.len() {
+        let (a, b) = (gram[j - p].number, gram[j].number);
+        if a == 0 || b == 0 {
+            continue;
+        }
+        // Small integers are stored plus one (see `Token::number`).
+        let (x, y) = (a.wrapping_sub(1), b.wrapping_sub(1));
+        let step = Some(y.wrapping_sub(x));
+        let factor = (x != 0 && y % x == 0).then(|| y / x);
+        match &mut rule[j % p] {
+            slot @ None => *slot = Some((step, factor)),
+            Some((s, f)) => {
+                if *s != step {
+                    *s = None;
+                }
+                if *f != factor {
+                    *f = None;
+                }
+                if s.is_none() && f.is_none() {
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 /// The mixed rolling hash of every k-gram. With `Identifiers::Order` an identifier at `j`
@@ -186,6 +222,7 @@ mod tests {
                 value: *v,
                 line: i as u32 + 1,
                 name: 0,
+                number: 0,
             })
             .collect()
     }
@@ -255,6 +292,7 @@ mod tests {
                 value: if *n == 0 { 40 + i as u64 % 3 } else { 7 },
                 line: i as u32 + 1,
                 name: *n,
+                number: 0,
             })
             .collect()
     }
@@ -295,6 +333,33 @@ mod tests {
         assert!(out.is_empty());
         let varied: Vec<u64> = (0..25u64).map(|i| i * 7919 % 101).collect();
         assert!(!repetitive(&toks(&varied)));
+    }
+
+    fn numbers(values: &[u64]) -> Vec<Token> {
+        // Rows of `NAME = value ,`: identifier, '=', the number, ','.
+        values
+            .iter()
+            .flat_map(|v| {
+                let n = |value, number| Token {
+                    value,
+                    line: 1,
+                    name: 0,
+                    number,
+                };
+                [n(7, 0), n(8, 0), n(1000 + v, *v as u32 + 1), n(9, 0)]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tables_are_kept_only_when_their_numbers_are_their_own() {
+        let count: Vec<u64> = (20..27).collect();
+        assert!(repetitive(&numbers(&count)[..25]));
+        let powers: Vec<u64> = (0..7).map(|e| 8 << e).collect();
+        assert!(repetitive(&numbers(&powers)[..25]));
+        assert!(repetitive(&numbers(&[5; 7])[..25]));
+        let glyph = [0x3c, 0x66, 0x7e, 0x66, 0x00, 0x18, 0xc6];
+        assert!(!repetitive(&numbers(&glyph)[..25]));
     }
 
     #[test]
