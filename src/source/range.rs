@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use super::treediff::Reader;
 use super::{CommitItem, FileItem, Items};
 use crate::error::Error;
+use crate::pack::{Objects, Packs};
 
 /// Parses `A..B` (or `A` alone, meaning `A..HEAD`) into (exclude, include) ids.
 pub fn parse_range(repo: &Repository, spec: &str) -> Result<(Option<Oid>, Oid), Error> {
@@ -329,8 +330,8 @@ const COMMITS_PER_PIECE: usize = 256;
 /// Each commit's added files and its message, in the order of `ids` (`order` is the index).
 /// Long lists are compared on all cores, one repository per worker.
 fn per_commit(repo: &Repository, ids: &[Oid]) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error> {
-    let piece = |r: &Repository, first: usize, ids: &[Oid]| {
-        let mut reader = Reader::new(r)?;
+    let piece = |r: &Repository, objects: &mut Objects, first: usize, ids: &[Oid]| {
+        let mut reader = Reader::new(r, objects)?;
         ids.iter()
             .enumerate()
             .map(|(k, id)| {
@@ -342,7 +343,8 @@ fn per_commit(repo: &Repository, ids: &[Oid]) -> Result<Vec<(Vec<FileItem>, Comm
             .collect::<Result<Vec<_>, Error>>()
     };
     if ids.len() < PARALLEL_COMMITS {
-        return piece(repo, 0, ids);
+        // Reading the packs' indexes pays off over a long list only.
+        return piece(repo, &mut Objects::new(Packs::none()), 0, ids);
     }
     // Each commit and tree is read here once or twice, and the reader keeps the trees it
     // needs again: libgit2's object cache would keep every one of them, per worker, until the
@@ -359,20 +361,29 @@ fn compare_in_parallel<F>(
     piece: F,
 ) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error>
 where
-    F: Fn(&Repository, usize, &[Oid]) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error> + Sync,
+    F: Fn(
+            &Repository,
+            &mut Objects,
+            usize,
+            &[Oid],
+        ) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error>
+        + Sync,
 {
     let git_dir = repo.path().to_path_buf();
-    let repos = crate::git::PerThread::default();
+    let packs = Packs::open(repo);
+    // A worker keeps its reader from piece to piece: rayon hands a worker neighbouring
+    // pieces, whose trees and files are versions of those it built last.
+    let workers = crate::git::PerThread::default();
     let pieces: Vec<Vec<_>> = ids
         .par_chunks(COMMITS_PER_PIECE)
         .enumerate()
         .map(|(n, chunk)| {
-            let mut held = repos.slot();
-            let r = match &mut *held {
-                Some(r) => r,
-                empty => empty.insert(crate::git::reopen(&git_dir)?),
+            let mut held = workers.slot();
+            let (r, objects) = match &mut *held {
+                Some(w) => w,
+                empty => empty.insert((crate::git::reopen(&git_dir)?, Objects::new(packs.clone()))),
             };
-            piece(r, n * COMMITS_PER_PIECE, chunk)
+            piece(r, objects, n * COMMITS_PER_PIECE, chunk)
         })
         .collect::<Result<_, Error>>()?;
     Ok(pieces.into_iter().flatten().collect())
