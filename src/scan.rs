@@ -202,7 +202,7 @@ impl<'p> Engine<'p> {
         let mut out = Outcome {
             files: items.files.len(),
             bytes: bytes.into_inner(),
-            commits: items.commits.iter().filter(|c| !c.is_tag).count(),
+            commits: items.commits.iter().filter(|c| !c.is_tag).count() + items.checked_commits,
             errors: items.errors,
             ..Outcome::default()
         };
@@ -217,13 +217,21 @@ impl<'p> Engine<'p> {
         // A long range's messages (DCO over a whole history) are checked on every core; a
         // hook's one message on this thread.
         let checked: Vec<_> = if items.commits.len() < PARALLEL_COMMITS {
-            items.commits.iter().map(|c| self.commit(c)).collect()
+            items.commits.iter().map(|c| self.check_commit(c)).collect()
         } else {
-            items.commits.par_iter().map(|c| self.commit(c)).collect()
+            items
+                .commits
+                .par_iter()
+                .map(|c| self.check_commit(c))
+                .collect()
         };
         for (c, (findings, allowed)) in items.commits.iter().zip(checked) {
             found.extend(findings.into_iter().map(|f| (c.order, f)));
             out.allowed.extend(allowed.into_iter().map(inline));
+        }
+        for c in items.checked {
+            found.extend(c.findings.into_iter().map(|f| (c.order, f)));
+            out.allowed.extend(c.allowed.into_iter().map(inline));
         }
         // A bad REUSE.toml annotation is one finding, not one per file it covers.
         let mut found = spdx::merge_annotation_findings(found);
@@ -254,8 +262,9 @@ impl<'p> Engine<'p> {
         Ok(out)
     }
 
-    /// A commit's message (secret, internal-url).
-    fn commit(&self, c: &CommitItem) -> (Vec<Finding>, Vec<Finding>) {
+    /// A commit's message and identities (secret, internal-url, DCO): findings, and findings
+    /// allowed inline. Long lists are checked with it as they are read (`Items::checked`).
+    pub(crate) fn check_commit(&self, c: &CommitItem) -> (Vec<Finding>, Vec<Finding>) {
         let message = c.message.as_bytes();
         let all = whole(message.len());
         let search = Search {

@@ -14,7 +14,7 @@ use git2::{ObjectType, Oid, Repository, Tree};
 use rayon::prelude::*;
 
 use super::treediff::Reader;
-use super::{CommitItem, FileItem, Items};
+use super::{CheckedCommit, CommitCheck, CommitItem, FileItem, Items};
 use crate::error::Error;
 use crate::pack::{Objects, Packs};
 
@@ -48,12 +48,15 @@ pub fn commits(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Result<Ve
     super::reach::missing(repo, include, exclude)
 }
 
-/// Items for a list of commits (oldest first): their added files and their messages.
-pub fn items(repo: &Repository, ids: &[Oid]) -> Result<Items, Error> {
+/// Items for a list of commits (oldest first): their added files and their messages. With
+/// `check`, each message is checked as its commit is read and only what it found is kept.
+pub fn items(repo: &Repository, ids: &[Oid], check: Option<CommitCheck>) -> Result<Items, Error> {
     let mut items = Items::default();
-    for (files, commit) in per_commit(repo, ids)? {
-        items.files.extend(files);
-        items.commits.push(commit);
+    for piece in per_commit(repo, ids, check)? {
+        items.files.extend(piece.files);
+        items.commits.extend(piece.commits);
+        items.checked.extend(piece.checked);
+        items.checked_commits += piece.checked_commits;
     }
     // Versions of one file are deltas of each other in the pack: reading them on the same
     // worker, one after the other, keeps their delta bases in that worker's cache.
@@ -108,28 +111,48 @@ pub fn all_commits(repo: &Repository) -> Result<Vec<Oid>, Error> {
     commits(repo, &tips, &[])
 }
 
+/// Commits read before their messages are checked, on every core, and dropped.
+const CHECKED_TOGETHER: usize = 2048;
+
 /// `scan --history`: every commit reachable from any ref. Each blob is read once, however
-/// many commits carry it, and attributed to the first commit that introduced it.
-pub fn history(repo: &Repository) -> Result<Items, Error> {
-    let ids = all_commits(repo)?;
+/// many commits carry it, and attributed to the first commit that introduced it. With
+/// `check`, messages are checked as the commits are read and only what they found is kept.
+pub fn history(repo: &Repository, check: Option<CommitCheck>) -> Result<Items, Error> {
+    // The walk reads every commit once: libgit2's object cache would hold them all to the
+    // end of the run (a third of a kilobyte per commit).
+    git2::opts::enable_caching(false);
+    let ids = all_commits(repo);
+    git2::opts::enable_caching(true);
+    let ids = ids?;
     let mut all = Items::default();
     let mut roots = Vec::with_capacity(ids.len());
-    // Read and parsed here rather than by `find_commit`, whose parsed commits would stay in
-    // the repository's object cache for the rest of the run: memory that grows with the
-    // length of the history.
     let odb = repo
         .odb()
         .map_err(|e| Error::git("opening the object database", e))?;
+    let mut objects = Objects::new(match ids.len() < PARALLEL_COMMITS {
+        true => Packs::none(),
+        false => Packs::open(repo),
+    });
+    let mut read = Vec::with_capacity(CHECKED_TOGETHER.min(ids.len()));
     for (order, id) in ids.iter().enumerate() {
-        let object = odb
-            .read(*id)
-            .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
-        let tree = tree_of(object.data())
-            .ok_or_else(|| Error::Internal(format!("commit {id} names no tree")))?;
+        let (_, data) = objects.read(&odb, *id)?;
+        let tree =
+            tree_of(&data).ok_or_else(|| Error::Internal(format!("commit {id} names no tree")))?;
         roots.push(tree);
-        all.commits
-            .push(CommitItem::from_object(*id, object.data(), order));
+        read.push(CommitItem::from_object(*id, &data, order));
+        if read.len() == CHECKED_TOGETHER || order + 1 == ids.len() {
+            match check {
+                Some(check) => {
+                    all.checked_commits += read.len();
+                    all.checked
+                        .par_extend(read.par_iter().filter_map(|c| CheckedCommit::of(c, check)));
+                    read.clear();
+                }
+                None => all.commits.append(&mut read),
+            }
+        }
     }
+    drop(objects);
     // Blob-once without comparing trees: oldest commit first, a tree or blob already met was
     // met at an earlier commit, so only trees never seen are walked. Each root tree is read
     // once; then each top-level name is a task, walked through every commit's entry of that
@@ -327,24 +350,34 @@ const PARALLEL_COMMITS: usize = 200;
 /// the next one's parent tree), so a piece keeps them on one worker.
 const COMMITS_PER_PIECE: usize = 256;
 
-/// Each commit's added files and its message, in the order of `ids` (`order` is the index).
-/// Long lists are compared on all cores, one repository per worker.
-fn per_commit(repo: &Repository, ids: &[Oid]) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error> {
+/// Each commit's added files and its message (or, with `check`, what checking it found),
+/// in pieces in the order of `ids` (`order` is the index). Long lists are compared on all
+/// cores, one repository per worker.
+fn per_commit(
+    repo: &Repository,
+    ids: &[Oid],
+    check: Option<CommitCheck>,
+) -> Result<Vec<Items>, Error> {
     let piece = |r: &Repository, objects: &mut Objects, first: usize, ids: &[Oid]| {
         let mut reader = Reader::new(r, objects)?;
-        ids.iter()
-            .enumerate()
-            .map(|(k, id)| {
-                let commit = reader.commit(*id, first + k)?;
-                let name: Arc<str> = commit.item.id.as_str().into();
-                let files = reader.added_files(&commit, &name)?;
-                Ok((files, commit.item))
-            })
-            .collect::<Result<Vec<_>, Error>>()
+        let mut out = Items::default();
+        for (k, id) in ids.iter().enumerate() {
+            let commit = reader.commit(*id, first + k)?;
+            let name: Arc<str> = commit.item.id.as_str().into();
+            out.files.extend(reader.added_files(&commit, &name)?);
+            match check {
+                Some(check) => {
+                    out.checked.extend(CheckedCommit::of(&commit.item, check));
+                    out.checked_commits += 1;
+                }
+                None => out.commits.push(commit.item),
+            }
+        }
+        Ok(out)
     };
     if ids.len() < PARALLEL_COMMITS {
         // Reading the packs' indexes pays off over a long list only.
-        return piece(repo, &mut Objects::new(Packs::none()), 0, ids);
+        return Ok(vec![piece(repo, &mut Objects::new(Packs::none()), 0, ids)?]);
     }
     // Each commit and tree is read here once or twice, and the reader keeps the trees it
     // needs again: libgit2's object cache would keep every one of them, per worker, until the
@@ -355,27 +388,16 @@ fn per_commit(repo: &Repository, ids: &[Oid]) -> Result<Vec<(Vec<FileItem>, Comm
     done
 }
 
-fn compare_in_parallel<F>(
-    repo: &Repository,
-    ids: &[Oid],
-    piece: F,
-) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error>
+fn compare_in_parallel<F>(repo: &Repository, ids: &[Oid], piece: F) -> Result<Vec<Items>, Error>
 where
-    F: Fn(
-            &Repository,
-            &mut Objects,
-            usize,
-            &[Oid],
-        ) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error>
-        + Sync,
+    F: Fn(&Repository, &mut Objects, usize, &[Oid]) -> Result<Items, Error> + Sync,
 {
     let git_dir = repo.path().to_path_buf();
     let packs = Packs::open(repo);
     // A worker keeps its reader from piece to piece: rayon hands a worker neighbouring
     // pieces, whose trees and files are versions of those it built last.
     let workers = crate::git::PerThread::default();
-    let pieces: Vec<Vec<_>> = ids
-        .par_chunks(COMMITS_PER_PIECE)
+    ids.par_chunks(COMMITS_PER_PIECE)
         .enumerate()
         .map(|(n, chunk)| {
             let mut held = workers.slot();
@@ -385,6 +407,5 @@ where
             };
             piece(r, objects, n * COMMITS_PER_PIECE, chunk)
         })
-        .collect::<Result<_, Error>>()?;
-    Ok(pieces.into_iter().flatten().collect())
+        .collect()
 }
