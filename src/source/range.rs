@@ -10,10 +10,10 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use git2::{ObjectType, Oid, Repository, Tree};
+use git2::{ObjectType, Oid, Repository};
 use rayon::prelude::*;
 
-use super::treediff::Reader;
+use super::treediff::{Reader, read_tree};
 use super::{CheckedCommit, CommitCheck, CommitItem, FileItem, Items};
 use crate::error::Error;
 use crate::pack::{Objects, Packs};
@@ -129,10 +129,11 @@ pub fn history(repo: &Repository, check: Option<CommitCheck>) -> Result<Items, E
     let odb = repo
         .odb()
         .map_err(|e| Error::git("opening the object database", e))?;
-    let mut objects = Objects::new(match ids.len() < PARALLEL_COMMITS {
+    let packs = match ids.len() < PARALLEL_COMMITS {
         true => Packs::none(),
         false => Packs::open(repo),
-    });
+    };
+    let mut objects = Objects::new(packs.clone());
     let mut read = Vec::with_capacity(CHECKED_TOGETHER.min(ids.len()));
     for (order, id) in ids.iter().enumerate() {
         let (_, data) = objects.read(&odb, *id)?;
@@ -156,12 +157,10 @@ pub fn history(repo: &Repository, check: Option<CommitCheck>) -> Result<Items, E
     // Blob-once without comparing trees: oldest commit first, a tree or blob already met was
     // met at an earlier commit, so only trees never seen are walked. Each root tree is read
     // once; then each top-level name is a task, walked through every commit's entry of that
-    // name on whichever core is free, largest first. Each tree is read once, so libgit2's
-    // object cache would only hold memory for the rest of the run.
+    // name on whichever core is free, largest first. Each tree is read once (straight from
+    // the packs), so no cache would serve.
     let git_dir = repo.path().to_path_buf();
-    git2::opts::enable_caching(false);
-    let listed = list_tasks(&git_dir, &roots);
-    git2::opts::enable_caching(true);
+    let listed = list_tasks(&git_dir, &roots, &packs);
     // A blob under two top-level entries was listed by two tasks: it belongs to the first
     // commit (then the first path) that carries it.
     let listed = listed?;
@@ -215,7 +214,7 @@ struct Found {
 struct RootEntry {
     order: usize,
     id: Oid,
-    kind: Option<ObjectType>,
+    kind: ObjectType,
 }
 
 /// Roots read per piece of parallel work.
@@ -223,7 +222,11 @@ const ROOTS_PER_PIECE: usize = 256;
 
 /// The new blobs of the commits whose root trees are `roots` (oldest first): the root trees
 /// are read once, then the entries of each top-level name walked as one task.
-fn list_tasks(git_dir: &std::path::Path, roots: &[Oid]) -> Result<Vec<Vec<Found>>, Error> {
+fn list_tasks(
+    git_dir: &std::path::Path,
+    roots: &[Oid],
+    packs: &Arc<Packs>,
+) -> Result<Vec<Vec<Found>>, Error> {
     let mut unique = HashSet::with_capacity(roots.len());
     let firsts: Vec<(usize, Oid)> = roots
         .iter()
@@ -235,23 +238,22 @@ fn list_tasks(git_dir: &std::path::Path, roots: &[Oid]) -> Result<Vec<Vec<Found>
         .par_chunks(ROOTS_PER_PIECE)
         .map(|chunk| {
             let repo = crate::git::reopen(git_dir)?;
+            let odb = repo
+                .odb()
+                .map_err(|e| Error::git("opening the object database", e))?;
+            let mut objects = Objects::new(packs.clone());
             let mut out = Vec::new();
             // A commit changes few top-level entries: an entry as the commit before had it
             // adds nothing, and is not kept (a long history would otherwise hold every
             // commit's whole root).
             let mut last: HashMap<Vec<u8>, Oid> = HashMap::new();
             for &(order, root) in chunk {
-                for e in read_tree(&repo, root)?.iter() {
-                    let name = e.name_bytes();
-                    if last.get(name) == Some(&e.id()) {
+                for (name, id, kind) in read_tree(&mut objects, &odb, root)?.entries() {
+                    if last.get(name) == Some(&id) {
                         continue;
                     }
-                    last.insert(name.to_vec(), e.id());
-                    let entry = RootEntry {
-                        order,
-                        id: e.id(),
-                        kind: e.kind(),
-                    };
+                    last.insert(name.to_vec(), id);
+                    let entry = RootEntry { order, id, kind };
                     out.push((name.to_vec(), entry));
                 }
             }
@@ -266,18 +268,21 @@ fn list_tasks(git_dir: &std::path::Path, roots: &[Oid]) -> Result<Vec<Vec<Found>
     // Largest first, so that no large task starts last; the name breaks ties for a stable
     // order.
     tasks.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
-    let repos = crate::git::PerThread::default();
+    let workers = crate::git::PerThread::default();
     tasks
         .par_iter()
         .with_max_len(1)
         .map(|(name, entries)| {
-            let mut held = repos.slot();
-            let repo = match &mut *held {
-                Some(r) => r,
-                empty => empty.insert(crate::git::reopen(git_dir)?),
+            let mut held = workers.slot();
+            let (repo, objects) = match &mut *held {
+                Some(w) => w,
+                empty => empty.insert((crate::git::reopen(git_dir)?, Objects::new(packs.clone()))),
             };
             let mut walk = Walk {
-                repo,
+                odb: repo
+                    .odb()
+                    .map_err(|e| Error::git("opening the object database", e))?,
+                objects,
                 seen: Seen::default(),
                 out: Vec::new(),
             };
@@ -289,11 +294,6 @@ fn list_tasks(git_dir: &std::path::Path, roots: &[Oid]) -> Result<Vec<Vec<Found>
         .collect()
 }
 
-fn read_tree(repo: &Repository, id: Oid) -> Result<Tree<'_>, Error> {
-    repo.find_tree(id)
-        .map_err(|e| Error::git(format!("reading tree {id}"), e))
-}
-
 /// Trees and blobs a history walk has met.
 #[derive(Default)]
 struct Seen {
@@ -303,7 +303,8 @@ struct Seen {
 
 /// One task's walk: the trees and blobs it has met, and the blobs it found.
 struct Walk<'r> {
-    repo: &'r Repository,
+    odb: git2::Odb<'r>,
+    objects: &'r mut Objects,
     seen: Seen,
     out: Vec<Found>,
 }
@@ -315,7 +316,7 @@ impl Walk<'_> {
         &mut self,
         name: &[u8],
         id: Oid,
-        kind: Option<ObjectType>,
+        kind: ObjectType,
         prefix: &str,
         order: usize,
     ) -> Result<(), Error> {
@@ -325,13 +326,14 @@ impl Walk<'_> {
             _ => format!("{prefix}/{name}"),
         };
         match kind {
-            Some(ObjectType::Tree) if self.seen.trees.insert(id) => {
+            ObjectType::Tree if self.seen.trees.insert(id) => {
                 let path = path();
-                for sub in read_tree(self.repo, id)?.iter() {
-                    self.new_blobs(sub.name_bytes(), sub.id(), sub.kind(), &path, order)?;
+                let tree = read_tree(self.objects, &self.odb, id)?;
+                for (name, id, kind) in tree.entries() {
+                    self.new_blobs(name, id, kind, &path, order)?;
                 }
             }
-            Some(ObjectType::Blob) if self.seen.blobs.insert(id) => self.out.push(Found {
+            ObjectType::Blob if self.seen.blobs.insert(id) => self.out.push(Found {
                 path: path(),
                 blob: id,
                 order,

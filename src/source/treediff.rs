@@ -46,7 +46,7 @@ impl Entry<'_> {
 
 /// A parsed tree: its bytes, and where each entry lies in them (mode, start of the name, end
 /// of the name). One allocation for the entries, none per name.
-struct Parsed {
+pub(super) struct Parsed {
     data: Arc<[u8]>,
     entries: Vec<(u32, u32, u32)>,
 }
@@ -70,6 +70,28 @@ impl Parsed {
     fn iter(&self) -> impl Iterator<Item = Entry<'_>> {
         (0..self.len()).filter_map(|i| self.get(i))
     }
+
+    /// Each entry's name, id and kind as libgit2 gives it: a folder, a submodule's commit,
+    /// or else a blob.
+    pub(super) fn entries(&self) -> impl Iterator<Item = (&[u8], Oid, ObjectType)> {
+        self.iter().map(|e| {
+            let kind = match e.mode & 0o170000 {
+                0o040000 => ObjectType::Tree,
+                0o160000 => ObjectType::Commit,
+                _ => ObjectType::Blob,
+            };
+            (e.name, e.id, kind)
+        })
+    }
+}
+
+/// Tree `id`, read through `objects` (straight from the packs) or else `odb`.
+pub(super) fn read_tree(objects: &mut Objects, odb: &Odb, id: Oid) -> Result<Parsed, Error> {
+    let (kind, data) = objects.read(odb, id)?;
+    if kind != ObjectType::Tree {
+        return Err(Error::Internal(format!("{id} is not a tree")));
+    }
+    parse_tree(data, id)
 }
 
 type Tree = Rc<Parsed>;
