@@ -7,7 +7,9 @@
 //! built on the way is kept in a small per-worker cache, so the next version of the same file
 //! or folder costs one delta. Packs are read with `pread` (no memory maps, so the pages read
 //! do not stay in the process's resident memory) and their indexes are looked up on disk
-//! through a sample of every `SAMPLE`-th id, a few bytes per object held in memory.
+//! through a sample of every `SAMPLE`-th id, a few bytes per object held in memory and read
+//! for each range of the index's fan-out table (ids of one first byte) when it is first
+//! needed, so a short run reads little of a large index.
 //!
 //! What no pack here holds (loose objects, alternates, a base in another pack) is read through
 //! libgit2: the answer is the same, only slower.
@@ -16,7 +18,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use git2::{ObjectType, Oid, Repository};
 
@@ -47,8 +49,12 @@ struct Pack {
     pack: File,
     pack_len: u64,
     count: usize,
-    /// The first 8 bytes of every `SAMPLE`-th id of the index, big-endian.
-    sample: Vec<u64>,
+    /// How many ids sort below each first byte and at it: the ids of first byte `b` are
+    /// those from `fanout[b - 1]` to `fanout[b]`.
+    fanout: [u32; 256],
+    /// For each first byte, the first 8 bytes (big-endian) of every `SAMPLE`-th of its ids,
+    /// read when first needed (`None`: the index could not be read there).
+    samples: Vec<OnceLock<Option<Vec<u64>>>>,
 }
 
 impl Packs {
@@ -102,39 +108,62 @@ impl Pack {
         if &pack_head[..4] != b"PACK" || objects as usize != count {
             return Err(bad());
         }
-        // The sample, read a block of ids at a time.
-        let mut sample = Vec::with_capacity(count / SAMPLE + 1);
-        let block = SAMPLE * 1024;
-        let mut buf = vec![0u8; block * 20];
-        let mut at = 0;
-        while at < count {
-            let n = block.min(count - at);
-            idx.read_exact_at(&mut buf[..n * 20], names_at(at))?;
-            sample.extend(
-                (0..n)
-                    .step_by(SAMPLE)
-                    .map(|i| prefix(&buf[i * 20..i * 20 + 20])),
-            );
-            at += n;
+        let mut fanout = [0u32; 256];
+        for (b, f) in fanout.iter_mut().enumerate() {
+            let at = 8 + 4 * b;
+            *f = u32::from_be_bytes(head[at..at + 4].try_into().map_err(|_| bad())?);
+        }
+        if fanout.windows(2).any(|w| w[0] > w[1]) {
+            return Err(bad());
         }
         Ok(Pack {
             idx,
             pack,
             pack_len,
             count,
-            sample,
+            fanout,
+            samples: (0..256).map(|_| OnceLock::new()).collect(),
         })
+    }
+
+    /// The ids of first byte `b`: where they start and end in the index.
+    fn bucket(&self, b: u8) -> (usize, usize) {
+        let lo = match b {
+            0 => 0,
+            _ => self.fanout[usize::from(b) - 1] as usize,
+        };
+        (lo, self.fanout[usize::from(b)] as usize)
+    }
+
+    /// The sample of the ids of first byte `b`, read on first use.
+    fn sample(&self, b: u8) -> Option<&[u64]> {
+        let read = || -> std::io::Result<Vec<u64>> {
+            let (lo, hi) = self.bucket(b);
+            let mut names = vec![0u8; (hi - lo) * 20];
+            self.idx.read_exact_at(&mut names, names_at(lo))?;
+            Ok(names.chunks_exact(20).step_by(SAMPLE).map(prefix).collect())
+        };
+        self.samples[usize::from(b)]
+            .get_or_init(|| read().ok())
+            .as_deref()
     }
 
     /// Where object `id` starts in the pack, if the pack holds it.
     fn find(&self, id: &[u8]) -> std::io::Result<Option<u64>> {
         let key = prefix(id);
+        let (lo, hi) = self.bucket(id[0]);
+        if lo >= hi || hi > self.count {
+            return Ok(None);
+        }
+        let Some(sample) = self.sample(id[0]) else {
+            return Err(std::io::Error::other("an unreadable pack index"));
+        };
         // Ids before sample `k` sort below `key`; those from the first sample above `key` on
         // sort above it.
-        let k = self.sample.partition_point(|&p| p < key);
-        let start = k.saturating_sub(1) * SAMPLE;
-        let above = k + self.sample[k..].partition_point(|&p| p <= key);
-        let end = (above * SAMPLE).min(self.count);
+        let k = sample.partition_point(|&p| p < key);
+        let start = lo + k.saturating_sub(1) * SAMPLE;
+        let above = k + sample[k..].partition_point(|&p| p <= key);
+        let end = (lo + above * SAMPLE).min(hi);
         if start >= end {
             return Ok(None);
         }

@@ -42,8 +42,9 @@ const MAX_PIECE: usize = 4;
 /// Commit messages from which checking them on every core pays for starting the workers.
 const PARALLEL_COMMITS: usize = 64;
 
-/// Files from which reading blobs straight from the packs pays for reading their indexes.
-const PACKED_FILES: usize = 256;
+/// Files from which reading blobs straight from the packs pays for the parts of the pack
+/// indexes it reads (see `source::range`).
+const PACKED_FILES: usize = 2000;
 
 /// What a worker thread reads with: its repository (opened on its first group) and its
 /// reader of the packs.

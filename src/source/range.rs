@@ -129,7 +129,7 @@ pub fn history(repo: &Repository, check: Option<CommitCheck>) -> Result<Items, E
     let odb = repo
         .odb()
         .map_err(|e| Error::git("opening the object database", e))?;
-    let packs = match ids.len() < PARALLEL_COMMITS {
+    let packs = match ids.len() < PACKED_COMMITS {
         true => Packs::none(),
         false => Packs::open(repo),
     };
@@ -348,6 +348,11 @@ impl Walk<'_> {
 /// worker.
 const PARALLEL_COMMITS: usize = 200;
 
+/// Commits from which reading objects straight from the packs pays for the parts of the
+/// pack indexes it reads (about as much as the index's ids: a shorter list reads through
+/// libgit2, whose index is mapped).
+const PACKED_COMMITS: usize = 1000;
+
 /// Commits per piece of parallel work: neighbouring commits share trees (a commit's tree is
 /// the next one's parent tree), so a piece keeps them on one worker.
 const COMMITS_PER_PIECE: usize = 256;
@@ -378,7 +383,6 @@ fn per_commit(
         Ok(out)
     };
     if ids.len() < PARALLEL_COMMITS {
-        // Reading the packs' indexes pays off over a long list only.
         return Ok(vec![piece(repo, &mut Objects::new(Packs::none()), 0, ids)?]);
     }
     // Each commit and tree is read here once or twice, and the reader keeps the trees it
@@ -395,7 +399,10 @@ where
     F: Fn(&Repository, &mut Objects, usize, &[Oid]) -> Result<Items, Error> + Sync,
 {
     let git_dir = repo.path().to_path_buf();
-    let packs = Packs::open(repo);
+    let packs = match ids.len() < PACKED_COMMITS {
+        true => Packs::none(),
+        false => Packs::open(repo),
+    };
     // A worker keeps its reader from piece to piece: rayon hands a worker neighbouring
     // pieces, whose trees and files are versions of those it built last.
     let workers = crate::git::PerThread::default();
