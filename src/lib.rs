@@ -21,7 +21,7 @@
 //! Beside the flow: `policy` (layers, locks, validation into typed options), `rules` (rule
 //! packs), `container` (archives and compressed streams, one member at a time), `reuse`
 //! (REUSE.toml, sidecars, license texts), `decode` (encoded spans), `fingerprint` (indexes of
-//! internal code), `glob`, `git`, `message` (trailers and cleanup),
+//! internal code), `glob`, `git`, `pack` (objects read straight from pack files), `message` (trailers and cleanup),
 //! `encoding` (commit encodings), `baseline`, `install` (hook installation and chaining),
 //! `error`. `main.rs` only parses the command line and maps the outcome to an exit code.
 
@@ -43,6 +43,7 @@ pub mod hook;
 pub mod install;
 pub mod message;
 pub mod outcome;
+pub mod pack;
 pub mod plan;
 pub mod policy;
 pub mod report;

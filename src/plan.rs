@@ -211,6 +211,9 @@ pub fn staged(repo: &Repository, policy: &Policy, checks: CheckSet) -> Result<Pl
     })
 }
 
+/// Commits from which a list's messages are checked as they are read.
+const CHECKED_AS_READ: usize = 200;
+
 /// The commits of `ids` (oldest first), their tags, with the licensing context of the last.
 pub fn commits(
     repo: &Repository,
@@ -234,11 +237,22 @@ pub fn commits(
         Some(tip) => project_for(policy, checks, || tip_project(repo, *tip))?,
         None => Project::default(),
     };
+    let dco = dco_for(policy, to);
+    // A long list's messages are checked as the commits are read, not held to the end.
+    let listed = Engine::new(
+        policy,
+        checks,
+        dco.clone(),
+        Project::default(),
+        Lfs::default(),
+    );
+    let check = |c: &source::CommitItem| listed.check_commit(c);
+    let check = (ids.len() >= CHECKED_AS_READ).then_some(&check as source::CommitCheck);
     Ok(Plan {
-        items: source::range::items(repo, ids)?,
+        items: source::range::items(repo, ids, check)?,
         git_dir: Some(repo.path().to_path_buf()),
         checks,
-        dco: dco_for(policy, to),
+        dco,
         project,
         // A range is checked after the fact; a push (`push` below) blocks instead.
         lfs: lfs_for(policy, Some(repo), Severity::Warn),
@@ -276,7 +290,10 @@ pub fn history(repo: &Repository, policy: &Policy, checks: CheckSet) -> Result<P
         Some(id) => project_for(policy, checks, || tip_project(repo, id))?,
         None => Project::default(),
     };
-    let mut items = source::range::history(repo)?;
+    // Messages are checked as the commits are read, not held to the end.
+    let listed = Engine::new(policy, checks, None, Project::default(), Lfs::default());
+    let check = |c: &source::CommitItem| listed.check_commit(c);
+    let mut items = source::range::history(repo, Some(&check))?;
     // Paths `<ref>:<path>` are unique, so each of these files is a group of its own.
     items.files.extend(source::push::ref_named_files(repo)?);
     Ok(Plan {

@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::finding::{self, Check, Finding, Severity};
 use crate::git;
 use crate::outcome::{Allowed, Outcome, Skipped};
+use crate::pack::{Objects, Packs};
 use crate::policy::Policy;
 use crate::report::progress::Progress;
 use crate::rules::whole;
@@ -40,6 +41,17 @@ const MAX_PIECE: usize = 4;
 
 /// Commit messages from which checking them on every core pays for starting the workers.
 const PARALLEL_COMMITS: usize = 64;
+
+/// Files from which reading blobs straight from the packs pays for the parts of the pack
+/// indexes it reads (see `source::range`).
+const PACKED_FILES: usize = 2000;
+
+/// What a worker thread reads with: its repository (opened on its first group) and its
+/// reader of the packs.
+struct Worker {
+    repo: Option<Result<git2::Repository, Error>>,
+    objects: Objects,
+}
 
 /// The checks of one run, compiled once.
 pub struct Engine<'p> {
@@ -123,9 +135,23 @@ impl<'p> Engine<'p> {
         let first_only = items.first_only;
         let open = || git_dir.as_deref().map(git::reopen);
         let bytes = AtomicU64::new(0);
-        let check = |repo: &mut Option<Result<git2::Repository, Error>>, group: &&[FileItem]| {
-            let repo = match repo {
-                Some(Ok(r)) => Some(&*r),
+        // The packs are opened by the first worker, from its repository.
+        let packs: std::sync::OnceLock<std::sync::Arc<Packs>> = std::sync::OnceLock::new();
+        let packed = items.files.len() >= PACKED_FILES;
+        let worker = || {
+            let repo = open();
+            let packs = match (&repo, packed) {
+                (Some(Ok(r)), true) => packs.get_or_init(|| Packs::open(r)).clone(),
+                _ => Packs::none(),
+            };
+            Worker {
+                repo,
+                objects: Objects::new(packs),
+            }
+        };
+        let check = |w: &mut Worker, group: &&[FileItem]| {
+            let repo = match &w.repo {
+                Some(Ok(r)) => Some(r),
                 Some(Err(e)) => {
                     return vec![FileResult {
                         error: Some(e.to_string()),
@@ -134,7 +160,7 @@ impl<'p> Engine<'p> {
                 }
                 None => None,
             };
-            let mut r = self.versions(repo, group, first_only);
+            let mut r = self.versions(repo, &mut w.objects, group, first_only);
             if let Some(p) = &progress {
                 group.iter().for_each(|_| p.tick());
             }
@@ -154,8 +180,8 @@ impl<'p> Engine<'p> {
         let results: Vec<FileResult> = if groups.is_empty() {
             Vec::new() // a commit message alone: no repository to open again
         } else if items.files.len() <= SMALL_RUN {
-            let mut repo = open();
-            groups.iter().flat_map(|g| check(&mut repo, g)).collect()
+            let mut w = worker();
+            groups.iter().flat_map(|g| check(&mut w, g)).collect()
         } else {
             // One repository per worker thread, opened on its first group. Pieces of at most
             // MAX_PIECE groups: rayon does not split a piece once a worker runs it, so large
@@ -165,11 +191,9 @@ impl<'p> Engine<'p> {
                 .par_iter()
                 .with_max_len(MAX_PIECE)
                 .flat_map_iter(|group| {
-                    let mut repo = repos.slot();
-                    if repo.is_none() {
-                        *repo = open();
-                    }
-                    check(&mut repo, group)
+                    let mut held = repos.slot();
+                    let w = held.get_or_insert_with(worker);
+                    check(w, group)
                 })
                 .collect()
         };
@@ -179,7 +203,7 @@ impl<'p> Engine<'p> {
         let mut out = Outcome {
             files: items.files.len(),
             bytes: bytes.into_inner(),
-            commits: items.commits.iter().filter(|c| !c.is_tag).count(),
+            commits: items.commits.iter().filter(|c| !c.is_tag).count() + items.checked_commits,
             errors: items.errors,
             ..Outcome::default()
         };
@@ -194,13 +218,21 @@ impl<'p> Engine<'p> {
         // A long range's messages (DCO over a whole history) are checked on every core; a
         // hook's one message on this thread.
         let checked: Vec<_> = if items.commits.len() < PARALLEL_COMMITS {
-            items.commits.iter().map(|c| self.commit(c)).collect()
+            items.commits.iter().map(|c| self.check_commit(c)).collect()
         } else {
-            items.commits.par_iter().map(|c| self.commit(c)).collect()
+            items
+                .commits
+                .par_iter()
+                .map(|c| self.check_commit(c))
+                .collect()
         };
         for (c, (findings, allowed)) in items.commits.iter().zip(checked) {
             found.extend(findings.into_iter().map(|f| (c.order, f)));
             out.allowed.extend(allowed.into_iter().map(inline));
+        }
+        for c in items.checked {
+            found.extend(c.findings.into_iter().map(|f| (c.order, f)));
+            out.allowed.extend(c.allowed.into_iter().map(inline));
         }
         // A bad REUSE.toml annotation is one finding, not one per file it covers.
         let mut found = spdx::merge_annotation_findings(found);
@@ -231,8 +263,9 @@ impl<'p> Engine<'p> {
         Ok(out)
     }
 
-    /// A commit's message (secret, internal-url).
-    fn commit(&self, c: &CommitItem) -> (Vec<Finding>, Vec<Finding>) {
+    /// A commit's message and identities (secret, internal-url, DCO): findings, and findings
+    /// allowed inline. Long lists are checked with it as they are read (`Items::checked`).
+    pub(crate) fn check_commit(&self, c: &CommitItem) -> (Vec<Finding>, Vec<Finding>) {
         let message = c.message.as_bytes();
         let all = whole(message.len());
         let search = Search {

@@ -4,6 +4,9 @@
 
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
+
+use git2::Oid;
 
 use super::{Engine, FileResult, changed_regions, load, with_place};
 use crate::check::internal_url::Syntax;
@@ -11,9 +14,19 @@ use crate::check::{LineIndex, artifact, inline_allow, ip_overlap, secret, spdx};
 use crate::error::Error;
 use crate::finding::Severity;
 use crate::finding::{Check, Finding};
+use crate::pack::Objects;
 use crate::rules::whole;
 use crate::source::lfs::{self, Pointer};
 use crate::source::{Bytes, FileItem};
+
+/// A blob's bytes: straight from the packs when one holds it (see [`crate::pack`]), else
+/// through libgit2.
+fn read_blob(repo: &git2::Repository, objects: &mut Objects, id: Oid) -> Result<Arc<[u8]>, Error> {
+    if let Some((git2::ObjectType::Blob, bytes)) = objects.find(id)? {
+        return Ok(bytes);
+    }
+    Ok(Arc::from(crate::git::find_blob(repo, id)?.content()))
+}
 
 /// An earlier version of a file, against which only the changes are searched.
 pub(super) struct Reference<'a> {
@@ -46,10 +59,11 @@ impl Engine<'_> {
     pub(super) fn versions(
         &self,
         repo: Option<&git2::Repository>,
+        objects: &mut Objects,
         group: &[FileItem],
         first_only: bool,
     ) -> Vec<FileResult> {
-        let mut before: Option<git2::Blob<'_>> = None;
+        let mut before: Option<(Oid, Arc<[u8]>)> = None;
         let (mut before_clean, mut before_searched) = (false, false);
         let mut out = Vec::with_capacity(group.len());
         for item in group {
@@ -57,7 +71,7 @@ impl Engine<'_> {
                 out.push(self.file(repo, item));
                 continue;
             };
-            let blob = match crate::git::find_blob(r, *id) {
+            let blob = match read_blob(r, objects, *id) {
                 Ok(b) => b,
                 Err(e) => {
                     out.push(FileResult {
@@ -69,27 +83,29 @@ impl Engine<'_> {
             };
             let held = before.take();
             // An LFS pointer: the content it names is what leaves.
-            if let Some(p) = lfs::parse(blob.content()) {
+            if let Some(p) = lfs::parse(&blob) {
                 out.push(self.lfs_object(repo, item, &p));
                 (before_clean, before_searched) = (false, false);
                 continue;
             }
             let (parent, clean) = match (item.previous.first(), held) {
-                (Some(p), Some(b)) if b.id() == *p => (Some(b), before_clean),
-                (Some(p), _) => (crate::git::find_blob(r, *p).ok(), false),
+                (Some(p), Some((b, content))) if b == *p => (Some(content), before_clean),
+                (Some(p), _) => (read_blob(r, objects, *p).ok(), false),
                 // In a history the version before stands for everything reported so far, so it
                 // serves only if it was searched itself (not binary, not too large).
-                (None, held) if first_only && before_searched => (held, before_clean),
+                (None, held) if first_only && before_searched => {
+                    (held.map(|(_, c)| c), before_clean)
+                }
                 (None, _) => (None, false),
             };
             let reference = parent.as_ref().map(|b| Reference {
-                content: b.content(),
+                content: b,
                 no_whole_keywords: clean,
             });
-            let res = self.content(repo, item, blob.content(), reference);
+            let res = self.content(repo, item, &blob, reference);
             (before_clean, before_searched) = (res.no_whole_keywords, res.searched);
             out.push(res);
-            before = Some(blob);
+            before = Some((*id, blob));
         }
         out
     }

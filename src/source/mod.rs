@@ -73,11 +73,29 @@ pub struct CommitItem {
     pub order: usize,
 }
 
+/// A commit checked as a long list was read, so that its message is not held to the end:
+/// only what the checks found is kept (`Engine::check_commit`).
+#[derive(Debug)]
+pub struct CheckedCommit {
+    pub order: usize,
+    pub findings: Vec<crate::finding::Finding>,
+    pub allowed: Vec<crate::finding::Finding>,
+}
+
+/// The checks of one commit's message and identities: findings, and findings allowed inline.
+pub type CommitCheck<'a> = &'a (
+        dyn Fn(&CommitItem) -> (Vec<crate::finding::Finding>, Vec<crate::finding::Finding>) + Sync
+    );
+
 /// Everything a source found.
 #[derive(Debug, Default)]
 pub struct Items {
     pub files: Vec<FileItem>,
     pub commits: Vec<CommitItem>,
+    /// Commits checked while they were listed (only those with findings are kept), and how
+    /// many were checked that way.
+    pub checked: Vec<CheckedCommit>,
+    pub checked_commits: usize,
     /// History: the same value at the same path is reported once, at its first commit.
     pub first_only: bool,
     /// Problems met while listing (unreadable directories...): reported, exit 2 at the end.
@@ -119,6 +137,18 @@ impl Identity {
             name: encoding::decode(s.name_bytes(), label),
             email: encoding::decode(s.email_bytes(), label),
         }
+    }
+}
+
+impl CheckedCommit {
+    /// Checks `c` with `check`: `None` when nothing was found.
+    pub fn of(c: &CommitItem, check: CommitCheck) -> Option<CheckedCommit> {
+        let (findings, allowed) = check(c);
+        (!findings.is_empty() || !allowed.is_empty()).then_some(CheckedCommit {
+            order: c.order,
+            findings,
+            allowed,
+        })
     }
 }
 

@@ -10,12 +10,13 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use git2::{ObjectType, Oid, Repository, Tree};
+use git2::{ObjectType, Oid, Repository};
 use rayon::prelude::*;
 
-use super::treediff::Reader;
-use super::{CommitItem, FileItem, Items};
+use super::treediff::{Reader, read_tree};
+use super::{CheckedCommit, CommitCheck, CommitItem, FileItem, Items};
 use crate::error::Error;
+use crate::pack::{Objects, Packs};
 
 /// Parses `A..B` (or `A` alone, meaning `A..HEAD`) into (exclude, include) ids.
 pub fn parse_range(repo: &Repository, spec: &str) -> Result<(Option<Oid>, Oid), Error> {
@@ -47,12 +48,15 @@ pub fn commits(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Result<Ve
     super::reach::missing(repo, include, exclude)
 }
 
-/// Items for a list of commits (oldest first): their added files and their messages.
-pub fn items(repo: &Repository, ids: &[Oid]) -> Result<Items, Error> {
+/// Items for a list of commits (oldest first): their added files and their messages. With
+/// `check`, each message is checked as its commit is read and only what it found is kept.
+pub fn items(repo: &Repository, ids: &[Oid], check: Option<CommitCheck>) -> Result<Items, Error> {
     let mut items = Items::default();
-    for (files, commit) in per_commit(repo, ids)? {
-        items.files.extend(files);
-        items.commits.push(commit);
+    for piece in per_commit(repo, ids, check)? {
+        items.files.extend(piece.files);
+        items.commits.extend(piece.commits);
+        items.checked.extend(piece.checked);
+        items.checked_commits += piece.checked_commits;
     }
     // Versions of one file are deltas of each other in the pack: reading them on the same
     // worker, one after the other, keeps their delta bases in that worker's cache.
@@ -107,37 +111,56 @@ pub fn all_commits(repo: &Repository) -> Result<Vec<Oid>, Error> {
     commits(repo, &tips, &[])
 }
 
+/// Commits read before their messages are checked, on every core, and dropped.
+const CHECKED_TOGETHER: usize = 2048;
+
 /// `scan --history`: every commit reachable from any ref. Each blob is read once, however
-/// many commits carry it, and attributed to the first commit that introduced it.
-pub fn history(repo: &Repository) -> Result<Items, Error> {
-    let ids = all_commits(repo)?;
+/// many commits carry it, and attributed to the first commit that introduced it. With
+/// `check`, messages are checked as the commits are read and only what they found is kept.
+pub fn history(repo: &Repository, check: Option<CommitCheck>) -> Result<Items, Error> {
+    // The walk reads every commit once: libgit2's object cache would hold them all to the
+    // end of the run (a third of a kilobyte per commit).
+    git2::opts::enable_caching(false);
+    let ids = all_commits(repo);
+    git2::opts::enable_caching(true);
+    let ids = ids?;
     let mut all = Items::default();
     let mut roots = Vec::with_capacity(ids.len());
-    // Read and parsed here rather than by `find_commit`, whose parsed commits would stay in
-    // the repository's object cache for the rest of the run: memory that grows with the
-    // length of the history.
     let odb = repo
         .odb()
         .map_err(|e| Error::git("opening the object database", e))?;
+    let packs = match ids.len() < PACKED_COMMITS {
+        true => Packs::none(),
+        false => Packs::open(repo),
+    };
+    let mut objects = Objects::new(packs.clone());
+    let mut read = Vec::with_capacity(CHECKED_TOGETHER.min(ids.len()));
     for (order, id) in ids.iter().enumerate() {
-        let object = odb
-            .read(*id)
-            .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
-        let tree = tree_of(object.data())
-            .ok_or_else(|| Error::Internal(format!("commit {id} names no tree")))?;
+        let (_, data) = objects.read(&odb, *id)?;
+        let tree =
+            tree_of(&data).ok_or_else(|| Error::Internal(format!("commit {id} names no tree")))?;
         roots.push(tree);
-        all.commits
-            .push(CommitItem::from_object(*id, object.data(), order));
+        read.push(CommitItem::from_object(*id, &data, order));
+        if read.len() == CHECKED_TOGETHER || order + 1 == ids.len() {
+            match check {
+                Some(check) => {
+                    all.checked_commits += read.len();
+                    all.checked
+                        .par_extend(read.par_iter().filter_map(|c| CheckedCommit::of(c, check)));
+                    read.clear();
+                }
+                None => all.commits.append(&mut read),
+            }
+        }
     }
+    drop(objects);
     // Blob-once without comparing trees: oldest commit first, a tree or blob already met was
     // met at an earlier commit, so only trees never seen are walked. Each root tree is read
     // once; then each top-level name is a task, walked through every commit's entry of that
-    // name on whichever core is free, largest first. Each tree is read once, so libgit2's
-    // object cache would only hold memory for the rest of the run.
+    // name on whichever core is free, largest first. Each tree is read once (straight from
+    // the packs), so no cache would serve.
     let git_dir = repo.path().to_path_buf();
-    git2::opts::enable_caching(false);
-    let listed = list_tasks(&git_dir, &roots);
-    git2::opts::enable_caching(true);
+    let listed = list_tasks(&git_dir, &roots, &packs);
     // A blob under two top-level entries was listed by two tasks: it belongs to the first
     // commit (then the first path) that carries it.
     let listed = listed?;
@@ -191,7 +214,7 @@ struct Found {
 struct RootEntry {
     order: usize,
     id: Oid,
-    kind: Option<ObjectType>,
+    kind: ObjectType,
 }
 
 /// Roots read per piece of parallel work.
@@ -199,7 +222,11 @@ const ROOTS_PER_PIECE: usize = 256;
 
 /// The new blobs of the commits whose root trees are `roots` (oldest first): the root trees
 /// are read once, then the entries of each top-level name walked as one task.
-fn list_tasks(git_dir: &std::path::Path, roots: &[Oid]) -> Result<Vec<Vec<Found>>, Error> {
+fn list_tasks(
+    git_dir: &std::path::Path,
+    roots: &[Oid],
+    packs: &Arc<Packs>,
+) -> Result<Vec<Vec<Found>>, Error> {
     let mut unique = HashSet::with_capacity(roots.len());
     let firsts: Vec<(usize, Oid)> = roots
         .iter()
@@ -211,23 +238,22 @@ fn list_tasks(git_dir: &std::path::Path, roots: &[Oid]) -> Result<Vec<Vec<Found>
         .par_chunks(ROOTS_PER_PIECE)
         .map(|chunk| {
             let repo = crate::git::reopen(git_dir)?;
+            let odb = repo
+                .odb()
+                .map_err(|e| Error::git("opening the object database", e))?;
+            let mut objects = Objects::new(packs.clone());
             let mut out = Vec::new();
             // A commit changes few top-level entries: an entry as the commit before had it
             // adds nothing, and is not kept (a long history would otherwise hold every
             // commit's whole root).
             let mut last: HashMap<Vec<u8>, Oid> = HashMap::new();
             for &(order, root) in chunk {
-                for e in read_tree(&repo, root)?.iter() {
-                    let name = e.name_bytes();
-                    if last.get(name) == Some(&e.id()) {
+                for (name, id, kind) in read_tree(&mut objects, &odb, root)?.entries() {
+                    if last.get(name) == Some(&id) {
                         continue;
                     }
-                    last.insert(name.to_vec(), e.id());
-                    let entry = RootEntry {
-                        order,
-                        id: e.id(),
-                        kind: e.kind(),
-                    };
+                    last.insert(name.to_vec(), id);
+                    let entry = RootEntry { order, id, kind };
                     out.push((name.to_vec(), entry));
                 }
             }
@@ -242,18 +268,21 @@ fn list_tasks(git_dir: &std::path::Path, roots: &[Oid]) -> Result<Vec<Vec<Found>
     // Largest first, so that no large task starts last; the name breaks ties for a stable
     // order.
     tasks.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
-    let repos = crate::git::PerThread::default();
+    let workers = crate::git::PerThread::default();
     tasks
         .par_iter()
         .with_max_len(1)
         .map(|(name, entries)| {
-            let mut held = repos.slot();
-            let repo = match &mut *held {
-                Some(r) => r,
-                empty => empty.insert(crate::git::reopen(git_dir)?),
+            let mut held = workers.slot();
+            let (repo, objects) = match &mut *held {
+                Some(w) => w,
+                empty => empty.insert((crate::git::reopen(git_dir)?, Objects::new(packs.clone()))),
             };
             let mut walk = Walk {
-                repo,
+                odb: repo
+                    .odb()
+                    .map_err(|e| Error::git("opening the object database", e))?,
+                objects,
                 seen: Seen::default(),
                 out: Vec::new(),
             };
@@ -265,11 +294,6 @@ fn list_tasks(git_dir: &std::path::Path, roots: &[Oid]) -> Result<Vec<Vec<Found>
         .collect()
 }
 
-fn read_tree(repo: &Repository, id: Oid) -> Result<Tree<'_>, Error> {
-    repo.find_tree(id)
-        .map_err(|e| Error::git(format!("reading tree {id}"), e))
-}
-
 /// Trees and blobs a history walk has met.
 #[derive(Default)]
 struct Seen {
@@ -279,7 +303,8 @@ struct Seen {
 
 /// One task's walk: the trees and blobs it has met, and the blobs it found.
 struct Walk<'r> {
-    repo: &'r Repository,
+    odb: git2::Odb<'r>,
+    objects: &'r mut Objects,
     seen: Seen,
     out: Vec<Found>,
 }
@@ -291,7 +316,7 @@ impl Walk<'_> {
         &mut self,
         name: &[u8],
         id: Oid,
-        kind: Option<ObjectType>,
+        kind: ObjectType,
         prefix: &str,
         order: usize,
     ) -> Result<(), Error> {
@@ -301,13 +326,14 @@ impl Walk<'_> {
             _ => format!("{prefix}/{name}"),
         };
         match kind {
-            Some(ObjectType::Tree) if self.seen.trees.insert(id) => {
+            ObjectType::Tree if self.seen.trees.insert(id) => {
                 let path = path();
-                for sub in read_tree(self.repo, id)?.iter() {
-                    self.new_blobs(sub.name_bytes(), sub.id(), sub.kind(), &path, order)?;
+                let tree = read_tree(self.objects, &self.odb, id)?;
+                for (name, id, kind) in tree.entries() {
+                    self.new_blobs(name, id, kind, &path, order)?;
                 }
             }
-            Some(ObjectType::Blob) if self.seen.blobs.insert(id) => self.out.push(Found {
+            ObjectType::Blob if self.seen.blobs.insert(id) => self.out.push(Found {
                 path: path(),
                 blob: id,
                 order,
@@ -322,27 +348,42 @@ impl Walk<'_> {
 /// worker.
 const PARALLEL_COMMITS: usize = 200;
 
+/// Commits from which reading objects straight from the packs pays for the parts of the
+/// pack indexes it reads (about as much as the index's ids: a shorter list reads through
+/// libgit2, whose index is mapped).
+const PACKED_COMMITS: usize = 1000;
+
 /// Commits per piece of parallel work: neighbouring commits share trees (a commit's tree is
 /// the next one's parent tree), so a piece keeps them on one worker.
 const COMMITS_PER_PIECE: usize = 256;
 
-/// Each commit's added files and its message, in the order of `ids` (`order` is the index).
-/// Long lists are compared on all cores, one repository per worker.
-fn per_commit(repo: &Repository, ids: &[Oid]) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error> {
-    let piece = |r: &Repository, first: usize, ids: &[Oid]| {
-        let mut reader = Reader::new(r)?;
-        ids.iter()
-            .enumerate()
-            .map(|(k, id)| {
-                let commit = reader.commit(*id, first + k)?;
-                let name: Arc<str> = commit.item.id.as_str().into();
-                let files = reader.added_files(&commit, &name)?;
-                Ok((files, commit.item))
-            })
-            .collect::<Result<Vec<_>, Error>>()
+/// Each commit's added files and its message (or, with `check`, what checking it found),
+/// in pieces in the order of `ids` (`order` is the index). Long lists are compared on all
+/// cores, one repository per worker.
+fn per_commit(
+    repo: &Repository,
+    ids: &[Oid],
+    check: Option<CommitCheck>,
+) -> Result<Vec<Items>, Error> {
+    let piece = |r: &Repository, objects: &mut Objects, first: usize, ids: &[Oid]| {
+        let mut reader = Reader::new(r, objects)?;
+        let mut out = Items::default();
+        for (k, id) in ids.iter().enumerate() {
+            let commit = reader.commit(*id, first + k)?;
+            let name: Arc<str> = commit.item.id.as_str().into();
+            out.files.extend(reader.added_files(&commit, &name)?);
+            match check {
+                Some(check) => {
+                    out.checked.extend(CheckedCommit::of(&commit.item, check));
+                    out.checked_commits += 1;
+                }
+                None => out.commits.push(commit.item),
+            }
+        }
+        Ok(out)
     };
     if ids.len() < PARALLEL_COMMITS {
-        return piece(repo, 0, ids);
+        return Ok(vec![piece(repo, &mut Objects::new(Packs::none()), 0, ids)?]);
     }
     // Each commit and tree is read here once or twice, and the reader keeps the trees it
     // needs again: libgit2's object cache would keep every one of them, per worker, until the
@@ -353,27 +394,27 @@ fn per_commit(repo: &Repository, ids: &[Oid]) -> Result<Vec<(Vec<FileItem>, Comm
     done
 }
 
-fn compare_in_parallel<F>(
-    repo: &Repository,
-    ids: &[Oid],
-    piece: F,
-) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error>
+fn compare_in_parallel<F>(repo: &Repository, ids: &[Oid], piece: F) -> Result<Vec<Items>, Error>
 where
-    F: Fn(&Repository, usize, &[Oid]) -> Result<Vec<(Vec<FileItem>, CommitItem)>, Error> + Sync,
+    F: Fn(&Repository, &mut Objects, usize, &[Oid]) -> Result<Items, Error> + Sync,
 {
     let git_dir = repo.path().to_path_buf();
-    let repos = crate::git::PerThread::default();
-    let pieces: Vec<Vec<_>> = ids
-        .par_chunks(COMMITS_PER_PIECE)
+    let packs = match ids.len() < PACKED_COMMITS {
+        true => Packs::none(),
+        false => Packs::open(repo),
+    };
+    // A worker keeps its reader from piece to piece: rayon hands a worker neighbouring
+    // pieces, whose trees and files are versions of those it built last.
+    let workers = crate::git::PerThread::default();
+    ids.par_chunks(COMMITS_PER_PIECE)
         .enumerate()
         .map(|(n, chunk)| {
-            let mut held = repos.slot();
-            let r = match &mut *held {
-                Some(r) => r,
-                empty => empty.insert(crate::git::reopen(&git_dir)?),
+            let mut held = workers.slot();
+            let (r, objects) = match &mut *held {
+                Some(w) => w,
+                empty => empty.insert((crate::git::reopen(&git_dir)?, Objects::new(packs.clone()))),
             };
-            piece(r, n * COMMITS_PER_PIECE, chunk)
+            piece(r, objects, n * COMMITS_PER_PIECE, chunk)
         })
-        .collect::<Result<_, Error>>()?;
-    Ok(pieces.into_iter().flatten().collect())
+        .collect()
 }

@@ -129,7 +129,12 @@ pub fn missing_from(repo: &Repository, include: &[Oid], known: &Known) -> Result
     }
     if known.refs == Refs::Every {
         if let Some(store) = quarantined(repo)? {
-            return received(repo, &odb, &store, include, &exclude);
+            // Each new commit is read once: libgit2's object cache would hold every one of
+            // them to the end of the hook (a third of a kilobyte per commit).
+            git2::opts::enable_caching(false);
+            let found = received(repo, &odb, &store, include, &exclude);
+            git2::opts::enable_caching(true);
+            return found;
         }
     }
     if exclude.is_empty() && known.refs == Refs::None {

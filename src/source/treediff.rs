@@ -13,6 +13,7 @@ use git2::{ObjectType, Odb, Oid};
 
 use super::{Bytes, CommitItem, FileItem};
 use crate::error::Error;
+use crate::pack::Objects;
 
 /// Trees a worker keeps before it forgets them all (a long range otherwise keeps every tree).
 const KEPT_TREES: usize = 4096;
@@ -45,8 +46,8 @@ impl Entry<'_> {
 
 /// A parsed tree: its bytes, and where each entry lies in them (mode, start of the name, end
 /// of the name). One allocation for the entries, none per name.
-struct Parsed {
-    data: Vec<u8>,
+pub(super) struct Parsed {
+    data: Arc<[u8]>,
     entries: Vec<(u32, u32, u32)>,
 }
 
@@ -69,13 +70,37 @@ impl Parsed {
     fn iter(&self) -> impl Iterator<Item = Entry<'_>> {
         (0..self.len()).filter_map(|i| self.get(i))
     }
+
+    /// Each entry's name, id and kind as libgit2 gives it: a folder, a submodule's commit,
+    /// or else a blob.
+    pub(super) fn entries(&self) -> impl Iterator<Item = (&[u8], Oid, ObjectType)> {
+        self.iter().map(|e| {
+            let kind = match e.mode & 0o170000 {
+                0o040000 => ObjectType::Tree,
+                0o160000 => ObjectType::Commit,
+                _ => ObjectType::Blob,
+            };
+            (e.name, e.id, kind)
+        })
+    }
+}
+
+/// Tree `id`, read through `objects` (straight from the packs) or else `odb`.
+pub(super) fn read_tree(objects: &mut Objects, odb: &Odb, id: Oid) -> Result<Parsed, Error> {
+    let (kind, data) = objects.read(odb, id)?;
+    if kind != ObjectType::Tree {
+        return Err(Error::Internal(format!("{id} is not a tree")));
+    }
+    parse_tree(data, id)
 }
 
 type Tree = Rc<Parsed>;
 
-/// Reads commits and trees through one object database, keeping the trees it read last.
+/// Reads commits and trees (straight from the packs, see [`crate::pack`]), keeping the trees
+/// it read last.
 pub struct Reader<'r> {
     odb: Odb<'r>,
+    objects: &'r mut Objects,
     trees: HashMap<Oid, Tree, foldhash::fast::RandomState>,
 }
 
@@ -87,26 +112,24 @@ pub struct Commit {
 }
 
 impl<'r> Reader<'r> {
-    pub fn new(repo: &'r git2::Repository) -> Result<Reader<'r>, Error> {
+    pub fn new(repo: &'r git2::Repository, objects: &'r mut Objects) -> Result<Reader<'r>, Error> {
         let odb = repo
             .odb()
             .map_err(|e| Error::git("opening the object database", e))?;
         Ok(Reader {
             odb,
+            objects,
             trees: HashMap::default(),
         })
     }
 
     /// Reads commit `id`: its tree, its parents and its item (message, identities).
-    pub fn commit(&self, id: Oid, order: usize) -> Result<Commit, Error> {
-        let object = self
-            .odb
-            .read(id)
-            .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
-        if object.kind() != ObjectType::Commit {
+    pub fn commit(&mut self, id: Oid, order: usize) -> Result<Commit, Error> {
+        let (kind, data) = self.objects.read(&self.odb, id)?;
+        if kind != ObjectType::Commit {
             return Err(Error::Internal(format!("{id} is not a commit")));
         }
-        let data = object.data();
+        let data = &data[..];
         let header = memchr::memmem::find(data, b"\n\n").map_or(data, |i| &data[..i]);
         let (mut tree, mut parents) = (None, Vec::new());
         for line in header.split(|&b| b == b'\n') {
@@ -133,14 +156,11 @@ impl<'r> Reader<'r> {
         if let Some(t) = self.trees.get(&id) {
             return Ok(t.clone());
         }
-        let object = self
-            .odb
-            .read(id)
-            .map_err(|e| Error::git(format!("reading tree {id}"), e))?;
-        if object.kind() != ObjectType::Tree {
+        let (kind, data) = self.objects.read(&self.odb, id)?;
+        if kind != ObjectType::Tree {
             return Err(Error::Internal(format!("{id} is not a tree")));
         }
-        let tree = Rc::new(parse_tree(object.data().to_vec(), id)?);
+        let tree = Rc::new(parse_tree(data, id)?);
         if self.trees.len() >= KEPT_TREES {
             self.trees.clear();
         }
@@ -217,12 +237,8 @@ impl<'r> Reader<'r> {
         Ok(files)
     }
 
-    fn commit_tree(&self, id: Oid) -> Result<Oid, Error> {
-        let object = self
-            .odb
-            .read(id)
-            .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
-        let data = object.data();
+    fn commit_tree(&mut self, id: Oid) -> Result<Oid, Error> {
+        let (_, data) = self.objects.read(&self.odb, id)?;
         data.strip_prefix(b"tree ")
             .and_then(|rest| rest.get(..40))
             .and_then(|hex| std::str::from_utf8(hex).ok())
@@ -242,7 +258,7 @@ impl<'r> Reader<'r> {
             return Ok(());
         }
         let empty = Rc::new(Parsed {
-            data: Vec::new(),
+            data: Arc::from(&[][..]),
             entries: Vec::new(),
         });
         let old = old
@@ -350,7 +366,7 @@ struct Changes {
 }
 
 /// Parses a raw tree: entries of `<octal mode> <name>\0<20-byte id>`.
-fn parse_tree(data: Vec<u8>, id: Oid) -> Result<Parsed, Error> {
+fn parse_tree(data: Arc<[u8]>, id: Oid) -> Result<Parsed, Error> {
     let bad = || Error::Internal(format!("tree {id} is malformed"));
     let mut entries = Vec::new();
     let mut at = 0;
@@ -393,7 +409,8 @@ mod tests {
 
     fn added(repo: &git2::Repository, spec: &str) -> Vec<(String, usize)> {
         let id = repo.revparse_single(spec).expect(spec).id();
-        let mut reader = Reader::new(repo).expect("reader");
+        let mut objects = Objects::new(crate::pack::Packs::open(repo));
+        let mut reader = Reader::new(repo, &mut objects).expect("reader");
         let c = reader.commit(id, 0).expect("commit");
         let mut files: Vec<(String, usize)> = reader
             .added_files(&c, &"x".into())

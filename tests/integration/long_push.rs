@@ -189,3 +189,67 @@ fn a_push_that_cannot_finish_within_the_time_budget_is_refused_and_says_so() {
             .success()
     );
 }
+
+#[test]
+fn messages_of_a_long_range_are_checked_as_its_commits_are_read() {
+    let client = TestRepo::new();
+    import(&client, 300, &[]);
+    let token = common::github_token();
+    client.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        &format!("Deploy with {token}"),
+    ]);
+    import_more(&client, 300);
+    let tip = String::from_utf8_lossy(&client.git(&["rev-parse", "main~300"]).stdout)
+        .trim()
+        .to_string();
+    // 600 commits in the range, 601 in the history: both long enough to be checked as read.
+    for args in [&["--range", "main~600..main"][..], &["--history"][..]] {
+        let mut all = vec!["scan", "--format", "json"];
+        all.extend(args);
+        let out = client.outbound(&all);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let findings = v["findings"].as_array().expect("findings");
+        let in_message: Vec<_> = findings
+            .iter()
+            .filter(|f| f["commit"] == tip.as_str() && f["path"].is_null())
+            .collect();
+        assert_eq!(in_message.len(), 1, "{args:?}: {}", text(&out));
+        assert!(!text(&out).contains(&token), "{}", text(&out));
+        let commits = if args[0] == "--history" { 601 } else { 600 };
+        assert_eq!(v["summary"]["commits"], commits, "{args:?}");
+    }
+}
+
+/// `n` more commits on top of `main`, as `import` writes them.
+fn import_more(t: &TestRepo, n: usize) {
+    let mut stream = String::from("reset refs/heads/main\nfrom refs/heads/main^0\n\n");
+    for i in 0..n {
+        let message = format!("more {i}\n");
+        let content = format!("more {i}\n");
+        stream.push_str(&format!(
+            "commit refs/heads/main\ncommitter Jane Doe <jane@example.com> {} +0000\ndata {}\n{message}M 100644 inline src/g{}.txt\ndata {}\n{content}\n",
+            1_767_300_000 + i,
+            message.len(),
+            i % 50,
+            content.len(),
+        ));
+    }
+    let mut child = t
+        .command("git")
+        .args(["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("git fast-import starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stream.as_bytes())
+        .expect("stream written");
+    assert!(child.wait().expect("fast-import ends").success());
+    t.git(&["checkout", "-q", "-f", "main"]);
+}
