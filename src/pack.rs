@@ -409,7 +409,9 @@ impl Objects {
         let z = &mut self.inflate;
         z.reset(false);
         // One byte more than the header says, to tell a longer object from a whole one.
-        let mut out: Vec<u8> = Vec::with_capacity(size + 1);
+        // The header's size reserves no more than a megabyte up front: a damaged header cannot
+        // make one huge allocation, and the buffer grows as the stream inflates.
+        let mut out: Vec<u8> = Vec::with_capacity(size.saturating_add(1).min(1 << 20));
         // Text deflates to a third or less: most objects take one read, the rest two or three.
         let mut chunk = (size / 2 + 256).min(1 << 20);
         let mut input = Vec::new();
@@ -445,6 +447,12 @@ impl Objects {
             };
             if data.is_empty() {
                 return Err("a truncated object".into());
+            }
+            // `decompress_vec` fills only the room the buffer has: grow it, doubling, up to one
+            // byte past the header's size.
+            if out.len() == out.capacity() {
+                let left = size.saturating_add(1).saturating_sub(out.len()).max(1);
+                out.reserve(left.min(out.capacity().max(1 << 20)));
             }
             let (before_in, before_out) = (z.total_in(), z.total_out());
             let status = z
@@ -496,7 +504,9 @@ fn apply(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
     if source != base.len() {
         return None;
     }
-    let mut out = Vec::with_capacity(target);
+    // The header's size is only a hint for the allocation: a damaged one must not reserve
+    // more than the delta can produce (a copy of at most 64 KiB per 8 bytes of delta).
+    let mut out = Vec::with_capacity(target.min(delta.len().saturating_mul(1 << 13)));
     while i < delta.len() {
         let op = delta[i];
         i += 1;
@@ -614,6 +624,19 @@ mod tests {
                 msg.len(),
                 c % 3,
                 body.len()
+            ));
+        }
+        // Two versions of a file of 3 MB: more than the buffer reserved up front.
+        for v in 0..2 {
+            let big: String = (0..120_000)
+                .map(|i| format!("{:08x} {v}\n", i * 2_654_435_761u64 % 4_294_967_291))
+                .collect::<String>()
+                + &format!("{v}\n").repeat(600_000);
+            stream.push_str(&format!(
+                "commit refs/heads/main\ncommitter A <a@example.com> {} +0000\ndata 3\nbig\n\
+                 M 100644 inline big.txt\ndata {}\n{big}\n",
+                1_800_000_000 + v,
+                big.len()
             ));
         }
         git(d, &["fast-import", "--quiet"], Some(stream.as_bytes()));
