@@ -5,8 +5,9 @@
 
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_git-outbound");
@@ -133,6 +134,25 @@ impl TestRepo {
 }
 
 /// stdout and stderr together, for assertion messages.
+/// `program args` run in `t` with `input` on its standard input; its output.
+pub fn pipe(t: &TestRepo, program: &str, args: &[&str], input: &[u8]) -> Output {
+    let mut child = t
+        .command(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
 pub fn text(out: &Output) -> String {
     format!(
         "{}{}",

@@ -4,13 +4,11 @@
 //! messages whose first line is blank hold no trailers in the title, and names are compared in
 //! the commit's own encoding.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Output, Stdio};
 
 use crate::common::{
-    TestRepo, bare_in, commit, commit_signed, has_head, hooked, path_of, rules_of, short, stderr,
-    text, write_home,
+    TestRepo, bare_in, commit, commit_signed, has_head, hooked, path_of, pipe, rules_of, short,
+    stderr, text, write_home,
 };
 
 const DCO_ALWAYS: &str = "[dco]\nrequire = \"always\"\n";
@@ -30,25 +28,6 @@ fn raw_commit(t: &TestRepo, headers: &[u8], message: &[u8]) -> String {
     );
     assert!(out.status.success(), "{}", text(&out));
     String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// Runs `program` in the repository with `input` on stdin.
-fn pipe(t: &TestRepo, program: &str, args: &[&str], input: &[u8]) -> Output {
-    let mut child = t
-        .command(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
 }
 
 /// `author` and `committer` headers for the same person, with optional extra headers.

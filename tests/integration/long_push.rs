@@ -35,19 +35,8 @@ fn import(t: &TestRepo, n: usize, planted: &[(usize, &str, String)]) {
             content.len(),
         ));
     }
-    let mut child = t
-        .command("git")
-        .args(["fast-import", "--quiet"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("git fast-import starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stream.as_bytes())
-        .expect("stream written");
-    assert!(child.wait().expect("fast-import ends").success());
+    let out = common::pipe(t, "git", &["fast-import", "--quiet"], stream.as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
     t.git(&["checkout", "-q", "-f", "main"]);
 }
 
@@ -238,18 +227,7 @@ fn import_more(t: &TestRepo, n: usize) {
             content.len(),
         ));
     }
-    let mut child = t
-        .command("git")
-        .args(["fast-import", "--quiet"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("git fast-import starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stream.as_bytes())
-        .expect("stream written");
-    assert!(child.wait().expect("fast-import ends").success());
+    let out = common::pipe(t, "git", &["fast-import", "--quiet"], stream.as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
     t.git(&["checkout", "-q", "-f", "main"]);
 }

@@ -135,23 +135,11 @@ fn pre_receive_refuses_a_secret_behind_remote_prefix() {
 
 /// Creates `<prefix>/<i>` for 2,000 refs, each at one of `ids` in turn.
 fn many_refs(repo: &TestRepo, prefix: &str, ids: &[String]) {
-    use std::io::Write;
     let lines: String = (0..2000)
         .map(|i| format!("create {prefix}/{i} {}\n", ids[i % ids.len()]))
         .collect();
-    let mut child = repo
-        .command("git")
-        .args(["update-ref", "--stdin"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("git update-ref starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(lines.as_bytes())
-        .expect("write refs");
-    assert!(child.wait().expect("update-ref ends").success());
+    let out = pipe(repo, "git", &["update-ref", "--stdin"], lines.as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 #[test]
