@@ -3,9 +3,8 @@
 //! `allowed_signers`), and real `git commit` / `git push` on real repositories. Each test
 //! names the class it closes.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use crate::common::{self, TestRepo, bare_in, ssh_key, stderr, text};
 
@@ -44,21 +43,7 @@ fn external(t: &TestRepo, name: &str) -> String {
 
 /// Runs git with `input` on stdin; returns trimmed stdout.
 fn git_stdin(t: &TestRepo, args: &[&str], input: &[u8]) -> String {
-    let mut child = t
-        .command("git")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run git");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait for git");
+    let out = common::pipe(t, "git", args, input);
     assert!(out.status.success(), "git {args:?} failed:\n{}", text(&out));
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
