@@ -238,16 +238,21 @@ pub fn commits(
         None => Project::default(),
     };
     let dco = dco_for(policy, to);
-    // A long list's messages are checked as the commits are read, not held to the end.
-    let listed = Engine::new(
-        policy,
-        checks,
-        dco.clone(),
-        Project::default(),
-        Lfs::default(),
-    );
-    let check = |c: &source::CommitItem| listed.check_commit(c);
-    let check = (ids.len() >= CHECKED_AS_READ).then_some(&check as source::CommitCheck);
+    // A long list's messages are checked as the commits are read, not held to the end; a
+    // hook's few commits make no engine for that.
+    let listed = (ids.len() >= CHECKED_AS_READ).then(|| {
+        Engine::new(
+            policy,
+            checks,
+            dco.clone(),
+            Project::default(),
+            Lfs::default(),
+        )
+    });
+    let check = listed
+        .as_ref()
+        .map(|e| move |c: &source::CommitItem| e.check_commit(c));
+    let check = check.as_ref().map(|f| f as source::CommitCheck);
     Ok(Plan {
         items: source::range::items(repo, ids, check)?,
         git_dir: Some(repo.path().to_path_buf()),
