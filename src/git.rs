@@ -104,6 +104,15 @@ impl<T> PerThread<T> {
 }
 
 /// Whether a hex id is git's all-zero "no object" id.
+/// `f` run with libgit2's object cache off: for walks that read each object once, where the
+/// cache would only hold every one of them (per repository) to the end of the run.
+pub fn uncached<T>(f: impl FnOnce() -> T) -> T {
+    git2::opts::enable_caching(false);
+    let out = f();
+    git2::opts::enable_caching(true);
+    out
+}
+
 pub fn is_zero(id: &str) -> bool {
     !id.is_empty() && id.bytes().all(|b| b == b'0')
 }

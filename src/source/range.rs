@@ -120,10 +120,7 @@ const CHECKED_TOGETHER: usize = 2048;
 pub fn history(repo: &Repository, check: Option<CommitCheck>) -> Result<Items, Error> {
     // The walk reads every commit once: libgit2's object cache would hold them all to the
     // end of the run (a third of a kilobyte per commit).
-    git2::opts::enable_caching(false);
-    let ids = all_commits(repo);
-    git2::opts::enable_caching(true);
-    let ids = ids?;
+    let ids = crate::git::uncached(|| all_commits(repo))?;
     let mut all = Items::default();
     let mut roots = Vec::with_capacity(ids.len());
     let odb = repo
@@ -388,10 +385,7 @@ fn per_commit(
     // Each commit and tree is read here once or twice, and the reader keeps the trees it
     // needs again: libgit2's object cache would keep every one of them, per worker, until the
     // end (hundreds of megabytes on a long range).
-    git2::opts::enable_caching(false);
-    let done = compare_in_parallel(repo, ids, piece);
-    git2::opts::enable_caching(true);
-    done
+    crate::git::uncached(|| compare_in_parallel(repo, ids, piece))
 }
 
 fn compare_in_parallel<F>(repo: &Repository, ids: &[Oid], piece: F) -> Result<Vec<Items>, Error>

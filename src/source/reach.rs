@@ -131,10 +131,7 @@ pub fn missing_from(repo: &Repository, include: &[Oid], known: &Known) -> Result
         if let Some(store) = quarantined(repo)? {
             // Each new commit is read once: libgit2's object cache would hold every one of
             // them to the end of the hook (a third of a kilobyte per commit).
-            git2::opts::enable_caching(false);
-            let found = received(repo, &odb, &store, include, &exclude);
-            git2::opts::enable_caching(true);
-            return found;
+            return crate::git::uncached(|| received(repo, &odb, &store, include, &exclude));
         }
     }
     if exclude.is_empty() && known.refs == Refs::None {

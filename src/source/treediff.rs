@@ -156,11 +156,7 @@ impl<'r> Reader<'r> {
         if let Some(t) = self.trees.get(&id) {
             return Ok(t.clone());
         }
-        let (kind, data) = self.objects.read(&self.odb, id)?;
-        if kind != ObjectType::Tree {
-            return Err(Error::Internal(format!("{id} is not a tree")));
-        }
-        let tree = Rc::new(parse_tree(data, id)?);
+        let tree = Rc::new(read_tree(self.objects, &self.odb, id)?);
         if self.trees.len() >= KEPT_TREES {
             self.trees.clear();
         }
