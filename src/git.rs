@@ -169,14 +169,15 @@ fn promisor(repo: &Repository) -> Option<String> {
     found
 }
 
-/// The folders a loose object may be in: the quarantine of pre-receive, then the repository's.
-fn loose_dirs(repo: &Repository) -> Vec<PathBuf> {
+/// The object folders of `repo`: the quarantine of pre-receive when the hook runs inside one,
+/// then the repository's own (in the common git dir, which linked worktrees share).
+pub fn object_dirs(repo: &Repository) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::env::var_os("GIT_OBJECT_DIRECTORY")
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
         .into_iter()
         .collect();
-    dirs.push(repo.path().join("objects"));
+    dirs.push(repo.commondir().join("objects"));
     dirs
 }
 
@@ -185,7 +186,7 @@ fn loose_dirs(repo: &Repository) -> Vec<PathBuf> {
 /// error naming its file.
 pub fn check_loose(repo: &Repository, id: Oid) -> Result<(), Error> {
     let hex = id.to_string();
-    let Some(path) = loose_dirs(repo)
+    let Some(path) = object_dirs(repo)
         .into_iter()
         .map(|d| d.join(&hex[..2]).join(&hex[2..]))
         .find(|p| p.is_file())

@@ -66,14 +66,8 @@ impl Packs {
     /// The packs of `repo`'s object directory, and of the quarantine of pre-receive when the
     /// hook runs inside one. A pack whose index cannot be read is left to libgit2.
     pub fn open(repo: &Repository) -> Arc<Packs> {
-        let mut dirs: Vec<PathBuf> = std::env::var_os("GIT_OBJECT_DIRECTORY")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-            .into_iter()
-            .collect();
-        dirs.push(repo.commondir().join("objects"));
         let mut packs = Vec::new();
-        for dir in dirs {
+        for dir in crate::git::object_dirs(repo) {
             let Ok(entries) = std::fs::read_dir(dir.join("pack")) else {
                 continue;
             };
