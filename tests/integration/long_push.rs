@@ -213,6 +213,44 @@ fn messages_of_a_long_range_are_checked_as_its_commits_are_read() {
     }
 }
 
+#[test]
+fn a_long_push_with_a_secret_in_one_message_is_refused_by_both_hooks() {
+    // 601 commits: long enough that both hooks check messages as the commits are read.
+    let (server, client) = server();
+    import(&client, 300, &[]);
+    let token = common::github_token();
+    client.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        &format!("Deploy with {token}"),
+    ]);
+    import_more(&client, 300);
+    let tip = String::from_utf8_lossy(&client.git(&["rev-parse", "--short=12", "main~300"]).stdout)
+        .trim()
+        .to_string();
+    // The client's pre-push, then (skipping it) the server's pre-receive.
+    assert!(client.outbound(&["install"]).status.success());
+    for verify in ["--verify", "--no-verify"] {
+        let out = client.git_any(&["push", "-q", verify, "origin", "main"]);
+        assert!(
+            !out.status.success(),
+            "{verify}: expected a refusal:\n{}",
+            text(&out)
+        );
+        let err = stderr(&out);
+        assert!(err.contains(&tip), "{verify}: no commit {tip} in:\n{err}");
+        assert!(!err.contains(&token), "{err}");
+    }
+    assert!(
+        !server
+            .git_any(&["rev-parse", "--verify", "-q", "main"])
+            .status
+            .success()
+    );
+}
+
 /// `n` more commits on top of `main`, as `import` writes them.
 fn import_more(t: &TestRepo, n: usize) {
     let mut stream = String::from("reset refs/heads/main\nfrom refs/heads/main^0\n\n");
