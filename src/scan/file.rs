@@ -14,18 +14,20 @@ use crate::check::{LineIndex, artifact, inline_allow, ip_overlap, secret, spdx};
 use crate::error::Error;
 use crate::finding::Severity;
 use crate::finding::{Check, Finding};
-use crate::pack::Objects;
+use crate::pack::{Data, Objects};
 use crate::rules::whole;
 use crate::source::lfs::{self, Pointer};
 use crate::source::{Bytes, FileItem};
 
 /// A blob's bytes: straight from the packs when one holds it (see [`crate::pack`]), else
 /// through libgit2.
-fn read_blob(repo: &git2::Repository, objects: &mut Objects, id: Oid) -> Result<Arc<[u8]>, Error> {
+fn read_blob(repo: &git2::Repository, objects: &mut Objects, id: Oid) -> Result<Data, Error> {
     if let Some((git2::ObjectType::Blob, bytes)) = objects.find(id)? {
         return Ok(bytes);
     }
-    Ok(Arc::from(crate::git::find_blob(repo, id)?.content()))
+    Ok(Arc::new(
+        crate::git::find_blob(repo, id)?.content().to_vec(),
+    ))
 }
 
 /// An earlier version of a file, against which only the changes are searched.
@@ -63,7 +65,7 @@ impl Engine<'_> {
         group: &[FileItem],
         first_only: bool,
     ) -> Vec<FileResult> {
-        let mut before: Option<(Oid, Arc<[u8]>)> = None;
+        let mut before: Option<(Oid, Data)> = None;
         let (mut before_clean, mut before_searched) = (false, false);
         let mut out = Vec::with_capacity(group.len());
         for item in group {

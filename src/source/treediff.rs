@@ -13,7 +13,7 @@ use git2::{ObjectType, Odb, Oid};
 
 use super::{Bytes, CommitItem, FileItem};
 use crate::error::Error;
-use crate::pack::Objects;
+use crate::pack::{Data, Objects};
 
 /// Trees a worker keeps before it forgets them all (a long range otherwise keeps every tree).
 const KEPT_TREES: usize = 4096;
@@ -47,7 +47,7 @@ impl Entry<'_> {
 /// A parsed tree: its bytes, and where each entry lies in them (mode, start of the name, end
 /// of the name). One allocation for the entries, none per name.
 pub(super) struct Parsed {
-    data: Arc<[u8]>,
+    data: Data,
     entries: Vec<(u32, u32, u32)>,
 }
 
@@ -254,7 +254,7 @@ impl<'r> Reader<'r> {
             return Ok(());
         }
         let empty = Rc::new(Parsed {
-            data: Arc::from(&[][..]),
+            data: Data::default(),
             entries: Vec::new(),
         });
         let old = old
@@ -362,7 +362,7 @@ struct Changes {
 }
 
 /// Parses a raw tree: entries of `<octal mode> <name>\0<20-byte id>`.
-fn parse_tree(data: Arc<[u8]>, id: Oid) -> Result<Parsed, Error> {
+fn parse_tree(data: Data, id: Oid) -> Result<Parsed, Error> {
     let bad = || Error::Internal(format!("tree {id} is malformed"));
     let mut entries = Vec::new();
     let mut at = 0;
