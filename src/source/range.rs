@@ -6,7 +6,6 @@
 //! keeps each blob at the first commit and path that carry it. When no check reads files,
 //! [`commit_items`] lists the commits alone and reads no tree at all.
 
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -122,62 +121,66 @@ pub fn history(repo: &Repository, check: Option<CommitCheck>) -> Result<Items, E
     // end of the run (a third of a kilobyte per commit).
     let ids = crate::git::uncached(|| all_commits(repo))?;
     let mut all = Items::default();
-    let mut roots = Vec::with_capacity(ids.len());
-    let odb = repo
-        .odb()
-        .map_err(|e| Error::git("opening the object database", e))?;
     let packs = match ids.len() < PACKED_COMMITS {
         true => Packs::none(),
         false => Packs::open(repo),
     };
-    let mut objects = Objects::new(packs.clone());
-    let mut read = Vec::with_capacity(CHECKED_TOGETHER.min(ids.len()));
-    for (order, id) in ids.iter().enumerate() {
-        let (_, data) = objects.read(&odb, *id)?;
-        let tree =
-            tree_of(&data).ok_or_else(|| Error::Internal(format!("commit {id} names no tree")))?;
-        roots.push(tree);
-        read.push(CommitItem::from_object(*id, &data, order));
-        if read.len() == CHECKED_TOGETHER || order + 1 == ids.len() {
-            match check {
-                Some(check) => {
-                    all.checked_commits += read.len();
-                    all.checked
-                        .par_extend(read.par_iter().filter_map(|c| CheckedCommit::of(c, check)));
-                    read.clear();
-                }
-                None => all.commits.append(&mut read),
+    let git_dir = repo.path().to_path_buf();
+    // Commits are read on every core, `CHECKED_TOGETHER` at a time, and their messages
+    // checked at once: what is kept of each is its tree, and what its checks found.
+    let mut roots = Vec::with_capacity(ids.len());
+    for (n, block) in ids.chunks(CHECKED_TOGETHER).enumerate() {
+        let read: Vec<(Oid, CommitItem)> = block
+            .par_chunks(COMMITS_PER_PIECE)
+            .enumerate()
+            .map(|(k, piece)| {
+                let repo = crate::git::reopen(&git_dir)?;
+                let odb = repo
+                    .odb()
+                    .map_err(|e| Error::git("opening the object database", e))?;
+                let mut objects = Objects::new(packs.clone());
+                let first = n * CHECKED_TOGETHER + k * COMMITS_PER_PIECE;
+                piece
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| {
+                        let (_, data) = objects.read(&odb, *id)?;
+                        let tree = tree_of(&data)
+                            .ok_or_else(|| Error::Internal(format!("commit {id} names no tree")))?;
+                        Ok((tree, CommitItem::from_object(*id, &data, first + i)))
+                    })
+                    .collect::<Result<Vec<_>, Error>>()
+            })
+            .collect::<Result<Vec<_>, Error>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        roots.extend(read.iter().map(|(tree, _)| *tree));
+        match check {
+            Some(check) => {
+                all.checked_commits += read.len();
+                all.checked.par_extend(
+                    read.par_iter()
+                        .filter_map(|(_, c)| CheckedCommit::of(c, check)),
+                );
             }
+            None => all.commits.extend(read.into_iter().map(|(_, c)| c)),
         }
     }
-    drop(objects);
     // Blob-once without comparing trees: oldest commit first, a tree or blob already met was
     // met at an earlier commit, so only trees never seen are walked. Each root tree is read
     // once; then each top-level name is a task, walked through every commit's entry of that
     // name on whichever core is free, largest first. Each tree is read once (straight from
     // the packs), so no cache would serve.
-    let git_dir = repo.path().to_path_buf();
     let listed = list_tasks(&git_dir, &roots, &packs);
     // A blob under two top-level entries was listed by two tasks: it belongs to the first
     // commit (then the first path) that carries it.
-    let listed = listed?;
-    let mut first: HashMap<Oid, Found, foldhash::fast::RandomState> =
-        HashMap::with_capacity_and_hasher(listed.iter().map(Vec::len).sum(), Default::default());
-    for found in listed.into_iter().flatten() {
-        match first.entry(found.blob) {
-            Entry::Occupied(mut e) => {
-                if (found.order, &found.path) < (e.get().order, &e.get().path) {
-                    e.insert(found);
-                }
-            }
-            Entry::Vacant(e) => {
-                e.insert(found);
-            }
-        }
-    }
+    let mut found: Vec<Found> = listed?.into_iter().flatten().collect();
+    found.par_sort_unstable_by(|a, b| (a.blob, a.order, &a.path).cmp(&(b.blob, b.order, &b.path)));
+    found.dedup_by_key(|f| f.blob);
     let commit_ids: Vec<Arc<str>> = ids.iter().map(|id| id.to_string().into()).collect();
-    all.files = first
-        .into_values()
+    all.files = found
+        .into_iter()
         .map(|f| FileItem {
             path: f.path,
             bytes: super::Bytes::Blob(f.blob),
