@@ -33,6 +33,7 @@ pub mod cli;
 pub mod cmd;
 pub mod container;
 pub mod decode;
+pub mod diff;
 pub mod encoding;
 pub mod error;
 pub mod finding;

@@ -671,12 +671,13 @@ impl Cache {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::io::Write;
     use std::process::{Command, Stdio};
 
-    fn git(dir: &Path, args: &[&str], input: Option<&[u8]>) -> String {
+    /// Runs git in `dir` with no user configuration: its output, trimmed.
+    pub(crate) fn git(dir: &Path, args: &[&str], input: Option<&[u8]>) -> String {
         let mut child = Command::new("git")
             .current_dir(dir)
             .args(args)

@@ -7,6 +7,8 @@ use std::collections::HashSet;
 use std::hash::BuildHasher;
 use std::ops::Range;
 
+use crate::diff::{common_prefix, common_suffix};
+
 /// Lines before a new line that are searched again: a generic rule finds its value up to
 /// `rules::GENERIC_EXTRA_LINES` lines after its keyword. Lines after a new line need no
 /// search: a rule whose keyword is on the new line reads the lines after it anyway.
@@ -226,33 +228,6 @@ fn widen(content: &[u8], lines: Range<usize>) -> Range<usize> {
         start = line_start(content, start - 1);
     }
     start..lines.end
-}
-
-/// Block sizes for finding where two buffers start to differ: large blocks compare at
-/// memory speed, the smaller ones narrow down.
-const BLOCKS: [usize; 3] = [4096, 64, 1];
-
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    let n = a.len().min(b.len());
-    let mut i = 0;
-    for w in BLOCKS {
-        while i + w <= n && a[i..i + w] == b[i..i + w] {
-            i += w;
-        }
-    }
-    i
-}
-
-fn common_suffix(a: &[u8], b: &[u8]) -> usize {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
-    let mut i = 0;
-    for w in BLOCKS {
-        while i + w <= n && a[n - i - w..n - i] == b[n - i - w..n - i] {
-            i += w;
-        }
-    }
-    i
 }
 
 #[cfg(test)]

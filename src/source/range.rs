@@ -12,7 +12,7 @@ use std::sync::Arc;
 use git2::{ObjectType, Oid, Repository};
 use rayon::prelude::*;
 
-use super::treediff::{Reader, read_tree};
+use super::treediff::{Parsed, Reader, read_tree};
 use super::{CheckedCommit, CommitCheck, CommitItem, FileItem, Items};
 use crate::error::Error;
 use crate::pack::{Objects, Packs};
@@ -95,6 +95,12 @@ pub fn commit_items(repo: &Repository, ids: &[Oid]) -> Result<Items, Error> {
 
 /// Every commit reachable from any ref, oldest first.
 pub fn all_commits(repo: &Repository) -> Result<Vec<Oid>, Error> {
+    let tips = tips(repo)?;
+    commits(repo, &tips, &[])
+}
+
+/// The commits the refs point at (peeled), sorted, each once.
+fn tips(repo: &Repository) -> Result<Vec<Oid>, Error> {
     let mut tips = Vec::new();
     for r in repo
         .references()
@@ -107,7 +113,94 @@ pub fn all_commits(repo: &Repository) -> Result<Vec<Oid>, Error> {
     }
     tips.sort();
     tips.dedup();
-    commits(repo, &tips, &[])
+    Ok(tips)
+}
+
+/// Every commit reachable from `tips`, each after its parents, with its tree. Each commit is
+/// read once, straight from the packs: a depth-first walk that lists a commit once all its
+/// parents are listed, first parents first (so a branch's commits come after the history it
+/// started from). The parents are those the commit object names (replace refs and grafts do
+/// not change what was stored). A parent that is not in the repository (the edge of a shallow
+/// clone) ends the walk there.
+fn walk_history(
+    repo: &Repository,
+    tips: &[Oid],
+    packs: &Arc<Packs>,
+) -> Result<(Vec<Oid>, Vec<Oid>), Error> {
+    /// A commit met: its id, its tree and its parents (a range of `parents`).
+    struct Node {
+        id: Oid,
+        tree: Oid,
+        parents: std::ops::Range<usize>,
+    }
+    let odb = repo
+        .odb()
+        .map_err(|e| Error::git("opening the object database", e))?;
+    let mut objects = Objects::new(packs.clone());
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut parents: Vec<Oid> = Vec::new();
+    let mut met: HashSet<Oid, foldhash::fast::RandomState> = HashSet::default();
+    // Reads commit `id` into a new node; `false` when the repository does not hold it.
+    let mut read = |id: Oid, nodes: &mut Vec<Node>, parents: &mut Vec<Oid>| {
+        let data = match objects.find(id)? {
+            Some((_, data)) => data,
+            None => match odb.read(id) {
+                Ok(o) => Arc::new(o.data().to_vec()),
+                Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(false),
+                Err(e) => return Err(Error::git(format!("reading commit {id}"), e)),
+            },
+        };
+        let tree =
+            tree_of(&data).ok_or_else(|| Error::Internal(format!("commit {id} names no tree")))?;
+        let header = match memchr::memmem::find(&data, b"\n\n") {
+            Some(end) => &data[..end],
+            None => &data[..],
+        };
+        let start = parents.len();
+        for hex in header
+            .split(|&b| b == b'\n')
+            .filter_map(|l| l.strip_prefix(b"parent "))
+        {
+            let parent = std::str::from_utf8(hex)
+                .ok()
+                .and_then(|h| Oid::from_str(h).ok())
+                .ok_or_else(|| Error::Internal(format!("commit {id} names a bad parent")))?;
+            parents.push(parent);
+        }
+        nodes.push(Node {
+            id,
+            tree,
+            parents: start..parents.len(),
+        });
+        Ok(true)
+    };
+    let (mut ids, mut trees) = (Vec::new(), Vec::new());
+    // The walk's path: each node, and how many of its parents were taken.
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for &tip in tips {
+        if !met.insert(tip) || !read(tip, &mut nodes, &mut parents)? {
+            continue;
+        }
+        stack.push((nodes.len() - 1, 0));
+        while let Some(top) = stack.last_mut() {
+            let (n, taken) = *top;
+            let range = nodes[n].parents.clone();
+            if taken < range.len() {
+                top.1 += 1;
+                let parent = parents[range.start + taken];
+                // A parent met before is listed already, or (in a damaged repository whose
+                // commits form a cycle) on the way to being listed: either way not again.
+                if met.insert(parent) && read(parent, &mut nodes, &mut parents)? {
+                    stack.push((nodes.len() - 1, 0));
+                }
+            } else {
+                ids.push(nodes[n].id);
+                trees.push(nodes[n].tree);
+                stack.pop();
+            }
+        }
+    }
+    Ok((ids, trees))
 }
 
 /// Commits read before their messages are checked, on every core, and dropped.
@@ -117,20 +210,16 @@ const CHECKED_TOGETHER: usize = 2048;
 /// many commits carry it, and attributed to the first commit that introduced it. With
 /// `check`, messages are checked as the commits are read and only what they found is kept.
 pub fn history(repo: &Repository, check: Option<CommitCheck>) -> Result<Items, Error> {
-    // The walk reads every commit once: libgit2's object cache would hold them all to the
-    // end of the run (a third of a kilobyte per commit).
-    let ids = crate::git::uncached(|| all_commits(repo))?;
+    // The walk reads every commit once, straight from the packs (libgit2's walk reads each
+    // commit as an object of its cache and keeps a node for each).
+    let packs = Packs::open(repo);
+    let (ids, roots) = crate::git::uncached(|| walk_history(repo, &tips(repo)?, &packs))?;
     let mut all = Items::default();
-    let packs = match ids.len() < PACKED_COMMITS {
-        true => Packs::none(),
-        false => Packs::open(repo),
-    };
     let git_dir = repo.path().to_path_buf();
-    // Commits are read on every core, `CHECKED_TOGETHER` at a time, and their messages
-    // checked at once: what is kept of each is its tree, and what its checks found.
-    let mut roots = Vec::with_capacity(ids.len());
+    // Commits are read again on every core, `CHECKED_TOGETHER` at a time, and their messages
+    // checked at once: what is kept of each is what its checks found.
     for (n, block) in ids.chunks(CHECKED_TOGETHER).enumerate() {
-        let read: Vec<(Oid, CommitItem)> = block
+        let read: Vec<CommitItem> = block
             .par_chunks(COMMITS_PER_PIECE)
             .enumerate()
             .map(|(k, piece)| {
@@ -145,9 +234,7 @@ pub fn history(repo: &Repository, check: Option<CommitCheck>) -> Result<Items, E
                     .enumerate()
                     .map(|(i, id)| {
                         let (_, data) = objects.read(&odb, *id)?;
-                        let tree = tree_of(&data)
-                            .ok_or_else(|| Error::Internal(format!("commit {id} names no tree")))?;
-                        Ok((tree, CommitItem::from_object(*id, &data, first + i)))
+                        Ok(CommitItem::from_object(*id, &data, first + i))
                     })
                     .collect::<Result<Vec<_>, Error>>()
             })
@@ -155,16 +242,13 @@ pub fn history(repo: &Repository, check: Option<CommitCheck>) -> Result<Items, E
             .into_iter()
             .flatten()
             .collect();
-        roots.extend(read.iter().map(|(tree, _)| *tree));
         match check {
             Some(check) => {
                 all.checked_commits += read.len();
-                all.checked.par_extend(
-                    read.par_iter()
-                        .filter_map(|(_, c)| CheckedCommit::of(c, check)),
-                );
+                all.checked
+                    .par_extend(read.par_iter().filter_map(|c| CheckedCommit::of(c, check)));
             }
-            None => all.commits.extend(read.into_iter().map(|(_, c)| c)),
+            None => all.commits.extend(read),
         }
     }
     // Blob-once without comparing trees: oldest commit first, a tree or blob already met was
@@ -284,6 +368,7 @@ fn list_tasks(
                     .map_err(|e| Error::git("opening the object database", e))?,
                 objects,
                 seen: Seen::default(),
+                last: HashMap::new(),
                 out: Vec::new(),
             };
             for e in entries {
@@ -301,11 +386,13 @@ struct Seen {
     blobs: HashSet<Oid, foldhash::fast::RandomState>,
 }
 
-/// One task's walk: the trees and blobs it has met, and the blobs it found.
+/// One task's walk: the trees and blobs it has met, the last version it read of each
+/// folder, and the blobs it found.
 struct Walk<'r> {
     odb: git2::Odb<'r>,
     objects: &'r mut Objects,
     seen: Seen,
+    last: HashMap<String, Parsed>,
     out: Vec<Found>,
 }
 
@@ -329,9 +416,21 @@ impl Walk<'_> {
             ObjectType::Tree if self.seen.trees.insert(id) => {
                 let path = path();
                 let tree = read_tree(self.objects, &self.odb, id)?;
-                for (name, id, kind) in tree.entries() {
-                    self.new_blobs(name, id, kind, &path, order)?;
+                // Every entry of the folder's version before was met when it was walked:
+                // only the entries that differ from it are looked at.
+                match self.last.remove(&path) {
+                    Some(old) => {
+                        for (name, id, kind) in tree.entries_changed_from(&old) {
+                            self.new_blobs(name, id, kind, &path, order)?;
+                        }
+                    }
+                    None => {
+                        for (name, id, kind) in tree.entries() {
+                            self.new_blobs(name, id, kind, &path, order)?;
+                        }
+                    }
                 }
+                self.last.insert(path, tree);
             }
             ObjectType::Blob if self.seen.blobs.insert(id) => self.out.push(Found {
                 path: path(),
@@ -414,4 +513,116 @@ where
             piece(r, objects, n * COMMITS_PER_PIECE, chunk)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pack::tests::git;
+
+    /// Commits of a history with two roots, branches and merges (one of three parents):
+    /// `(name, parents)` in the order they are made.
+    const DAG: &[(&str, &[&str])] = &[
+        ("a", &[]),
+        ("b", &["a"]),
+        ("x", &[]),
+        ("c", &["b"]),
+        ("d", &["b"]),
+        ("y", &["x"]),
+        ("e", &["c", "d"]),
+        ("f", &["e", "y", "d"]),
+        ("g", &["f"]),
+        ("h", &["d"]),
+    ];
+
+    #[test]
+    fn the_history_walk_lists_every_commit_once_after_its_parents() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        git(d, &["init", "-q", "-b", "main", "."], None);
+        let mut stream = String::new();
+        for (n, (name, parents)) in DAG.iter().enumerate() {
+            stream.push_str(&format!(
+                "commit refs/heads/{name}\nmark :{}\ncommitter A <a@example.com> {} +0000\n\
+                 data 1\n{name}\n",
+                n + 1,
+                1_700_000_000 + n
+            ));
+            let mark = |p: &str| DAG.iter().position(|(q, _)| *q == p).expect("named") + 1;
+            match parents.split_first() {
+                Some((first, rest)) => {
+                    stream.push_str(&format!("from :{}\n", mark(first)));
+                    for p in rest {
+                        stream.push_str(&format!("merge :{}\n", mark(p)));
+                    }
+                }
+                None => stream.push_str("deleteall\n"),
+            }
+            stream.push_str(&format!("M 100644 inline {name}.txt\ndata 2\n{name}\n\n"));
+        }
+        git(d, &["fast-import", "--quiet"], Some(stream.as_bytes()));
+        // Only the tips named by refs: a, b and x are reached through others.
+        for gone in ["a", "b", "c", "e", "f", "y"] {
+            git(d, &["branch", "-q", "-D", gone], None);
+        }
+        let check = |packs: Arc<Packs>| {
+            let repo = Repository::open(d).expect("repository");
+            let (ids, trees) =
+                walk_history(&repo, &tips(&repo).expect("tips"), &packs).expect("the walk");
+            let mut all: Vec<String> = git(d, &["rev-list", "--all"], None)
+                .lines()
+                .map(String::from)
+                .collect();
+            let mut listed: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+            all.sort();
+            listed.sort();
+            assert_eq!(listed, all, "every commit, each once");
+            let at: HashMap<Oid, usize> = ids.iter().enumerate().map(|(n, i)| (*i, n)).collect();
+            for (n, id) in ids.iter().enumerate() {
+                let commit = repo.find_commit(*id).expect("commit");
+                assert_eq!(trees[n], commit.tree_id());
+                for p in commit.parent_ids() {
+                    assert!(at[&p] < n, "{p} is listed before its child {id}");
+                }
+            }
+        };
+        // Loose objects (read through libgit2), then a pack (read straight from it).
+        check(Packs::none());
+        git(d, &["repack", "-a", "-d", "-q"], None);
+        let repo = Repository::open(d).expect("repository");
+        check(Packs::open(&repo));
+    }
+
+    #[test]
+    fn the_history_walk_of_a_shallow_clone_stops_at_its_edge() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let full = d.join("full");
+        std::fs::create_dir(&full).expect("dir");
+        git(&full, &["init", "-q", "-b", "main", "."], None);
+        for n in 0..4 {
+            std::fs::write(full.join("f.txt"), format!("{n}\n")).expect("write");
+            git(&full, &["add", "f.txt"], None);
+            git(
+                &full,
+                &[
+                    "-c",
+                    "user.name=A",
+                    "-c",
+                    "user.email=a@example.com",
+                    "commit",
+                    "-q",
+                    "-m",
+                    "c",
+                ],
+                None,
+            );
+        }
+        let url = format!("file://{}", full.display());
+        git(d, &["clone", "-q", "--depth", "2", &url, "shallow"], None);
+        let repo = Repository::open(d.join("shallow")).expect("repository");
+        let (ids, _) = walk_history(&repo, &tips(&repo).expect("tips"), &Packs::open(&repo))
+            .expect("the walk");
+        assert_eq!(ids.len(), 2);
+    }
 }

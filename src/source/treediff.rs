@@ -12,6 +12,7 @@ use std::sync::Arc;
 use git2::{ObjectType, Odb, Oid};
 
 use super::{Bytes, CommitItem, FileItem};
+use crate::diff::{common_prefix, common_suffix};
 use crate::error::Error;
 use crate::pack::{Data, Objects};
 
@@ -74,7 +75,15 @@ impl Parsed {
     /// Each entry's name, id and kind as libgit2 gives it: a folder, a submodule's commit,
     /// or else a blob.
     pub(super) fn entries(&self) -> impl Iterator<Item = (&[u8], Oid, ObjectType)> {
-        self.iter().map(|e| {
+        self.changed(0..self.len())
+    }
+
+    /// The entries at positions `range`, as [`Parsed::entries`] gives them.
+    fn changed(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = (&[u8], Oid, ObjectType)> {
+        range.filter_map(|i| self.get(i)).map(|e| {
             let kind = match e.mode & 0o170000 {
                 0o040000 => ObjectType::Tree,
                 0o160000 => ObjectType::Commit,
@@ -82,6 +91,50 @@ impl Parsed {
             };
             (e.name, e.id, kind)
         })
+    }
+
+    /// Where entry `i` lies in the tree's bytes, mode to id.
+    fn span(&self, i: usize) -> std::ops::Range<usize> {
+        let start = match i {
+            0 => 0,
+            _ => self.entries[i - 1].2 as usize + 21,
+        };
+        start..self.entries[i].2 as usize + 21
+    }
+
+    /// The entries of this version of a folder that `old`, another version of it, does not
+    /// hold as they are. The bytes the two have in common at the start and at the end are
+    /// passed over entry by entry: an entry that lies in the common start lies at the same
+    /// place in both (each is read from the first byte on), and one in the common end is
+    /// passed over only where `old` has an entry of the same length at the same distance
+    /// from its end. What is left (most often one entry) is what changed, or may have.
+    pub(super) fn entries_changed_from(
+        &self,
+        old: &Parsed,
+    ) -> impl Iterator<Item = (&[u8], Oid, ObjectType)> {
+        let (new_bytes, old_bytes) = (&self.data[..], &old.data[..]);
+        let prefix = common_prefix(new_bytes, old_bytes);
+        let most = new_bytes.len().min(old_bytes.len()) - prefix;
+        let suffix = common_suffix(
+            &new_bytes[new_bytes.len() - most..],
+            &old_bytes[old_bytes.len() - most..],
+        );
+        let first = self
+            .entries
+            .partition_point(|&(_, _, name_end)| name_end as usize + 21 <= prefix);
+        let (mut end, mut k) = (self.len(), old.len());
+        while end > first && k > first {
+            let (n, o) = (self.span(end - 1), old.span(k - 1));
+            let same = n.len() == o.len()
+                && new_bytes.len() - n.start <= suffix
+                && new_bytes.len() - n.end == old_bytes.len() - o.end;
+            if !same {
+                break;
+            }
+            end -= 1;
+            k -= 1;
+        }
+        self.changed(first..end)
     }
 }
 
@@ -455,5 +508,70 @@ mod tests {
             vec![("a/b/c.txt".to_string(), 1), ("a/e/f.txt".to_string(), 0)]
         );
         assert_eq!(added(&repo, "main"), vec![]);
+    }
+
+    /// A raw tree of `(mode, name, id)` entries.
+    fn raw(entries: &[(&str, String, [u8; 20])]) -> Parsed {
+        let mut data = Vec::new();
+        for (mode, name, id) in entries {
+            data.extend_from_slice(format!("{mode} {name}\0").as_bytes());
+            data.extend_from_slice(id);
+        }
+        parse_tree(Data::new(data), Oid::ZERO_SHA1).expect("a tree")
+    }
+
+    #[test]
+    fn entries_changed_from_another_version_hold_every_entry_it_lacks() {
+        // Ids made of the bytes a misread would stumble on: spaces, NULs and digits.
+        let id = |n: usize| {
+            let mut id = [0u8; 20];
+            for (k, b) in id.iter_mut().enumerate() {
+                *b = [b' ', 0, b'4', b'0', (n * 7 + k) as u8][(n + k) % 5];
+            }
+            id
+        };
+        let entry = |n: usize| {
+            let mode = if n % 4 == 0 { "40000" } else { "100644" };
+            (mode, format!("e{n:03}"), id(n))
+        };
+        let base: Vec<_> = (0..40).map(entry).collect();
+        let mut versions: Vec<Vec<_>> = Vec::new();
+        for at in [0, 1, 17, 38, 39] {
+            let mut v = base.clone();
+            v[at].2 = id(at + 100); // modified
+            versions.push(v);
+            let mut v = base.clone();
+            v.remove(at); // deleted
+            versions.push(v);
+            let mut v = base.clone();
+            v.insert(at, ("100644", format!("e{at:03}a"), id(at + 200))); // added
+            versions.push(v);
+            let mut v = base.clone();
+            v[at].1 = format!("e{at:03}b"); // renamed (one letter longer)
+            versions.push(v);
+        }
+        let old = raw(&base);
+        let held: Vec<_> = old.entries().map(|(n, i, k)| (n.to_vec(), i, k)).collect();
+        for v in &versions {
+            let new = raw(v);
+            let changed: Vec<_> = new
+                .entries_changed_from(&old)
+                .map(|(n, i, k)| (n.to_vec(), i, k))
+                .collect();
+            for e in new.entries().map(|(n, i, k)| (n.to_vec(), i, k)) {
+                if !held.contains(&e) {
+                    assert!(changed.contains(&e), "{:?} is new and not looked at", e.0);
+                }
+            }
+            assert!(
+                changed.len() <= 2,
+                "{} entries looked at for one change",
+                changed.len()
+            );
+        }
+        // The same version: nothing changed; a version of another folder: all of it.
+        assert_eq!(old.entries_changed_from(&old).count(), 0);
+        let other = raw(&(50..60).map(entry).collect::<Vec<_>>());
+        assert_eq!(other.entries_changed_from(&old).count(), 10);
     }
 }
