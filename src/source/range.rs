@@ -367,7 +367,7 @@ fn list_tasks(
                     .odb()
                     .map_err(|e| Error::git("opening the object database", e))?,
                 objects,
-                seen: Seen::default(),
+                blobs: HashSet::default(),
                 last: HashMap::new(),
                 out: Vec::new(),
             };
@@ -379,20 +379,15 @@ fn list_tasks(
         .collect()
 }
 
-/// Trees and blobs a history walk has met.
-#[derive(Default)]
-struct Seen {
-    trees: HashSet<Oid, foldhash::fast::RandomState>,
-    blobs: HashSet<Oid, foldhash::fast::RandomState>,
-}
-
-/// One task's walk: the trees and blobs it has met, the last version it read of each
-/// folder, and the blobs it found.
+/// One task's walk: the blobs it has met, the last version it read of each folder (its id
+/// and entries), and the blobs it found. No set of trees met is kept: a folder's version is
+/// read for the entries that differ from the version before it, so a version met again (a
+/// revert, a copy) costs a comparison, and the blobs it holds were met.
 struct Walk<'r> {
     odb: git2::Odb<'r>,
     objects: &'r mut Objects,
-    seen: Seen,
-    last: HashMap<String, Parsed>,
+    blobs: HashSet<Oid, foldhash::fast::RandomState>,
+    last: HashMap<String, (Oid, Parsed)>,
     out: Vec<Found>,
 }
 
@@ -413,14 +408,19 @@ impl Walk<'_> {
             _ => format!("{prefix}/{name}"),
         };
         match kind {
-            ObjectType::Tree if self.seen.trees.insert(id) => {
+            ObjectType::Tree => {
                 let path = path();
+                // The version read last at this path: nothing new.
+                if self.last.get(&path).is_some_and(|(was, _)| *was == id) {
+                    return Ok(());
+                }
+                let old = self.last.remove(&path);
                 let tree = read_tree(self.objects, &self.odb, id)?;
                 // Every entry of the folder's version before was met when it was walked:
                 // only the entries that differ from it are looked at.
-                match self.last.remove(&path) {
-                    Some(old) => {
-                        for (name, id, kind) in tree.entries_changed_from(&old) {
+                match &old {
+                    Some((_, old)) => {
+                        for (name, id, kind) in tree.entries_changed_from(old) {
                             self.new_blobs(name, id, kind, &path, order)?;
                         }
                     }
@@ -430,9 +430,9 @@ impl Walk<'_> {
                         }
                     }
                 }
-                self.last.insert(path, tree);
+                self.last.insert(path, (id, tree));
             }
-            ObjectType::Blob if self.seen.blobs.insert(id) => self.out.push(Found {
+            ObjectType::Blob if self.blobs.insert(id) => self.out.push(Found {
                 path: path(),
                 blob: id,
                 order,
