@@ -115,44 +115,21 @@ impl<'a> Blocks<'a> {
             if start >= end {
                 break None;
             }
-            // Most `%`, `\` and `&` start nothing (`%d`, `&&`, `\` ending a line): those are
-            // passed over here, by the bytes after them.
-            let mut special = m.special & above(skip_special);
-            while special != 0 && !may_start(self.s, start + special.trailing_zeros() as usize) {
-                special &= special - 1;
-            }
-            let first_special = special.trailing_zeros() as usize;
             let alphabet = m.alphabet & above(skip);
             let mut r = alphabet & alphabet >> 1;
             r &= r >> 2;
             r &= r >> 4;
             r &= r >> 8;
             let firsts = alphabet & !(alphabet << 1);
-            // The bit past the end of each run of sixteen or more inside the block.
-            let ends = alphabet.wrapping_add(firsts) & !alphabet & r << MIN_RUN;
-            let mut run = None;
-            if ends != 0 {
-                let holding = |x: u64| ends & !(alphabet & !x).wrapping_add(firsts);
-                let mut hiding = holding(m.upper()) & holding(m.lower());
-                // Only a run without `_` may be all hex: its hex digits are then read.
-                let maybe_hex = ends & !hiding & !holding(m.underscore());
-                if maybe_hex != 0 {
-                    hiding |= maybe_hex & !holding(!self.hex(start));
-                }
-                // Runs of forty or more followed by a line break, which `base64_run` may read on.
-                let long = ends & (r & r >> 16 & r >> 24) << 40 & !hiding;
-                if long != 0 {
-                    hiding |= self.line_breaks(start, long);
-                }
-                if hiding != 0 {
-                    let stop = hiding.trailing_zeros();
-                    let before = !alphabet & !(u64::MAX << stop);
-                    let p = (64 - before.leading_zeros()) as usize;
-                    if p < first_special {
-                        run = Some(start + p);
-                    }
-                }
-            }
+            let runs = Runs {
+                alphabet,
+                firsts,
+                ends: alphabet.wrapping_add(firsts) & !alphabet & r << MIN_RUN,
+                long: (r & r >> 16 & r >> 24) << 40,
+            };
+            let mixed = runs.holding(m.upper()) & runs.holding(m.lower());
+            // Only a run without `_` may be all hex; one forty long may go on over a line.
+            let doubtful = runs.ends & !mixed & (!runs.holding(m.underscore()) | runs.long);
             // The run that ends the block and goes on into the next, if sixteen long in all.
             let tail = alphabet.leading_ones() as usize;
             let more = if tail > 0 {
@@ -160,19 +137,27 @@ impl<'a> Blocks<'a> {
             } else {
                 0
             };
-            let p = 64 - tail;
-            if run.is_none() && tail + more >= MIN_RUN && p < first_special {
-                // A run that goes on past the next block is judged by `base64_run`.
-                if more == 64 || self.tail_may_hide(start, [m, next], p, more) {
-                    run = Some(start + p);
+            let in_tail = [above(64 - tail), !above(more)];
+            let tail_holds =
+                |f: fn(&Masks) -> u64| (f(&m) & in_tail[0]) | (f(&next) & in_tail[1]) != 0;
+            let tail_doubtful = tail + more >= MIN_RUN
+                && ((tail_holds(Masks::upper) && tail_holds(Masks::lower))
+                    || !tail_holds(Masks::underscore)
+                    || tail + more >= MIN_WRAPPED_LINE);
+            // Most blocks hold nothing to look at, which is told with one branch.
+            if (mixed | doubtful | m.special & above(skip_special)) != 0 || tail_doubtful {
+                let look = Look {
+                    skip_special,
+                    mixed,
+                    doubtful,
+                    tail: tail_doubtful.then_some((tail, more)),
+                };
+                if let Some(event) = self.first(start, [m, next], &runs, look) {
+                    break match event {
+                        Event::Run(at) | Event::Special(at) if at >= end => None,
+                        e => Some(e),
+                    };
                 }
-            }
-            if let Some(at) = run {
-                break (at < end).then_some(Event::Run(at));
-            }
-            if first_special < 64 {
-                let at = start + first_special;
-                break (at < end).then_some(Event::Special(at));
             }
             skip = if m.alphabet >> 63 == 1 {
                 next.alphabet.trailing_ones() as usize
@@ -186,6 +171,45 @@ impl<'a> Blocks<'a> {
         };
         self.kept = Some((start, [m, next]));
         found
+    }
+
+    /// The first event in the block at `start` (`pair` being it and the one after it), if
+    /// any, from what `next` found there.
+    fn first(&self, start: usize, pair: [Masks; 2], runs: &Runs, look: Look) -> Option<Event> {
+        let [m, next] = pair;
+        // Most `%`, `\` and `&` start nothing (`%d`, `&&`, `\` ending a line): those are
+        // passed over here, by the bytes after them.
+        let mut special = m.special & above(look.skip_special);
+        while special != 0 && !may_start(self.s, start + special.trailing_zeros() as usize) {
+            special &= special - 1;
+        }
+        let first_special = special.trailing_zeros() as usize;
+        let mut hiding = look.mixed;
+        if look.doubtful != 0 {
+            hiding |= look.doubtful & !runs.holding(!self.hex(start));
+            let long = look.doubtful & runs.long & !hiding;
+            if long != 0 {
+                hiding |= self.line_breaks(start, long);
+            }
+        }
+        if hiding != 0 {
+            let stop = hiding.trailing_zeros();
+            let before = !runs.alphabet & !(u64::MAX << stop);
+            let p = (64 - before.leading_zeros()) as usize;
+            return if p < first_special {
+                Some(Event::Run(start + p))
+            } else {
+                Some(Event::Special(start + first_special))
+            };
+        }
+        if let Some((tail, more)) = look.tail {
+            let p = 64 - tail;
+            // A run that goes on past the next block is judged by `base64_run`.
+            if p < first_special && (more == 64 || self.tail_may_hide(start, [m, next], p, more)) {
+                return Some(Event::Run(start + p));
+            }
+        }
+        (first_special < 64).then_some(Event::Special(start + first_special))
     }
 
     /// The bits of `at` (the ends of runs in the block at `start`) where the byte is a line
@@ -215,6 +239,39 @@ impl<'a> Blocks<'a> {
             || (64 - p + more >= MIN_WRAPPED_LINE
                 && matches!(self.s.get(start + 64 + more), Some(b'\r' | b'\n')))
     }
+}
+
+/// The runs of the alphabet in a block, as bits.
+struct Runs {
+    /// The alphabet, less the bytes passed over.
+    alphabet: u64,
+    /// The first byte of each run.
+    firsts: u64,
+    /// The bit past the end of each run of `MIN_RUN` or more inside the block.
+    ends: u64,
+    /// The bit past the end of each run of forty or more.
+    long: u64,
+}
+
+impl Runs {
+    /// Of `ends`, those of the runs that hold a byte of `x`: adding to a run the bit where it
+    /// starts carries to the bit past its end, unless it stops early at a bit taken out.
+    fn holding(&self, x: u64) -> u64 {
+        self.ends & !(self.alphabet & !x).wrapping_add(self.firsts)
+    }
+}
+
+/// What `next` saw in a block that must be looked at.
+#[derive(Debug, Clone, Copy)]
+struct Look {
+    skip_special: usize,
+    /// The ends of runs of sixteen or more that mix letter cases: they may hide something.
+    mixed: u64,
+    /// The ends of those that may be all hex or go on over a line break.
+    doubtful: u64,
+    /// The run that ends the block, `tail` bytes there and `more` in the next, when it is
+    /// sixteen long or more and may hide something.
+    tail: Option<(usize, usize)>,
 }
 
 /// The bits from `n` up (none when `n` is 64 or more).

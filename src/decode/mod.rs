@@ -282,15 +282,50 @@ fn base64_run(s: &[u8], start: usize) -> (usize, usize, bool, u8) {
     }
 }
 
-/// Whether the `%`, `\` or `&` at `i` may start a span: a percent escape, a string escape, or
-/// what may be an entity (`&` and the first character of a name that `entity_at` knows).
+/// Whether the `%`, `\` or `&` at `i` starts a span: a percent escape, a string escape or an
+/// entity. Most do not (`%d`, `&&`, `\` ending a line), which the byte after them tells through
+/// a table, without a branch for each kind.
+#[inline]
 fn may_start(s: &[u8], i: usize) -> bool {
-    match s[i] {
-        b'%' => is_percent_escape(s, i),
-        b'\\' => is_escape(s, i),
-        _ => matches!(s.get(i + 1), Some(b'a' | b'l' | b'g' | b'q' | b'n' | b'#')),
-    }
+    let lead = FOLLOWS[s[i] as usize] >> 4;
+    let follows = s.get(i + 1).map_or(0, |&b| FOLLOWS[b as usize]);
+    lead & follows != 0
+        && match s[i] {
+            b'%' => is_percent_escape(s, i),
+            b'\\' => true,
+            _ => entity_at(s, i).is_some(),
+        }
 }
+
+/// For each byte, in bits 0 to 2, the specials it may follow in a span (`%` a hex digit, `\` a
+/// character of `is_escape`, `&` the first of a name of `entity_at`); in bits 4 to 6, for the
+/// specials themselves, the bit of bits 0 to 2 that is theirs.
+static FOLLOWS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        if (b as u8).is_ascii_hexdigit() {
+            t[b] |= 1;
+        }
+        b += 1;
+    }
+    let escapes = b"nrt\"'\\/ux0bf";
+    let mut k = 0;
+    while k < escapes.len() {
+        t[escapes[k] as usize] |= 2;
+        k += 1;
+    }
+    let names = b"algqn#";
+    let mut k = 0;
+    while k < names.len() {
+        t[names[k] as usize] |= 4;
+        k += 1;
+    }
+    t[b'%' as usize] |= 1 << 4;
+    t[b'\\' as usize] |= 2 << 4;
+    t[b'&' as usize] |= 4 << 4;
+    t
+};
 
 /// `%XX` encoding a character that URL-encoding exists to hide (a separator, a blank, a quote,
 /// or a byte of a multi-byte character): `%02x` and `%2d` are format strings, not encodings.
