@@ -137,13 +137,14 @@ impl<'a> Blocks<'a> {
             } else {
                 0
             };
-            let in_tail = [above(64 - tail), !above(more)];
-            let tail_holds =
-                |f: fn(&Masks) -> u64| (f(&m) & in_tail[0]) | (f(&next) & in_tail[1]) != 0;
-            let tail_doubtful = tail + more >= MIN_RUN
-                && ((tail_holds(Masks::upper) && tail_holds(Masks::lower))
+            let tail_doubtful = tail + more >= MIN_RUN && {
+                let in_tail = [above(64 - tail), !above(more)];
+                let tail_holds =
+                    |f: fn(&Masks) -> u64| (f(&m) & in_tail[0]) | (f(&next) & in_tail[1]) != 0;
+                (tail_holds(Masks::upper) && tail_holds(Masks::lower))
                     || !tail_holds(Masks::underscore)
-                    || tail + more >= MIN_WRAPPED_LINE);
+                    || tail + more >= MIN_WRAPPED_LINE
+            };
             // Most blocks hold nothing to look at, which is told with one branch.
             if (mixed | doubtful | m.special & above(skip_special)) != 0 || tail_doubtful {
                 let look = Look {
