@@ -5,8 +5,12 @@
 //! up to a depth, so that the text checks see what an encoding hides. Nothing here does I/O,
 //! and no input makes it panic or spend more than a few times its own size.
 
+mod blocks;
+
 use std::collections::HashSet;
 use std::ops::Range;
+
+use blocks::{Blocks, Event};
 
 /// An encoding undone by `decode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -166,10 +170,9 @@ static CLASS: [u8; 256] = CLASS_TABLE;
 /// character is a hex digit), and the strings around `%XX`, `\` escapes and `&...;` entities.
 /// A span found is consumed whole: the pass goes on after its end.
 ///
-/// Most text holds no candidate, so the pass skips rather than reads: `%`, `\` and `&` are
-/// found with `memchr3`, and runs of the alphabet long enough to try by probing one byte in
-/// every `MIN_RUN` (a run at least that long holds a probed byte), reading only the runs
-/// around the probes that land in the alphabet.
+/// Most text holds no candidate, so the pass skips rather than reads: the bytes are classified
+/// 64 at a time into bit masks (`blocks`), and only the `%`, `\` and `&` and the runs of the
+/// alphabet long enough to try that may hide something are looked at one by one.
 fn candidates(s: &[u8], range: Range<usize>) -> Vec<(Range<usize>, Encoding)> {
     let mut out = Vec::new();
     let end = range.end.min(s.len());
@@ -178,31 +181,21 @@ fn candidates(s: &[u8], range: Range<usize>) -> Vec<(Range<usize>, Encoding)> {
     while i > 0 && CLASS[s[i - 1] as usize] & B64 != 0 {
         i -= 1;
     }
-    let mut special = Next::Unknown;
-    let mut run = Next::Unknown;
-    while i < end {
-        if special.before(i) {
-            special = Next::from(memchr::memchr3(b'%', b'\\', b'&', &s[i..end]).map(|p| i + p));
-        }
-        if run.before(i) {
-            run = Next::from(long_run(s, i, end));
-        }
-        let at = match (special, run) {
-            (Next::At(p), Next::At(r)) if r < p => r,
-            (Next::At(p), _) => p,
-            (_, Next::At(r)) => r,
-            _ => break,
-        };
-        if run == Next::At(at) {
-            let (stop, chars, hex, cases) = base64_run(s, at);
-            if hex && chars >= MIN_HEX && chars % 2 == 0 {
-                out.push((at..stop, Encoding::Hex));
-            } else if chars >= MIN_BASE64 && cases == UPPER | LOWER {
-                out.push((at..stop, Encoding::Base64));
+    let mut blocks = Blocks::new(s, i);
+    while let Some(event) = blocks.next(i, end) {
+        let at = match event {
+            Event::Run(at) => {
+                let (stop, chars, hex, cases) = base64_run(s, at);
+                if hex && chars >= MIN_HEX && chars % 2 == 0 {
+                    out.push((at..stop, Encoding::Hex));
+                } else if chars >= MIN_BASE64 && cases == UPPER | LOWER {
+                    out.push((at..stop, Encoding::Base64));
+                }
+                i = stop.max(at + 1);
+                continue;
             }
-            i = stop.max(at + 1);
-            continue;
-        }
+            Event::Special(at) => at,
+        };
         i = at + 1;
         match s[at] {
             b'%' if is_percent_escape(s, at) => {
@@ -228,29 +221,6 @@ fn candidates(s: &[u8], range: Range<usize>) -> Vec<(Range<usize>, Encoding)> {
     out
 }
 
-/// The next position of something in the pass, once looked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Next {
-    Unknown,
-    At(usize),
-    Never,
-}
-
-impl Next {
-    fn from(p: Option<usize>) -> Next {
-        p.map_or(Next::Never, Next::At)
-    }
-
-    /// Whether it must be looked for again from `i`.
-    fn before(self, i: usize) -> bool {
-        match self {
-            Next::Unknown => true,
-            Next::At(p) => p < i,
-            Next::Never => false,
-        }
-    }
-}
-
 /// Bytes before an escape read for the quote that opens its string.
 const QUOTE_WINDOW: usize = 1024;
 
@@ -260,127 +230,6 @@ const MIN_RUN: usize = if MIN_BASE64 < MIN_HEX {
 } else {
     MIN_HEX
 };
-
-/// 1 for the bytes of the base64 alphabet, 0 for the rest.
-static ALPHABET: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = CLASS_TABLE[b] & B64;
-        b += 1;
-    }
-    t
-};
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// One bit per byte of `x` (read little-endian), set where the byte is in the base64 alphabet
-/// (`A-Z a-z 0-9 + / - _`): the eight bytes are compared at once in one 64-bit word. Each byte
-/// is taken as seven bits (a byte with the high bit set is in no range), so that adding to a
-/// byte never carries into the next: `y + (0x80 - lo)` sets a byte's high bit when `y >= lo`,
-/// `y + (0x7f - hi)` when `y > hi`.
-fn alphabet_bits(x: u64) -> u64 {
-    let y = x & !HIGH;
-    let at_least = |v: u64, lo: u64| (v + (0x80 - lo) * ONES) & HIGH;
-    let at_most = |v: u64, hi: u64| !(v + (0x7f - hi) * ONES) & HIGH;
-    // Letters of either case, folded to lower case.
-    let folded = y | (0x20 * ONES);
-    let letter = at_least(folded, b'a'.into()) & at_most(folded, b'z'.into());
-    // `+ , - . /` and the digits, less `,` and `.` (the even bytes from `+` to `/`).
-    let odd = (y << 7) & HIGH;
-    let digit_or_sign = at_least(y, b'+'.into()) & at_most(y, b'9'.into());
-    let comma_or_dot = at_least(y, b'+'.into()) & at_most(y, b'/'.into()) & !odd;
-    let z = y ^ (u64::from(b'_') * ONES);
-    let underscore = !((z + 0x7f * ONES) | z) & HIGH;
-    let m = (letter | underscore | (digit_or_sign & !comma_or_dot)) & !x & HIGH;
-    // The high bit of byte k moved to bit k.
-    ((m >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
-}
-
-/// Where the first run of the base64 alphabet at least `MIN_RUN` long that may hide
-/// something (`may_hide`) starts, at or after `from` and before `end` (a run may go on past
-/// `end`).
-///
-/// The bytes are read 64 at a time into a bit mask, eight bytes per step with no branch
-/// (`alphabet_bits`), and the runs found in the mask by shifts: `r & r >> 1`, then `>> 2`,
-/// `>> 4`, `>> 8` leaves bit `k` set where bytes `k..k + 16` are all in the alphabet. A run that
-/// crosses into the next block is carried as the count of alphabet bytes that end the block.
-/// Code and prose are mostly short words, so a pass that stops at every word pays for
-/// mispredicted branches; this one costs the same on every byte.
-fn long_run(s: &[u8], from: usize, end: usize) -> Option<usize> {
-    const _: () = assert!(MIN_RUN == 16, "the shifts below find runs of 16");
-    // Alphabet bytes just before `i`, counted from `from`.
-    let mut run = 0usize;
-    let mut i = from;
-    while i < s.len() {
-        if i >= end && run == 0 {
-            return None;
-        }
-        let n = (s.len() - i).min(64);
-        let mut m = 0u64;
-        if n == 64 {
-            for (k, word) in s[i..i + 64].chunks_exact(8).enumerate() {
-                let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-                m |= alphabet_bits(word) << (8 * k);
-            }
-        } else {
-            for (k, &b) in s[i..i + n].iter().enumerate() {
-                m |= u64::from(ALPHABET[b as usize]) << k;
-            }
-        }
-        if run > 0 && run + (m.trailing_ones() as usize).min(n) >= MIN_RUN {
-            let start = i - run;
-            return (start < end).then_some(start);
-        }
-        let mut r = m;
-        r &= r >> 1;
-        r &= r >> 2;
-        r &= r >> 4;
-        r &= r >> 8;
-        while r != 0 {
-            let a = r.trailing_zeros() as usize;
-            let start = i + a;
-            if start >= end {
-                return None;
-            }
-            // A run that ends inside the block and can hide nothing is passed over here, without
-            // the cost of a candidate: most runs are long names in one letter case.
-            let b = a + (!(m >> a)).trailing_zeros() as usize;
-            if b < 64 && !may_hide(&s[start..i + b], s.get(i + b)) {
-                r &= !0u64 << b;
-                continue;
-            }
-            return Some(start);
-        }
-        if n < 64 {
-            return None;
-        }
-        run = if m == u64::MAX {
-            run + 64
-        } else {
-            m.leading_ones() as usize
-        };
-        i += 64;
-    }
-    None
-}
-
-/// Whether the whole alphabet run `run`, followed by `next`, can be a candidate: it mixes
-/// letter cases (base64 of text), is all hex digits, or is long enough to go on over a line
-/// break (`base64_run` then reads the lines that follow). A run for which this is false is
-/// one that `candidates` would read and drop.
-fn may_hide(run: &[u8], next: Option<&u8>) -> bool {
-    let (mut cases, mut hex) = (0, HEX_DIGIT);
-    for &b in run {
-        let class = CLASS[b as usize];
-        cases |= class & (UPPER | LOWER);
-        hex &= class;
-    }
-    cases == UPPER | LOWER
-        || hex != 0
-        || (run.len() >= MIN_WRAPPED_LINE && matches!(next, Some(b'\r' | b'\n')))
-}
 
 /// The base64 run starting at `start`: where it stops, how many alphabet characters it holds,
 /// whether they are all hex digits, and the letter cases it holds (`UPPER`, `LOWER`: base64
@@ -432,6 +281,51 @@ fn base64_run(s: &[u8], start: usize) -> (usize, usize, bool, u8) {
         (i, line) = (j, 0);
     }
 }
+
+/// Whether the `%`, `\` or `&` at `i` starts a span: a percent escape, a string escape or an
+/// entity. Most do not (`%d`, `&&`, `\` ending a line), which the byte after them tells through
+/// a table, without a branch for each kind.
+#[inline]
+fn may_start(s: &[u8], i: usize) -> bool {
+    let lead = FOLLOWS[s[i] as usize] >> 4;
+    let follows = s.get(i + 1).map_or(0, |&b| FOLLOWS[b as usize]);
+    lead & follows != 0
+        && match s[i] {
+            b'%' => is_percent_escape(s, i),
+            b'\\' => true,
+            _ => entity_at(s, i).is_some(),
+        }
+}
+
+/// For each byte, in bits 0 to 2, the specials it may follow in a span (`%` a hex digit, `\` a
+/// character of `is_escape`, `&` the first of a name of `entity_at`); in bits 4 to 6, for the
+/// specials themselves, the bit of bits 0 to 2 that is theirs.
+static FOLLOWS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        if (b as u8).is_ascii_hexdigit() {
+            t[b] |= 1;
+        }
+        b += 1;
+    }
+    let escapes = b"nrt\"'\\/ux0bf";
+    let mut k = 0;
+    while k < escapes.len() {
+        t[escapes[k] as usize] |= 2;
+        k += 1;
+    }
+    let names = b"algqn#";
+    let mut k = 0;
+    while k < names.len() {
+        t[names[k] as usize] |= 4;
+        k += 1;
+    }
+    t[b'%' as usize] |= 1 << 4;
+    t[b'\\' as usize] |= 2 << 4;
+    t[b'&' as usize] |= 4 << 4;
+    t
+};
 
 /// `%XX` encoding a character that URL-encoding exists to hide (a separator, a blank, a quote,
 /// or a byte of a multi-byte character): `%02x` and `%2d` are format strings, not encodings.

@@ -3,6 +3,7 @@
 // One region, the whole input, is what most calls search.
 #![allow(clippy::single_range_in_vec_init)]
 
+use super::blocks::{self, Masks, words, words::alphabet_bits};
 use super::*;
 
 fn b64(s: &str) -> String {
@@ -354,5 +355,114 @@ fn eight_bytes_at_once_classify_as_the_table_does() {
     }
     for _ in 0..100_000 {
         check(rng.next());
+    }
+}
+
+/// The masks of a block as the table gives them, one byte at a time.
+fn masks_by_table(block: &[u8; 64]) -> (Masks, u64) {
+    let (mut m, mut hex) = (Masks::default(), 0);
+    for (k, &b) in block.iter().enumerate() {
+        let class = CLASS[b as usize];
+        let bit = |yes: bool| u64::from(yes) << k;
+        m.alphabet |= bit(class & B64 != 0);
+        m.special |= bit(matches!(b, b'%' | b'\\' | b'&'));
+        m.letter |= bit(b.is_ascii_alphabetic());
+        m.bit5 |= bit(b & 0x20 != 0);
+        hex |= bit(b.is_ascii_hexdigit());
+    }
+    (m, hex)
+}
+
+#[test]
+fn blocks_classify_as_the_table_does_in_both_ways() {
+    let check = |block: [u8; 64]| {
+        let (masks, hex) = masks_by_table(&block);
+        // The way this processor takes, and the 64-bit words of the others.
+        assert_eq!(blocks::classify(&block), masks, "{block:?}");
+        assert_eq!(words::classify(&block), masks, "{block:?}");
+        assert_eq!(blocks::hex_digits(&block), hex, "{block:?}");
+        assert_eq!(words::hex_digits(&block), hex, "{block:?}");
+    };
+    // Every byte value in every position, among letters and among blanks.
+    for fill in [b'A', b' '] {
+        for b in 0..=255u8 {
+            for k in 0..64 {
+                let mut block = [fill; 64];
+                block[k] = b;
+                check(block);
+            }
+        }
+    }
+    let mut rng = Rng::new(0xb10c_0015);
+    for _ in 0..20_000 {
+        let mut block = [0u8; 64];
+        block.fill_with(|| rng.next() as u8);
+        check(block);
+    }
+}
+
+#[test]
+fn the_block_pass_finds_what_reading_every_byte_finds_across_blocks() {
+    // Runs of every length around the block size, at every offset, mixed with the bytes that
+    // end, extend or judge a run: the pass must cut and join them exactly as a byte reader.
+    const PIECES: &[&[u8]] = &[
+        b"abcdefghij",
+        b"ABCDEFGH",
+        b"0123456789",
+        b"deadbeef",
+        b"a_b",
+        b"-",
+        b"/",
+        b"+",
+        b"=",
+        b"==",
+        b"\\n",
+        b"\\x41",
+        b"%3A",
+        b"%d",
+        b"&amp;",
+        b"&&",
+        b" ",
+        b"\n",
+        b"\r\n",
+        b"  ",
+        b"\"",
+        b"'",
+        b"\xc3\xa9",
+        b"\0",
+        b".",
+        b":",
+        b"\\",
+        b"\\u0041",
+    ];
+    let mut rng = Rng::new(0x0b10_c015);
+    for round in 0..4_000 {
+        let mut s = Vec::new();
+        let len = 64 + rng.below(400);
+        while s.len() < len {
+            if rng.below(3) == 0 {
+                // A long run of one kind: base64-like, one case, hex, or a rule line.
+                let n = rng.below(150);
+                let kind: &[u8] = match rng.below(4) {
+                    0 => b"QWxhZGRpbjpvcGVuIHNlc2FtZQ+/",
+                    1 => b"abcdefghijklmnopqrstuvwxyz_",
+                    2 => b"0123456789abcdef",
+                    _ => b"-",
+                };
+                s.extend((0..n).map(|_| kind[rng.below(kind.len())]));
+            } else {
+                s.extend_from_slice(PIECES[rng.below(PIECES.len())]);
+            }
+        }
+        let a = rng.below(s.len() + 1);
+        let b = a + rng.below(s.len() + 1 - a);
+        for range in [0..s.len(), a..b, (round % 64).min(s.len())..s.len()] {
+            assert_eq!(
+                candidates(&s, range.clone()),
+                candidates_byte_by_byte(&s, range.clone()),
+                "{:?} {range:?}",
+                String::from_utf8_lossy(&s)
+            );
+        }
     }
 }
