@@ -21,7 +21,8 @@ Kept: literal strings only. Dropped, and counted in SUITE/manifest.json:
     fmt.Sprintf, a literal joined to one of those with `+`): their value is not in the file;
   - positives that are invented stand-ins rather than a credential's shape
     (`xxxx`, `abcde`, keyboard rows, runs of five counting digits, `a1b2c3`, `deadbeef`,
-    `cafebabe`, the RFC's `123e4567` UUID, runs of one digit).
+    `cafebabe`, the RFC's `123e4567` UUID, runs of one digit, a run typed twice in a row,
+    letters and digits taking turns for twelve characters).
 Negatives are all kept: a stand-in is exactly what a negative example is for.
 
 Files are named pos/<rule>.<n>.<ext> and neg/<rule>.<n>.<ext>; a Go map of examples
@@ -48,6 +49,8 @@ STAND_IN = re.compile(
     r"(?i)x{4,}|abcde|fghij|klmno|a1b2c3|deadbeef|cafebabe|0{8,}|1{8,}|123e4567"
     r"|qwert|asdfg|zxcvb|poiuy|mnbvc|12345|23456|34567|45678|56789|67890|98765|87654|76543|65432|54321"
     r"|(?:your|my)[_-]?(?:api[_-]?)?(?:key|token|secret)"
+    r"|(\w{6,24})\1"  # a run typed twice in a row
+    r"|(?:[A-Za-z][0-9]){6}|(?:[0-9][A-Za-z]){6}"  # letters and digits taking turns: a1b2c3…, z1x2c3…
 )
 GENERATED = re.compile(r"\b(?:GenerateSampleSecrets?|NewSecret|Sprintf|GenerateUniqueToken|strings\.Repeat)\b")
 
@@ -211,6 +214,8 @@ def extract_yaml(path):
     doc = yaml.safe_load(open(path, encoding="utf-8")) or {}
     out = []
     for r in doc.get("rules") or []:
+        if r.get("visible") is False:
+            continue  # a helper capture (an account name, an app id), not a credential
         rule = r.get("id") or r.get("name")
         for ex in r.get("examples") or []:
             out.append((rule, "pos", None, ex if isinstance(ex, str) else None))
