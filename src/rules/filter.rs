@@ -58,7 +58,8 @@ pub fn accept(
             || !plausible_literal(secret, line_around(content, start))
             || code_reference(content, start, end)
             || is_slug(secret)
-            || names_a_session_value(content, start))
+            || names_a_session_value(content, start)
+            || names_a_public_value(content, start))
     {
         return None;
     }
@@ -154,6 +155,38 @@ fn names_a_session_value(content: &[u8], start: usize) -> bool {
     let line_start = memchr::memrchr(b'\n', &content[from..start]).map_or(from, |i| from + i + 1);
     let key = &content[line_start..start];
     contains_ci(key, b"csrf") || contains_ci(key, b"xsrf") || contains_ci(key, b"authenticity")
+}
+
+/// Whether the key before a generic value says the value is public: Mapbox public tokens,
+/// Plaid public tokens, publishable keys and public API keys are made to be handed to
+/// browsers and apps, and grant nothing secret. The key is the name that ends just before
+/// the value (`publicToken = "…"`, `MAPBOX_PUBLIC_TOKEN=…`), not any word earlier on the
+/// line; a key that also says secret, private or password stays a credential.
+fn names_a_public_value(content: &[u8], start: usize) -> bool {
+    let from = start.saturating_sub(80);
+    let line_start =
+        memchr::memrchr(b'\n', &content[..start][from..]).map_or(from, |i| from + i + 1);
+    let before = &content[line_start..start];
+    let name_end = before
+        .iter()
+        .rposition(|b| b.is_ascii_alphanumeric() || b"_.-".contains(b))
+        .map_or(0, |i| i + 1);
+    // Only quotes, spaces and an assignment may stand between the name and the value.
+    if !before[name_end..]
+        .iter()
+        .all(|b| b" \t\"'`:=,(>[]\\".contains(b))
+    {
+        return false;
+    }
+    let name_start = before[..name_end]
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || b"_.-".contains(b)))
+        .map_or(0, |i| i + 1);
+    let name = &before[name_start..name_end];
+    (contains_ci(name, b"public") || contains_ci(name, b"publishable"))
+        && !contains_ci(name, b"secret")
+        && !contains_ci(name, b"private")
+        && !contains_ci(name, b"pass")
 }
 
 /// Shannon entropy in bits per byte.
@@ -656,6 +689,28 @@ mod tests {
         assert!(names_a_session_value(text, second));
         let third = at(b"Zq3k", at(b"api_token", 0));
         assert!(!names_a_session_value(text, third));
+    }
+
+    #[test]
+    fn keys_named_public_hold_public_values() {
+        let text = b"publicToken = \"Zq3kT9vLm2Xw8Rb4\"\nMAPBOX_PUBLIC_TOKEN=Zq3k\n{\"public\": true, \"api_token\": \"Zq3k\"}\npublic_secret_key: Zq3k";
+        let at = |needle: &[u8], from: usize| {
+            from + text[from..]
+                .windows(needle.len())
+                .position(|w| w == needle)
+                .unwrap()
+        };
+        assert!(names_a_public_value(text, at(b"Zq3k", 0)));
+        assert!(names_a_public_value(text, at(b"Zq3k", at(b"MAPBOX", 0))));
+        // "public" earlier on the line is not the value's key.
+        assert!(!names_a_public_value(
+            text,
+            at(b"Zq3k", at(b"api_token", 0))
+        ));
+        assert!(!names_a_public_value(
+            text,
+            at(b"Zq3k", at(b"public_secret", 0))
+        ));
     }
 
     #[test]
