@@ -215,7 +215,7 @@ def extract_yaml(path):
     out = []
     for r in doc.get("rules") or []:
         if r.get("visible") is False:
-            continue  # a helper capture (an account name, an app id), not a credential
+            continue  # an auxiliary capture (an account name, an app id), not a credential
         rule = r.get("id") or r.get("name")
         for ex in r.get("examples") or []:
             out.append((rule, "pos", None, ex if isinstance(ex, str) else None))
