@@ -53,12 +53,16 @@ pub fn accept(
     {
         return None;
     }
+    // Services such as Heroku issue UUID keys: a UUID under a name that ends in a secret
+    // word (API_TOKEN, apiKey, client_secret) is one; under any other name it is an id.
+    let uuid_key = is_uuid(secret) && uuid_credential_name(key_before(content, start));
     if rule.generic
         && (PROVIDER_TOKEN.is_match(secret)
-            || !plausible_literal(secret, line_around(content, start))
+            || !uuid_key
+                && (!plausible_literal(secret, line_around(content, start)) || is_slug(secret))
             || code_reference(content, start, end)
-            || is_slug(secret)
-            || names_a_session_value(content, start))
+            || names_a_session_value(content, start)
+            || names_a_public_value(content, start))
     {
         return None;
     }
@@ -156,6 +160,60 @@ fn names_a_session_value(content: &[u8], start: usize) -> bool {
     contains_ci(key, b"csrf") || contains_ci(key, b"xsrf") || contains_ci(key, b"authenticity")
 }
 
+/// Whether the key before a generic value says the value is public: Mapbox public tokens,
+/// Plaid public tokens, publishable keys and public API keys are made to be handed to
+/// browsers and apps, and grant nothing secret. The key is the name that ends just before
+/// the value (`publicToken = "…"`, `MAPBOX_PUBLIC_TOKEN=…`), not any word earlier on the
+/// line; a key that also says secret, private or password stays a credential.
+fn names_a_public_value(content: &[u8], start: usize) -> bool {
+    let name = key_before(content, start);
+    (contains_ci(name, b"public") || contains_ci(name, b"publishable"))
+        && !contains_ci(name, b"secret")
+        && !contains_ci(name, b"private")
+        && !contains_ci(name, b"pass")
+}
+
+/// The name that ends just before the value at `start` on its line, when only quotes,
+/// spaces and an assignment stand between them (`publicToken = "`, `API_TOKEN=`); empty
+/// otherwise.
+fn key_before(content: &[u8], start: usize) -> &[u8] {
+    let from = start.saturating_sub(80);
+    let line_start = memchr::memrchr(b'\n', &content[from..start]).map_or(from, |i| from + i + 1);
+    let before = &content[line_start..start];
+    let name_end = before
+        .iter()
+        .rposition(|b| b.is_ascii_alphanumeric() || b"_.-".contains(b))
+        .map_or(0, |i| i + 1);
+    if !before[name_end..]
+        .iter()
+        .all(|b| b" \t\"'`:=,(>[]\\".contains(b))
+    {
+        return &[];
+    }
+    let name_start = before[..name_end]
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || b"_.-".contains(b)))
+        .map_or(0, |i| i + 1);
+    &before[name_start..name_end]
+}
+
+/// Whether a key name ends in a secret word (`API_TOKEN`, `apiKey`, `client_secret`,
+/// `db_password`) and says nothing of an id.
+fn uuid_credential_name(name: &[u8]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let ends: [&[u8]; 8] = [
+        b"token",
+        b"secret",
+        b"password",
+        b"passwd",
+        b"apikey",
+        b"api_key",
+        b"api-key",
+        b"api.key",
+    ];
+    ends.iter().any(|e| lower.ends_with(e)) && !contains_ci(name, b"id")
+}
+
 /// Shannon entropy in bits per byte.
 pub fn entropy(s: &[u8]) -> f64 {
     let mut counts = [0u32; 256];
@@ -181,6 +239,8 @@ const PLACEHOLDER_RUNS: &[&str] = &[
     "0000000000",
     "1234567890",
     "abcdefghij",
+    // The example UUID of RFC 4122 and most documentation.
+    "123e4567-e89b",
 ];
 
 /// Words that mark a value as a stand-in (the short ones written as words, see
@@ -656,6 +716,44 @@ mod tests {
         assert!(names_a_session_value(text, second));
         let third = at(b"Zq3k", at(b"api_token", 0));
         assert!(!names_a_session_value(text, third));
+    }
+
+    #[test]
+    fn keys_named_public_hold_public_values() {
+        let text = b"publicToken = \"Zq3kT9vLm2Xw8Rb4\"\nMAPBOX_PUBLIC_TOKEN=Zq3k\n{\"public\": true, \"api_token\": \"Zq3k\"}\npublic_secret_key: Zq3k";
+        let at = |needle: &[u8], from: usize| {
+            from + text[from..]
+                .windows(needle.len())
+                .position(|w| w == needle)
+                .unwrap()
+        };
+        assert!(names_a_public_value(text, at(b"Zq3k", 0)));
+        assert!(names_a_public_value(text, at(b"Zq3k", at(b"MAPBOX", 0))));
+        // "public" earlier on the line is not the value's key.
+        assert!(!names_a_public_value(
+            text,
+            at(b"Zq3k", at(b"api_token", 0))
+        ));
+        assert!(!names_a_public_value(
+            text,
+            at(b"Zq3k", at(b"public_secret", 0))
+        ));
+    }
+
+    #[test]
+    fn uuid_keys_need_a_secret_name() {
+        for name in ["API_TOKEN", "apiKey", "client_secret", "heroku.api-key"] {
+            assert!(uuid_credential_name(name.as_bytes()), "{name}");
+        }
+        for name in [
+            "clientId",
+            "request_token_id",
+            "kms_key_id",
+            "token_audience",
+            "",
+        ] {
+            assert!(!uuid_credential_name(name.as_bytes()), "{name}");
+        }
     }
 
     #[test]
