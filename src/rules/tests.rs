@@ -253,3 +253,30 @@ fn held_out_cases_are_found_and_their_negatives_are_not() {
     assert!(misses.is_empty(), "missed:\n{}", misses.join("\n"));
     assert!(flagged.is_empty(), "flagged:\n{}", flagged.join("\n"));
 }
+
+#[test]
+fn a_service_named_rule_takes_only_its_services_and_their_suffixes() {
+    let text = "[[rule]]\nid = \"s\"\ndescription = \"d\"\nkeywords = [\"acme\", \"box\"]\n\
+                regex = '''(?:^|[^A-Za-z0-9])(?P<service>[A-Za-z0-9]+)[_.-]?(?i:key)[ \\t]*=[ \\t]*(?P<secret>[A-Za-z0-9]{8,})'''\n\
+                service_named = true\nservice_suffixes = [\"api\", \"app\"]\n";
+    let set = RuleSet::new(parse_pack("t.toml", text).unwrap()).unwrap();
+    let found = |line: &str| !set.find(line.as_bytes()).is_empty();
+    for yes in [
+        "acme_key = Vq3kR8wLp2",
+        "ACMEKey = Vq3kR8wLp2",
+        "acmeApiKey = Vq3kR8wLp2",
+        "acmeapiappKey = Vq3kR8wLp2",
+        "box.key = Vq3kR8wLp2",
+    ] {
+        assert!(found(yes), "{yes}");
+    }
+    // Not a service, a service inside another word, a word the suffixes do not make.
+    for no in [
+        "release_key = Vq3kR8wLp2",
+        "myacme_key = Vq3kR8wLp2",
+        "boxerKey = Vq3kR8wLp2",
+        "acmeapiapiappKey = Vq3kR8wLp2",
+    ] {
+        assert!(!found(no), "{no}");
+    }
+}
