@@ -74,8 +74,13 @@ impl Packs {
     /// The packs of `repo`'s object directory, and of the quarantine of pre-receive when the
     /// hook runs inside one. A pack whose index cannot be read is left to libgit2.
     pub fn open(repo: &Repository) -> Arc<Packs> {
+        Packs::open_dirs(&crate::git::object_dirs(repo))
+    }
+
+    /// The packs under `<dir>/pack` of each object directory `dirs`, in that order.
+    pub fn open_dirs(dirs: &[PathBuf]) -> Arc<Packs> {
         let mut packs = Vec::new();
-        for dir in crate::git::object_dirs(repo) {
+        for dir in dirs {
             let Ok(entries) = std::fs::read_dir(dir.join("pack")) else {
                 continue;
             };
