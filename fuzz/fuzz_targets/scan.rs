@@ -13,8 +13,11 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 
 static POLICY: LazyLock<Policy> = LazyLock::new(|| {
-    Policy::from_text("fuzz.toml", "[org]\ndomains = [\"acme-corp.com\"]\nbucket_prefixes = [\"acme-\"]\n")
-        .expect("fixed policy loads")
+    Policy::from_text(
+        "fuzz.toml",
+        "[org]\ndomains = [\"acme-corp.com\"]\nbucket_prefixes = [\"acme-\"]\n",
+    )
+    .expect("fixed policy loads")
 });
 
 fuzz_target!(|data: &[u8]| {
