@@ -103,6 +103,12 @@ impl<T> PerThread<T> {
     }
 }
 
+/// `repo`'s object database.
+pub fn odb(repo: &Repository) -> Result<git2::Odb<'_>, Error> {
+    repo.odb()
+        .map_err(|e| Error::git("opening the object database", e))
+}
+
 /// Whether a hex id is git's all-zero "no object" id.
 /// `f` run with libgit2's object cache off: for walks that read each object once, where the
 /// cache would only hold every one of them (per repository) to the end of the run.

@@ -252,9 +252,10 @@ pub type Object = (ObjectType, Data);
 pub struct Objects {
     packs: Arc<Packs>,
     cache: Cache,
-    inflate: flate2::Decompress,
+    /// The inflaters, made on the first entry read (a hook's reader with no packs reads none).
+    inflate: Option<flate2::Decompress>,
     /// Inflates a whole stream at once (see [`inflate_whole`]).
-    whole: libdeflater::Decompressor,
+    whole: Option<libdeflater::Decompressor>,
     /// The first bytes of the entry read last: its header and, for most entries, all of it.
     head: Vec<u8>,
     /// The rest of an entry longer than `HEAD_READ`, read in growing chunks.
@@ -285,8 +286,8 @@ impl Objects {
         Objects {
             packs,
             cache: Cache::default(),
-            inflate: flate2::Decompress::new(true),
-            whole: libdeflater::Decompressor::new(),
+            inflate: None,
+            whole: None,
             head: vec![0; HEAD_READ],
             rest: Vec::new(),
         }
@@ -427,11 +428,22 @@ impl Objects {
         };
         let size = usize::try_from(size).map_err(|_| broken("an object too large"))?;
         let (at, read) = (offset + i as u64, &head[i.min(head.len())..]);
-        let bytes = match inflate_whole(&mut self.whole, &mut self.rest, pack, at, size, read) {
+        let whole = self
+            .whole
+            .get_or_insert_with(libdeflater::Decompressor::new);
+        let bytes = match inflate_whole(whole, &mut self.rest, pack, at, size, read) {
             Some(bytes) => bytes,
-            None => inflate_at(&mut self.inflate, &mut self.rest, pack, at, size, read)
-                .map_err(|why| broken(&why))?,
+            None => {
+                let z = self
+                    .inflate
+                    .get_or_insert_with(|| flate2::Decompress::new(true));
+                inflate_at(z, &mut self.rest, pack, at, size, read).map_err(|why| broken(&why))?
+            }
         };
+        // A large object's bytes read are not kept for the next one.
+        if self.rest.capacity() > 1 << 20 {
+            self.rest = Vec::new();
+        }
         Ok(match base {
             Some(base) => Entry::Delta(base, bytes),
             None => Entry::Whole(kind, bytes),
@@ -482,12 +494,7 @@ fn inflate_whole(
             &owned[..want]
         };
         match d.zlib_decompress(input, &mut out) {
-            Ok(n) if n == size => {
-                if owned.capacity() > 1 << 20 {
-                    *owned = Vec::new();
-                }
-                return Some(out);
-            }
+            Ok(n) if n == size => return Some(out),
             Ok(_) | Err(libdeflater::DecompressionError::InsufficientSpace) => return None,
             Err(libdeflater::DecompressionError::BadData) => {}
         }
@@ -569,10 +576,6 @@ fn inflate_at(
             return Err(corrupt());
         }
         pos += used;
-    }
-    // A large object's chunks are not kept for the next one.
-    if owned.capacity() > 1 << 20 {
-        *owned = Vec::new();
     }
     if out.len() != size {
         return Err("an object whose length is not what its header says".into());

@@ -74,9 +74,7 @@ pub fn commit_items(repo: &Repository, ids: &[Oid]) -> Result<Items, Error> {
     // their own would read every commit again). The bytes are parsed here rather than by
     // `find_commit`, whose parsed commits would stay cached until the end and then be freed
     // one by one, which costs more than parsing them.
-    let odb = repo
-        .odb()
-        .map_err(|e| Error::git("opening the object database", e))?;
+    let odb = crate::git::odb(repo)?;
     let commits = ids
         .iter()
         .enumerate()
@@ -133,9 +131,7 @@ fn walk_history(
         tree: Oid,
         parents: std::ops::Range<usize>,
     }
-    let odb = repo
-        .odb()
-        .map_err(|e| Error::git("opening the object database", e))?;
+    let odb = crate::git::odb(repo)?;
     let mut objects = Objects::new(packs.clone());
     let mut nodes: Vec<Node> = Vec::new();
     let mut parents: Vec<Oid> = Vec::new();
@@ -215,7 +211,7 @@ pub fn history(repo: &Repository, check: Option<CommitCheck>) -> Result<Items, E
     let packs = Packs::open(repo);
     let (ids, roots) = crate::git::uncached(|| walk_history(repo, &tips(repo)?, &packs))?;
     let mut all = Items::default();
-    let git_dir = repo.path().to_path_buf();
+    let workers = Workers::new(repo, &packs);
     // Commits are read again on every core, `CHECKED_TOGETHER` at a time, and their messages
     // checked at once: what is kept of each is what its checks found.
     for (n, block) in ids.chunks(CHECKED_TOGETHER).enumerate() {
@@ -223,20 +219,18 @@ pub fn history(repo: &Repository, check: Option<CommitCheck>) -> Result<Items, E
             .par_chunks(COMMITS_PER_PIECE)
             .enumerate()
             .map(|(k, piece)| {
-                let repo = crate::git::reopen(&git_dir)?;
-                let odb = repo
-                    .odb()
-                    .map_err(|e| Error::git("opening the object database", e))?;
-                let mut objects = Objects::new(packs.clone());
-                let first = n * CHECKED_TOGETHER + k * COMMITS_PER_PIECE;
-                piece
-                    .iter()
-                    .enumerate()
-                    .map(|(i, id)| {
-                        let (_, data) = objects.read(&odb, *id)?;
-                        Ok(CommitItem::from_object(*id, &data, first + i))
-                    })
-                    .collect::<Result<Vec<_>, Error>>()
+                workers.with(|repo, objects| {
+                    let odb = crate::git::odb(repo)?;
+                    let first = n * CHECKED_TOGETHER + k * COMMITS_PER_PIECE;
+                    piece
+                        .iter()
+                        .enumerate()
+                        .map(|(i, id)| {
+                            let (_, data) = objects.read(&odb, *id)?;
+                            Ok(CommitItem::from_object(*id, &data, first + i))
+                        })
+                        .collect::<Result<Vec<_>, Error>>()
+                })
             })
             .collect::<Result<Vec<_>, Error>>()?
             .into_iter()
@@ -251,12 +245,11 @@ pub fn history(repo: &Repository, check: Option<CommitCheck>) -> Result<Items, E
             None => all.commits.extend(read),
         }
     }
-    // Blob-once without comparing trees: oldest commit first, a tree or blob already met was
-    // met at an earlier commit, so only trees never seen are walked. Each root tree is read
-    // once; then each top-level name is a task, walked through every commit's entry of that
-    // name on whichever core is free, largest first. Each tree is read once (straight from
-    // the packs), so no cache would serve.
-    let listed = list_tasks(&git_dir, &roots, &packs);
+    // Blob-once without comparing commits: oldest commit first, a blob already met was met at
+    // an earlier commit. Each root tree is read once; then each top-level name is a task,
+    // walked through every commit's entry of that name on whichever core is free, largest
+    // first, each folder's new version read for what differs from its version before.
+    let listed = list_tasks(&workers, &roots);
     // A blob under two top-level entries was listed by two tasks: it belongs to the first
     // commit (then the first path) that carries it.
     let mut found: Vec<Found> = listed?.into_iter().flatten().collect();
@@ -306,11 +299,7 @@ const ROOTS_PER_PIECE: usize = 256;
 
 /// The new blobs of the commits whose root trees are `roots` (oldest first): the root trees
 /// are read once, then the entries of each top-level name walked as one task.
-fn list_tasks(
-    git_dir: &std::path::Path,
-    roots: &[Oid],
-    packs: &Arc<Packs>,
-) -> Result<Vec<Vec<Found>>, Error> {
+fn list_tasks(workers: &Workers, roots: &[Oid]) -> Result<Vec<Vec<Found>>, Error> {
     let mut unique = HashSet::with_capacity(roots.len());
     let firsts: Vec<(usize, Oid)> = roots
         .iter()
@@ -321,27 +310,25 @@ fn list_tasks(
     let read: Vec<Vec<(Vec<u8>, RootEntry)>> = firsts
         .par_chunks(ROOTS_PER_PIECE)
         .map(|chunk| {
-            let repo = crate::git::reopen(git_dir)?;
-            let odb = repo
-                .odb()
-                .map_err(|e| Error::git("opening the object database", e))?;
-            let mut objects = Objects::new(packs.clone());
-            let mut out = Vec::new();
-            // A commit changes few top-level entries: an entry as the commit before had it
-            // adds nothing, and is not kept (a long history would otherwise hold every
-            // commit's whole root).
-            let mut last: HashMap<Vec<u8>, Oid> = HashMap::new();
-            for &(order, root) in chunk {
-                for (name, id, kind) in read_tree(&mut objects, &odb, root)?.entries() {
-                    if last.get(name) == Some(&id) {
-                        continue;
+            workers.with(|repo, objects| {
+                let odb = crate::git::odb(repo)?;
+                let mut out = Vec::new();
+                // A commit changes few top-level entries: an entry as the commit before had it
+                // adds nothing, and is not kept (a long history would otherwise hold every
+                // commit's whole root).
+                let mut last: HashMap<Vec<u8>, Oid> = HashMap::new();
+                for &(order, root) in chunk {
+                    for (name, id, kind) in read_tree(objects, &odb, root)?.entries() {
+                        if last.get(name) == Some(&id) {
+                            continue;
+                        }
+                        last.insert(name.to_vec(), id);
+                        let entry = RootEntry { order, id, kind };
+                        out.push((name.to_vec(), entry));
                     }
-                    last.insert(name.to_vec(), id);
-                    let entry = RootEntry { order, id, kind };
-                    out.push((name.to_vec(), entry));
                 }
-            }
-            Ok(out)
+                Ok(out)
+            })
         })
         .collect::<Result<_, Error>>()?;
     let mut by_name: HashMap<Vec<u8>, Vec<RootEntry>> = HashMap::new();
@@ -352,29 +339,23 @@ fn list_tasks(
     // Largest first, so that no large task starts last; the name breaks ties for a stable
     // order.
     tasks.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
-    let workers = crate::git::PerThread::default();
     tasks
         .par_iter()
         .with_max_len(1)
         .map(|(name, entries)| {
-            let mut held = workers.slot();
-            let (repo, objects) = match &mut *held {
-                Some(w) => w,
-                empty => empty.insert((crate::git::reopen(git_dir)?, Objects::new(packs.clone()))),
-            };
-            let mut walk = Walk {
-                odb: repo
-                    .odb()
-                    .map_err(|e| Error::git("opening the object database", e))?,
-                objects,
-                blobs: HashSet::default(),
-                last: HashMap::new(),
-                out: Vec::new(),
-            };
-            for e in entries {
-                walk.new_blobs(name, e.id, e.kind, "", e.order)?;
-            }
-            Ok(walk.out)
+            workers.with(|repo, objects| {
+                let mut walk = Walk {
+                    odb: crate::git::odb(repo)?,
+                    objects,
+                    blobs: HashSet::default(),
+                    last: HashMap::new(),
+                    out: Vec::new(),
+                };
+                for e in entries {
+                    walk.new_blobs(name, e.id, e.kind, "", e.order)?;
+                }
+                Ok(walk.out)
+            })
         })
         .collect()
 }
@@ -494,25 +475,53 @@ fn compare_in_parallel<F>(repo: &Repository, ids: &[Oid], piece: F) -> Result<Ve
 where
     F: Fn(&Repository, &mut Objects, usize, &[Oid]) -> Result<Items, Error> + Sync,
 {
-    let git_dir = repo.path().to_path_buf();
     let packs = match ids.len() < PACKED_COMMITS {
         true => Packs::none(),
         false => Packs::open(repo),
     };
     // A worker keeps its reader from piece to piece: rayon hands a worker neighbouring
     // pieces, whose trees and files are versions of those it built last.
-    let workers = crate::git::PerThread::default();
+    let workers = Workers::new(repo, &packs);
     ids.par_chunks(COMMITS_PER_PIECE)
         .enumerate()
         .map(|(n, chunk)| {
-            let mut held = workers.slot();
-            let (r, objects) = match &mut *held {
-                Some(w) => w,
-                empty => empty.insert((crate::git::reopen(&git_dir)?, Objects::new(packs.clone()))),
-            };
-            piece(r, objects, n * COMMITS_PER_PIECE, chunk)
+            workers.with(|r, objects| piece(r, objects, n * COMMITS_PER_PIECE, chunk))
         })
         .collect()
+}
+
+/// A repository and an object reader for each worker thread, opened on the thread's first
+/// piece of work and kept for its next ones.
+struct Workers {
+    git_dir: std::path::PathBuf,
+    packs: Arc<Packs>,
+    slots: crate::git::PerThread<(Repository, Objects)>,
+}
+
+impl Workers {
+    fn new(repo: &Repository, packs: &Arc<Packs>) -> Workers {
+        Workers {
+            git_dir: repo.path().to_path_buf(),
+            packs: packs.clone(),
+            slots: crate::git::PerThread::default(),
+        }
+    }
+
+    /// Runs `f` with the calling thread's repository and reader.
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&Repository, &mut Objects) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut held = self.slots.slot();
+        let (repo, objects) = match &mut *held {
+            Some(w) => w,
+            empty => empty.insert((
+                crate::git::reopen(&self.git_dir)?,
+                Objects::new(self.packs.clone()),
+            )),
+        };
+        f(repo, objects)
+    }
 }
 
 #[cfg(test)]

@@ -114,9 +114,7 @@ pub fn missing_from(repo: &Repository, include: &[Oid], known: &Known) -> Result
         repo.find_commit(*id)
             .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
     }
-    let odb = repo
-        .odb()
-        .map_err(|e| Error::git("opening the object database", e))?;
+    let odb = crate::git::odb(repo)?;
     let mut seen = HashSet::with_capacity(known.ids.len());
     let exclude: Vec<Oid> = known
         .ids

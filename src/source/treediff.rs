@@ -166,9 +166,7 @@ pub struct Commit {
 
 impl<'r> Reader<'r> {
     pub fn new(repo: &'r git2::Repository, objects: &'r mut Objects) -> Result<Reader<'r>, Error> {
-        let odb = repo
-            .odb()
-            .map_err(|e| Error::git("opening the object database", e))?;
+        let odb = crate::git::odb(repo)?;
         Ok(Reader {
             odb,
             objects,

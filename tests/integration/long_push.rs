@@ -179,10 +179,9 @@ fn a_push_that_cannot_finish_within_the_time_budget_is_refused_and_says_so() {
     );
 }
 
-#[test]
-fn messages_of_a_long_range_are_checked_as_its_commits_are_read() {
-    let client = TestRepo::new();
-    import(&client, 300, &[]);
+/// 300 commits, one whose message holds a token, then 300 more: the token, in `main~300`.
+fn token_in_a_message_300_commits_back(client: &TestRepo) -> String {
+    import(client, 300, &[]);
     let token = common::github_token();
     client.git(&[
         "commit",
@@ -191,7 +190,14 @@ fn messages_of_a_long_range_are_checked_as_its_commits_are_read() {
         "-m",
         &format!("Deploy with {token}"),
     ]);
-    import_more(&client, 300);
+    import_more(client, 300);
+    token
+}
+
+#[test]
+fn messages_of_a_long_range_are_checked_as_its_commits_are_read() {
+    let client = TestRepo::new();
+    let token = token_in_a_message_300_commits_back(&client);
     let tip = String::from_utf8_lossy(&client.git(&["rev-parse", "main~300"]).stdout)
         .trim()
         .to_string();
@@ -217,16 +223,7 @@ fn messages_of_a_long_range_are_checked_as_its_commits_are_read() {
 fn a_long_push_with_a_secret_in_one_message_is_refused_by_both_hooks() {
     // 601 commits: long enough that both hooks check messages as the commits are read.
     let (server, client) = server();
-    import(&client, 300, &[]);
-    let token = common::github_token();
-    client.git(&[
-        "commit",
-        "-q",
-        "--allow-empty",
-        "-m",
-        &format!("Deploy with {token}"),
-    ]);
-    import_more(&client, 300);
+    let token = token_in_a_message_300_commits_back(&client);
     let tip = String::from_utf8_lossy(&client.git(&["rev-parse", "--short=12", "main~300"]).stdout)
         .trim()
         .to_string();
