@@ -302,12 +302,20 @@ pub fn compile(origin: &str, text: &str, raw: RuleFile) -> Result<Rule, Error> {
 pub fn compile_checked(origin: &str, text: &str, raw: RuleFile) -> Result<Rule, Error> {
     let span = raw.regex.span();
     let rule = compile(origin, text, raw)?;
-    build_regex(&rule.pattern).map_err(|e| Error::Config {
+    let at = |message: String| Error::Config {
         file: origin.to_string(),
         line: Some(line_of(text, span.start)),
         key: "regex".into(),
-        message: format!("rule '{}': {e}", rule.id),
-    })?;
+        message: format!("rule '{}': {message}", rule.id),
+    };
+    let (regex, _) = build_regex(&rule.pattern).map_err(|e| at(e.to_string()))?;
+    // A rule that names its service in a group the regex lacks would never report.
+    let named = |n: &str| regex.capture_names().any(|c| c == Some(n));
+    if rule.service_named && !named("service") && !named("flag_service") {
+        return Err(at(
+            "service_named = true needs a group (?P<service>…) in the regex".into(),
+        ));
+    }
     Ok(rule)
 }
 

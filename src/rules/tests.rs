@@ -128,6 +128,21 @@ fn a_bad_regex_names_file_line_and_key() {
 }
 
 #[test]
+fn a_service_named_rule_without_its_group_names_file_line_and_key() {
+    let text =
+        "[[rule]]\nid = \"x\"\ndescription = \"d\"\nregex = 'k=(\\w+)'\nservice_named = true\n";
+    let pack: PackFile = toml::from_str(text).unwrap();
+    let raw = pack.rule.into_iter().next().unwrap();
+    let err = compile_checked("policy.toml", text, raw)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("'policy.toml' line 4, key 'regex'") && err.contains("service"),
+        "{err}"
+    );
+}
+
+#[test]
 fn an_unknown_key_is_an_error() {
     let text = "[[rule]]\nid = \"x\"\ndescription = \"d\"\nregex = 'a'\nkeywrods = []\n";
     let err = parse_pack("p.toml", text).unwrap_err().to_string();
